@@ -1,0 +1,153 @@
+// dup_client PORT
+// Talks to tcp_server (300 bytes each way) while moving its socket around the
+// fd table:
+//   connect (retry like tcp_client) -> sock; dup2(sock, 10); close(sock);
+//   write 100 bytes via fd 10;
+//   fcntl(10, F_DUPFD, 20) (must give 20); close(10); write 100 bytes via 20;
+//   dup3(20, 30, O_CLOEXEC); close(20); write 100 bytes via 30;
+//   read until 300 bytes with buffer 64 via 30; close(30); exit 0.
+// The three writes are consecutive thirds of the same 300-byte payload
+// tcp_client sends. Any failure: one line on stderr, exit 2.
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+namespace {
+
+constexpr const char* kProg = "dup_client";
+constexpr std::size_t kChunk = 100;
+constexpr std::size_t kRequest = 300;
+constexpr std::size_t kReply = 300;
+constexpr std::size_t kReadBuf = 64;
+
+[[noreturn]] void die(const char* what) {
+  std::fprintf(stderr, "%s: %s: %s\n", kProg, what, std::strerror(errno));
+  _exit(2);
+}
+
+[[noreturn]] void fail(const char* msg) {
+  std::fprintf(stderr, "%s: %s\n", kProg, msg);
+  _exit(2);
+}
+
+std::uint16_t parse_port(const char* s) {
+  char* end = nullptr;
+  errno = 0;
+  long v = std::strtol(s, &end, 10);
+  if (errno != 0 || end == s || *end != '\0' || v < 1 || v > 65535) fail("bad port");
+  return static_cast<std::uint16_t>(v);
+}
+
+char pattern(std::size_t i) { return static_cast<char>('a' + i % 26); }
+
+void fill(char* buf, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) buf[i] = pattern(i);
+}
+
+void check(const char* buf, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i)
+    if (buf[i] != pattern(i)) fail("payload mismatch");
+}
+
+void write_chunks(int fd, const char* data, std::size_t n, std::size_t chunk) {
+  std::size_t off = 0;
+  while (off < n) {
+    const std::size_t end = off + std::min(chunk, n - off);
+    while (off < end) {
+      ssize_t w = ::write(fd, data + off, end - off);
+      if (w < 0) {
+        if (errno == EINTR) continue;
+        die("write");
+      }
+      if (w == 0) fail("write returned 0");
+      off += static_cast<std::size_t>(w);
+    }
+  }
+}
+
+void read_exact(int fd, char* buf, std::size_t n, std::size_t bufsize) {
+  std::size_t got = 0;
+  while (got < n) {
+    ssize_t r = ::read(fd, buf + got, std::min(bufsize, n - got));
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      die("read");
+    }
+    if (r == 0) fail("unexpected EOF");
+    got += static_cast<std::size_t>(r);
+  }
+}
+
+void close_or_die(int fd) {
+  if (::close(fd) != 0) die("close");
+}
+
+void sleep_10ms() {
+  timespec ts{0, 10 * 1000 * 1000};
+  while (::nanosleep(&ts, &ts) != 0)
+    if (errno != EINTR) die("nanosleep");
+}
+
+int connect_retry(std::uint16_t port) {
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  for (;;) {
+    int s = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (s < 0) die("socket");
+    if (::connect(s, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) return s;
+    const int err = errno;
+    close_or_die(s);
+    if (err != ECONNREFUSED || std::chrono::steady_clock::now() >= deadline) {
+      errno = err;
+      die("connect");
+    }
+    sleep_10ms();
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 2) fail("usage: dup_client PORT");
+  const std::uint16_t port = parse_port(argv[1]);
+
+  char req[kRequest];
+  fill(req, kRequest);
+
+  int sock = connect_retry(port);
+  if (sock == 10 || sock == 20 || sock == 30) fail("socket landed on a reserved fd");
+
+  if (::dup2(sock, 10) != 10) die("dup2");
+  close_or_die(sock);
+  write_chunks(10, req, kChunk, kChunk);
+
+  int fd20 = ::fcntl(10, F_DUPFD, 20);
+  if (fd20 < 0) die("fcntl(F_DUPFD)");
+  if (fd20 != 20) fail("fcntl(F_DUPFD, 20) did not return 20");
+  close_or_die(10);
+  write_chunks(20, req + kChunk, kChunk, kChunk);
+
+  if (::dup3(20, 30, O_CLOEXEC) != 30) die("dup3");
+  close_or_die(20);
+  write_chunks(30, req + 2 * kChunk, kChunk, kChunk);
+
+  char reply[kReply];
+  read_exact(30, reply, kReply, kReadBuf);
+  check(reply, kReply);
+  close_or_die(30);
+  return 0;
+}

@@ -1,0 +1,66 @@
+// The target spec (`target.toml`): the nodes of a cluster, how to tell each is ready, and
+// the oracle that judges a run. A user-facing contract: see README.md.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace fissure {
+
+// A spec the user must fix. what() reads "FILE:LINE: FIELD: problem".
+class SpecError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// "10s", "200ms", "1.5s", "2m", "8h", "500us". Throws std::invalid_argument.
+std::chrono::microseconds parse_duration(std::string_view text);
+
+struct ReadyCheck {
+  enum class Kind { Immediate, Tcp, File, Delay };
+  Kind kind = Kind::Immediate;
+  std::uint16_t port = 0;
+  std::string path;  // may hold ${RUN_DIR}
+  std::chrono::microseconds delay{0};
+};
+
+struct NodeSpec {
+  std::string name;
+  std::vector<std::string> cmd;  // argv; cmd[0] resolved against the spec dir if relative
+  ReadyCheck ready;
+  std::map<std::string, std::string> env;
+  std::string cwd;        // empty: the run directory
+  bool workload = false;  // role = "workload"
+  bool traced = true;     // traced = false runs the node untraced (load generators)
+};
+
+struct OracleSpec {
+  std::optional<int> workload_exit;
+  std::vector<std::string> cmd;
+};
+
+struct Spec {
+  std::filesystem::path file;
+  std::filesystem::path dir;
+  std::string name;
+  std::chrono::microseconds timeout{std::chrono::seconds(10)};
+  std::vector<NodeSpec> nodes;
+  OracleSpec oracle;
+
+  std::optional<std::size_t> node_index(std::string_view name) const;
+};
+
+Spec load_spec(const std::filesystem::path& file);
+Spec parse_spec(std::string_view text, const std::filesystem::path& file);
+
+// Replaces ${RUN_DIR} and ${SPEC_DIR} in one argument.
+std::string expand_vars(std::string_view arg, const std::filesystem::path& run_dir,
+                        const std::filesystem::path& spec_dir);
+
+}  // namespace fissure

@@ -1,0 +1,48 @@
+// Runs a target's cluster once under ptrace + seccomp and returns its trace and verdict.
+#pragma once
+
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+
+#include "fissure/tracer/spec.hpp"
+#include "fissure/tracer/trace.hpp"
+
+namespace fissure {
+
+// The run could not be attempted: a missing binary, an unusable run directory, a kernel
+// that refuses ptrace or seccomp. The message says what to fix.
+class RunError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct RunOptions {
+  std::filesystem::path run_dir;  // created if missing; ${RUN_DIR} of the spec
+  // The tracer and every node run pinned to this CPU: a ptrace stop costs ~10x more when
+  // tracer and tracee wake each other across CPUs. -1 leaves affinity alone.
+  int cpu = 0;
+};
+
+enum class VerdictKind { Good, Bug, Hang, StartFailed };
+std::string_view to_string(VerdictKind v);
+
+struct Verdict {
+  VerdictKind kind = VerdictKind::Good;
+  std::string message;
+};
+
+struct RunResult {
+  Trace trace;
+  Verdict verdict;
+};
+
+// Starts the nodes in order (each after the previous is ready), waits for every workload
+// node to exit, runs the oracle while the cluster is still up, then kills every process the
+// run created. Throws RunError when the run cannot be attempted at all.
+RunResult run_traced(const Spec& spec, const RunOptions& options);
+
+// Checks, before anything starts, that every node's and the oracle's program can be executed.
+void check_executables(const Spec& spec);
+
+}  // namespace fissure

@@ -1,0 +1,289 @@
+#include "sockets.hpp"
+
+#include <arpa/inet.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/sock_diag.h>
+#include <linux/unix_diag.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+namespace fissure::detail {
+namespace {
+
+// /proc/net/tcp prints IPv4 addresses as the raw 32-bit word in host order.
+std::string hex_v4(const std::string& hex_addr, const std::string& hex_port) {
+  std::uint32_t raw = static_cast<std::uint32_t>(std::stoul(hex_addr, nullptr, 16));
+  char buf[INET_ADDRSTRLEN];
+  in_addr a{raw};
+  inet_ntop(AF_INET, &a, buf, sizeof buf);
+  return fmt::format("{}:{}", buf, std::stoul(hex_port, nullptr, 16));
+}
+
+// IPv6: four 32-bit words, each in host order.
+std::string hex_v6(const std::string& hex_addr, const std::string& hex_port) {
+  in6_addr a{};
+  for (int w = 0; w < 4; ++w) {
+    std::uint32_t word = static_cast<std::uint32_t>(std::stoul(hex_addr.substr(w * 8, 8), nullptr, 16));
+    std::memcpy(&a.s6_addr[w * 4], &word, 4);
+  }
+  // A v4-mapped address names the same endpoint as its IPv4 form: keep one spelling so the
+  // two ends of a connection agree.
+  if (IN6_IS_ADDR_V4MAPPED(&a)) {
+    char buf[INET_ADDRSTRLEN];
+    inet_ntop(AF_INET, &a.s6_addr[12], buf, sizeof buf);
+    return fmt::format("{}:{}", buf, std::stoul(hex_port, nullptr, 16));
+  }
+  char buf[INET6_ADDRSTRLEN];
+  inet_ntop(AF_INET6, &a, buf, sizeof buf);
+  return fmt::format("[{}]:{}", buf, std::stoul(hex_port, nullptr, 16));
+}
+
+void read_inet(const std::string& file, SockProto proto, bool v6,
+               std::unordered_map<std::uint64_t, SockDesc>& out) {
+  std::ifstream in(file);
+  std::string line;
+  std::getline(in, line);  // header
+  while (std::getline(in, line)) {
+    std::istringstream ls(line);
+    std::string sl, local, remote, state, queues, timer, retr, uid, timeout, inode;
+    ls >> sl >> local >> remote >> state >> queues >> timer >> retr >> uid >> timeout >> inode;
+    if (inode.empty()) continue;
+    std::uint64_t ino = std::stoull(inode);
+    if (ino == 0) continue;  // TIME_WAIT and friends: no socket behind them
+    auto split = [](const std::string& s) {
+      auto colon = s.find(':');
+      return std::pair{s.substr(0, colon), s.substr(colon + 1)};
+    };
+    auto [la, lp] = split(local);
+    auto [ra, rp] = split(remote);
+    SockDesc d;
+    d.proto = proto;
+    d.local = v6 ? hex_v6(la, lp) : hex_v4(la, lp);
+    bool has_remote = std::stoul(rp, nullptr, 16) != 0;
+    if (has_remote) d.remote = v6 ? hex_v6(ra, rp) : hex_v4(ra, rp);
+    d.listening = proto == SockProto::Tcp && state == "0A";
+    out[ino] = std::move(d);
+  }
+}
+
+void read_unix(const std::string& file, std::unordered_map<std::uint64_t, SockDesc>& out) {
+  std::ifstream in(file);
+  std::string line;
+  std::getline(in, line);
+  while (std::getline(in, line)) {
+    std::istringstream ls(line);
+    std::string num, refcount, protocol, flags, type, st, inode, path;
+    ls >> num >> refcount >> protocol >> flags >> type >> st >> inode;
+    std::getline(ls >> std::ws, path);
+    if (inode.empty()) continue;
+    SockDesc d;
+    unsigned t = static_cast<unsigned>(std::stoul(type, nullptr, 16));
+    d.proto = t == SOCK_DGRAM ? SockProto::UnixDgram : SockProto::UnixStream;
+    d.local = "unix:" + inode;
+    d.path = path;
+    d.listening = (std::stoul(flags, nullptr, 16) & (1u << 16)) != 0;  // __SO_ACCEPTCON
+    out[std::stoull(inode)] = std::move(d);
+  }
+}
+
+}  // namespace
+
+void SocketTable::reload(pid_t pid) {
+  std::string base = fmt::format("/proc/{}/net/", pid);
+  read_inet(base + "tcp", SockProto::Tcp, false, table_);
+  read_inet(base + "tcp6", SockProto::Tcp, true, table_);
+  read_inet(base + "udp", SockProto::Udp, false, table_);
+  read_inet(base + "udp6", SockProto::Udp, true, table_);
+  read_unix(base + "unix", table_);
+}
+
+std::optional<SockDesc> SocketTable::find(pid_t pid, std::uint64_t inode) {
+  auto it = table_.find(inode);
+  if (it == table_.end()) {
+    reload(pid);
+    it = table_.find(inode);
+    if (it == table_.end()) return std::nullopt;
+  }
+  return it->second;
+}
+
+bool SocketTable::is_listening_port(pid_t pid, const std::string& endpoint) {
+  (void)pid;
+  std::string port = endpoint.substr(endpoint.rfind(':'));
+  for (const auto& [ino, d] : table_)
+    if (d.proto == SockProto::Tcp && d.listening && d.local.ends_with(port)) return true;
+  return false;
+}
+
+std::optional<std::uint64_t> unix_peer_inode(std::uint64_t inode) {
+  int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+  if (fd < 0) return std::nullopt;
+  struct {
+    nlmsghdr nlh;
+    unix_diag_req req;
+  } msg{};
+  msg.nlh.nlmsg_len = sizeof msg;
+  msg.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+  msg.nlh.nlmsg_flags = NLM_F_REQUEST;
+  msg.req.sdiag_family = AF_UNIX;
+  msg.req.udiag_states = ~0u;
+  msg.req.udiag_ino = static_cast<std::uint32_t>(inode);
+  msg.req.udiag_show = UDIAG_SHOW_PEER;
+  msg.req.udiag_cookie[0] = msg.req.udiag_cookie[1] = ~0u;  // INET_DIAG_NOCOOKIE
+  std::optional<std::uint64_t> peer;
+  if (send(fd, &msg, sizeof msg, 0) == static_cast<ssize_t>(sizeof msg)) {
+    alignas(nlmsghdr) char buf[8192];
+    ssize_t n = recv(fd, buf, sizeof buf, 0);
+    for (auto* h = reinterpret_cast<nlmsghdr*>(buf); n > 0 && NLMSG_OK(h, static_cast<unsigned>(n));
+         h = NLMSG_NEXT(h, n)) {
+      if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY) break;
+      auto* r = static_cast<unix_diag_msg*>(NLMSG_DATA(h));
+      int len = static_cast<int>(h->nlmsg_len - NLMSG_LENGTH(sizeof *r));
+      for (auto* a = reinterpret_cast<rtattr*>(r + 1); RTA_OK(a, len); a = RTA_NEXT(a, len))
+        if (a->rta_type == UNIX_DIAG_PEER) peer = *static_cast<std::uint32_t*>(RTA_DATA(a));
+    }
+  }
+  close(fd);
+  return peer;
+}
+
+FdTarget inspect_fd(pid_t pid, int fd) {
+  FdTarget t;
+  std::string link = fmt::format("/proc/{}/fd/{}", pid, fd);
+  char buf[4096];
+  ssize_t n = readlink(link.c_str(), buf, sizeof buf - 1);
+  if (n < 0) return t;  // Gone
+  buf[n] = 0;
+  std::string_view target(buf, static_cast<std::size_t>(n));
+  auto inode_of = [&](std::string_view prefix) {
+    return std::stoull(std::string(target.substr(prefix.size(), target.size() - prefix.size() - 1)));
+  };
+  if (target.starts_with("socket:[")) {
+    t.kind = FdTarget::Kind::Socket;
+    t.inode = inode_of("socket:[");
+  } else if (target.starts_with("pipe:[")) {
+    t.kind = FdTarget::Kind::Pipe;
+    t.inode = inode_of("pipe:[");
+  } else if (target.starts_with("/")) {
+    struct stat st {};
+    if (stat(link.c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
+      t.kind = FdTarget::Kind::RegularFile;
+      t.inode = st.st_ino;
+      t.dev = st.st_dev;
+      t.path = std::string(target);
+    } else {
+      t.kind = FdTarget::Kind::Other;
+    }
+  } else {
+    t.kind = FdTarget::Kind::Other;
+  }
+  return t;
+}
+
+bool read_memory(pid_t tid, std::uint64_t addr, void* out, std::size_t len) {
+  if (len == 0) return true;
+  iovec local{out, len};
+  iovec remote{reinterpret_cast<void*>(addr), len};
+  return process_vm_readv(tid, &local, 1, &remote, 1, 0) == static_cast<ssize_t>(len);
+}
+
+std::string read_string(pid_t tid, std::uint64_t addr, std::size_t max) {
+  std::string out;
+  char chunk[256];
+  while (out.size() < max) {
+    // Read up to the end of the page, so a string ending just before an unmapped page works.
+    std::size_t to_page = 4096 - (addr % 4096);
+    std::size_t want = std::min(sizeof chunk, to_page);
+    if (!read_memory(tid, addr, chunk, want)) break;
+    const void* nul = std::memchr(chunk, 0, want);
+    if (nul) {
+      out.append(chunk, static_cast<const char*>(nul) - chunk);
+      break;
+    }
+    out.append(chunk, want);
+    addr += want;
+  }
+  return out;
+}
+
+std::string format_sockaddr(const void* sa_raw, std::size_t len) {
+  if (len < sizeof(sa_family_t)) return {};
+  sa_family_t family;
+  std::memcpy(&family, sa_raw, sizeof family);
+  char buf[INET6_ADDRSTRLEN];
+  if (family == AF_INET && len >= sizeof(sockaddr_in)) {
+    sockaddr_in sin;
+    std::memcpy(&sin, sa_raw, sizeof sin);
+    inet_ntop(AF_INET, &sin.sin_addr, buf, sizeof buf);
+    return fmt::format("{}:{}", buf, ntohs(sin.sin_port));
+  }
+  if (family == AF_INET6 && len >= sizeof(sockaddr_in6)) {
+    sockaddr_in6 s6;
+    std::memcpy(&s6, sa_raw, sizeof s6);
+    if (IN6_IS_ADDR_V4MAPPED(&s6.sin6_addr)) {
+      inet_ntop(AF_INET, &s6.sin6_addr.s6_addr[12], buf, sizeof buf);
+      return fmt::format("{}:{}", buf, ntohs(s6.sin6_port));
+    }
+    inet_ntop(AF_INET6, &s6.sin6_addr, buf, sizeof buf);
+    return fmt::format("[{}]:{}", buf, ntohs(s6.sin6_port));
+  }
+  if (family == AF_UNIX) {
+    sockaddr_un sun{};
+    std::memcpy(&sun, sa_raw, std::min(len, sizeof sun));
+    std::size_t plen = len - offsetof(sockaddr_un, sun_path);
+    if (plen == 0) return "unix:";
+    if (sun.sun_path[0] == 0) return "unix:@" + std::string(sun.sun_path + 1, plen - 1);
+    return "unix:" + std::string(sun.sun_path, strnlen(sun.sun_path, plen));
+  }
+  return {};
+}
+
+}  // namespace fissure::detail
+
+namespace fissure::detail {
+
+bool port_listening(pid_t pid, std::uint16_t port) {
+  for (const char* file : {"tcp", "tcp6"}) {
+    std::ifstream in(fmt::format("/proc/{}/net/{}", pid, file));
+    std::string line;
+    std::getline(in, line);
+    while (std::getline(in, line)) {
+      std::istringstream ls(line);
+      std::string sl, local, remote, state;
+      ls >> sl >> local >> remote >> state;
+      auto colon = local.find(':');
+      if (state == "0A" && colon != std::string::npos &&
+          std::stoul(local.substr(colon + 1), nullptr, 16) == port)
+        return true;
+    }
+  }
+  return false;
+}
+
+int fd_access_mode(pid_t pid, int fd) {
+  std::ifstream in(fmt::format("/proc/{}/fdinfo/{}", pid, fd));
+  std::string key;
+  while (in >> key) {
+    if (key == "flags:") {
+      std::string octal;
+      in >> octal;
+      return static_cast<int>(std::stoul(octal, nullptr, 8) & 3);
+    }
+    std::string rest;
+    std::getline(in, rest);
+  }
+  return -1;
+}
+
+}  // namespace fissure::detail

@@ -1,0 +1,64 @@
+// Finding out what an fd of a tracee is, from outside the tracee: /proc/PID/fd links,
+// /proc/PID/net tables (the tracee's network namespace), and sock_diag for unix peers.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+namespace fissure::detail {
+
+enum class SockProto : std::uint8_t { Tcp, Udp, UnixStream, UnixDgram, Other };
+
+struct SockDesc {
+  SockProto proto = SockProto::Other;
+  std::string local;   // "127.0.0.1:7000", "[::1]:7000", or "unix:INODE"
+  std::string remote;  // empty when unconnected / unknown
+  std::string path;    // unix: bound path (of this socket), if any
+  bool listening = false;
+};
+
+// Socket inode -> description, read from /proc/PID/net/{tcp,tcp6,udp,udp6,unix}.
+class SocketTable {
+ public:
+  // Looks the inode up, re-reading the tables of `pid`'s namespace once on a miss.
+  std::optional<SockDesc> find(pid_t pid, std::uint64_t inode);
+  void forget(std::uint64_t inode) { table_.erase(inode); }
+  // True when some TCP socket of the namespace listens on this endpoint's port.
+  bool is_listening_port(pid_t pid, const std::string& endpoint);
+
+ private:
+  void reload(pid_t pid);
+  std::unordered_map<std::uint64_t, SockDesc> table_;
+};
+
+// The inode of a unix socket's peer (sock_diag UNIX_DIAG_PEER), in the caller's netns.
+std::optional<std::uint64_t> unix_peer_inode(std::uint64_t inode);
+
+// What /proc/PID/fd/FD points at.
+struct FdTarget {
+  enum class Kind { Socket, Pipe, RegularFile, Other, Gone } kind = Kind::Gone;
+  std::uint64_t inode = 0;
+  std::uint64_t dev = 0;
+  std::string path;  // regular files: absolute path
+};
+FdTarget inspect_fd(pid_t pid, int fd);
+
+// Reads tracee memory (process_vm_readv). Returns false if the range is unreadable.
+bool read_memory(pid_t tid, std::uint64_t addr, void* out, std::size_t len);
+std::string read_string(pid_t tid, std::uint64_t addr, std::size_t max = 4096);
+
+// "ip:port" / "[ip6]:port" / "unix:/path" / "unix:@abstract"; empty if not an address.
+std::string format_sockaddr(const void* sa, std::size_t len);
+
+}  // namespace fissure::detail
+
+namespace fissure::detail {
+// True when a TCP socket in `pid`'s network namespace listens on `port` (any address).
+bool port_listening(pid_t pid, std::uint16_t port);
+// Access mode of an fd from /proc/PID/fdinfo (O_RDONLY / O_WRONLY / O_RDWR), -1 if unknown.
+int fd_access_mode(pid_t pid, int fd);
+}  // namespace fissure::detail

@@ -1,0 +1,1087 @@
+#include "fissure/tracer/tracer.hpp"
+
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <linux/seccomp.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/user.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <array>
+#include <cstring>
+#include <fstream>
+#include <memory>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "seccomp_filter.hpp"
+#include "sockets.hpp"
+
+namespace fissure {
+
+std::string_view to_string(VerdictKind v) {
+  switch (v) {
+    case VerdictKind::Good: return "good";
+    case VerdictKind::Bug: return "bug";
+    case VerdictKind::Hang: return "hang";
+    case VerdictKind::StartFailed: return "start-failed";
+  }
+  return "?";
+}
+
+namespace {
+
+using detail::FdTarget;
+using detail::SockDesc;
+using detail::SockProto;
+
+std::uint64_t now_ns() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000ull + static_cast<std::uint64_t>(ts.tv_nsec);
+}
+
+// Set by the run's interval timer; the loop looks at its clocks only when it is set, so a
+// ptrace stop costs no clock or /proc reads.
+volatile sig_atomic_t g_tick = 0;
+void tick_handler(int) { g_tick = 1; }
+
+// Resolves cmd[0] the way the spec promises: "./x" and "../x" against the spec's folder,
+// absolute paths as they are, bare names on PATH.
+std::string resolve_program(const std::string& prog, const std::filesystem::path& spec_dir) {
+  if (prog.starts_with("./") || prog.starts_with("../")) return (spec_dir / prog).lexically_normal().string();
+  if (prog.find('/') != std::string::npos) return prog;
+  const char* path = getenv("PATH");
+  std::string_view dirs = path ? path : "/usr/local/bin:/usr/bin:/bin";
+  while (!dirs.empty()) {
+    auto colon = dirs.find(':');
+    std::string dir(dirs.substr(0, colon));
+    std::string candidate = (dir.empty() ? "." : dir) + "/" + prog;
+    if (access(candidate.c_str(), X_OK) == 0) return candidate;
+    dirs = colon == std::string_view::npos ? std::string_view{} : dirs.substr(colon + 1);
+  }
+  return {};
+}
+
+std::string tail_of_file(const std::filesystem::path& p, std::size_t max_bytes = 400) {
+  std::ifstream in(p, std::ios::binary);
+  if (!in) return {};
+  in.seekg(0, std::ios::end);
+  auto size = static_cast<std::size_t>(in.tellg());
+  in.seekg(static_cast<std::streamoff>(size > max_bytes ? size - max_bytes : 0));
+  std::string s((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
+  return s;
+}
+
+// What the tracer knows about one fd of one process. Resolved lazily from /proc on the first
+// syscall that needs it, and forgotten whenever the fd may have changed meaning (close,
+// dup2/dup3 onto it, exec). dup and F_DUPFD only take free slots, which are never cached.
+struct FdInfo {
+  enum class Kind : std::uint8_t { Ignored, Socket, Pipe, File } kind = Kind::Ignored;
+  ChannelKind ckind = ChannelKind::Tcp;
+  std::int32_t channel = -1;  // streams, pipes, files, connected unix dgram
+  bool a_side = true;         // this fd is the channel's side a
+  std::uint64_t inode = 0;
+  std::string local, remote;  // datagram sockets: endpoints, to name per-peer channels
+
+  bool dgram() const { return kind == Kind::Socket && (ckind == ChannelKind::Udp || ckind == ChannelKind::UnixDgram); }
+  bool carries_data() const {
+    return kind == Kind::Pipe || kind == Kind::File || (kind == Kind::Socket && (channel >= 0 || dgram()));
+  }
+  EventDir send_dir() const { return a_side ? EventDir::AtoB : EventDir::BtoA; }
+  EventDir recv_dir() const { return a_side ? EventDir::BtoA : EventDir::AtoB; }
+};
+using FdTable = std::unordered_map<int, FdInfo>;
+
+struct PendingCall {
+  const SysInfo* info = nullptr;
+  std::array<std::uint64_t, 6> args{};
+  int fd = -1;
+  FdInfo fdi;
+  std::int64_t asked = 0;
+  std::string peer;  // from the entry: connect/bind/sendto address, exec path
+};
+
+struct Thread {
+  pid_t tid = 0;
+  pid_t tgid = 0;
+  std::uint32_t node = 0;
+  std::uint64_t seq = 0;
+  bool known = false;        // its parent's fork/clone event (or our own start) has been seen
+  bool initial_stop = false;  // its first SIGSTOP has been seen
+  bool in_call = false;
+  PendingCall call;
+};
+
+enum class Phase { Starting, Running, Oracle, TearingDown };
+
+class Session {
+ public:
+  Session(const Spec& spec, const RunOptions& opts) : spec_(spec), opts_(opts) {}
+  RunResult run();
+
+ private:
+  // Cluster lifecycle.
+  pid_t spawn(const NodeSpec* node, const std::vector<std::string>& argv,
+              const std::map<std::string, std::string>& env, const std::string& cwd,
+              const std::filesystem::path& out, const std::filesystem::path& err, bool traced);
+  void start_node(std::size_t i);
+  bool node_ready(std::size_t i);
+  void on_tick();
+  void maybe_finish_workload();
+  void start_oracle();
+  void finish(Verdict v);
+  void teardown();
+
+  // ptrace.
+  void on_wait(pid_t tid, int status);
+  void on_task_exit(pid_t tid, int status);
+  void on_seccomp(Thread& t);
+  void on_syscall_exit(Thread& t);
+  void on_spawn(Thread& t, int event);
+  void on_exec(Thread& t);
+  void resume(pid_t tid, bool want_exit, int sig = 0);
+  Thread& adopt(pid_t tid, pid_t tgid, std::uint32_t node);
+
+  // fds and channels.
+  FdTable& fds(pid_t tgid) {
+    auto& p = fd_tables_[tgid];
+    if (!p) p = std::make_shared<FdTable>();
+    return *p;
+  }
+  FdInfo& fd_info(pid_t tgid, int fd);
+  FdInfo resolve(pid_t tgid, int fd);
+  void forget_fd(pid_t tgid, int fd);
+  std::int32_t channel(ChannelKind kind, const std::string& key, const std::string& a,
+                       const std::string& b, const std::string& label);
+  std::int32_t dgram_channel(const FdInfo& fdi, const std::string& peer, bool sending, EventDir& dir);
+  std::string file_label(const std::string& path) const;
+
+  Event& add_event(Thread& t, Sys sys);
+  void record_data(Thread& t, const user_regs_struct& regs);
+  std::int64_t bytes_asked(pid_t tid, const PendingCall& c);
+
+  const Spec& spec_;
+  RunOptions opts_;
+  RunResult result_;
+  Phase phase_ = Phase::Starting;
+  std::uint64_t deadline_ns_ = 0;
+  std::size_t next_node_ = 0;      // next node to start
+  std::uint64_t ready_since_ns_ = 0;  // start time of the node we wait on
+  std::vector<pid_t> node_pids_;   // main process of each node (0 = not started)
+  std::vector<pid_t> untraced_;    // untraced processes we started (nodes, oracle)
+  pid_t oracle_pid_ = 0;
+  int oracle_status_ = 0;
+  bool finished_ = false;
+
+  std::unordered_map<pid_t, Thread> threads_;
+  std::unordered_map<pid_t, std::shared_ptr<FdTable>> fd_tables_;
+  std::unordered_set<std::uint64_t> own_files_;  // inodes of the run's .out/.err logs
+  detail::SocketTable sockets_;
+  std::unordered_map<std::string, std::int32_t> channel_by_key_;
+  std::vector<std::array<std::uint64_t, 2>> sent_, received_;  // per channel and direction
+};
+
+// ---------------------------------------------------------------------------------------
+// Cluster lifecycle
+
+pid_t Session::spawn(const NodeSpec* node, const std::vector<std::string>& argv,
+                     const std::map<std::string, std::string>& env, const std::string& cwd,
+                     const std::filesystem::path& out, const std::filesystem::path& err, bool traced) {
+  // Everything the child needs is prepared here: between fork and exec only
+  // async-signal-safe calls are allowed (the explorer runs several sessions in threads).
+  std::vector<std::string> env_strings;
+  for (char** e = environ; *e; ++e) {
+    std::string_view kv(*e);
+    auto eq = kv.find('=');
+    if (!env.contains(std::string(kv.substr(0, eq)))) env_strings.emplace_back(kv);
+  }
+  for (const auto& [k, v] : env) env_strings.push_back(k + "=" + v);
+  std::vector<char*> envp, args;
+  for (auto& s : env_strings) envp.push_back(s.data());
+  envp.push_back(nullptr);
+  std::vector<std::string> argv_copy = argv;
+  for (auto& a : argv_copy) args.push_back(a.data());
+  args.push_back(nullptr);
+  std::string program = resolve_program(argv[0], spec_.dir);
+  int out_fd = open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  int err_fd = out == err ? out_fd : open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (out_fd < 0 || err_fd < 0 || null_fd < 0)
+    throw RunError(fmt::format("cannot create {}: {}", out.string(), strerror(errno)));
+  for (int fd : {out_fd, err_fd}) {
+    struct stat st {};
+    if (fstat(fd, &st) == 0) own_files_.insert(st.st_ino);
+  }
+  cpu_set_t cpus;
+  CPU_ZERO(&cpus);
+  if (opts_.cpu >= 0) CPU_SET(opts_.cpu, &cpus);
+  const sock_fprog* filter = traced ? detail::tracer_seccomp_program().prog() : nullptr;
+
+  pid_t pid = fork();
+  if (pid < 0) throw RunError(fmt::format("fork: {}", strerror(errno)));
+  if (pid == 0) {
+    setpgid(0, 0);
+    if (opts_.cpu >= 0) sched_setaffinity(0, sizeof cpus, &cpus);
+    dup2(null_fd, 0);
+    dup2(out_fd, 1);
+    dup2(err_fd, 2);
+    if (chdir(cwd.c_str()) != 0) _exit(126);
+    if (traced) {
+      if (ptrace(PTRACE_TRACEME, 0, nullptr, nullptr) != 0) _exit(125);
+      raise(SIGSTOP);  // wait for the tracer to set its options before the filter exists
+      if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) _exit(125);
+      if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, filter) != 0) _exit(125);
+    }
+    execve(program.c_str(), args.data(), envp.data());
+    _exit(127);
+  }
+  close(null_fd);
+  close(out_fd);
+  if (err_fd != out_fd) close(err_fd);
+  setpgid(pid, pid);  // also from this side, so a kill of the group cannot race the child
+  (void)node;
+  if (!traced) {
+    untraced_.push_back(pid);
+    return pid;
+  }
+  int status = 0;
+  if (waitpid(pid, &status, __WALL | __WNOTHREAD) != pid || !WIFSTOPPED(status))
+    throw RunError(fmt::format("{}: the child did not stop for the tracer (status {:#x}); "
+                               "is ptrace allowed here (kernel.yama.ptrace_scope, seccomp)?",
+                               argv[0], status));
+  long options = PTRACE_O_EXITKILL | PTRACE_O_TRACESECCOMP | PTRACE_O_TRACEFORK |
+                 PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC |
+                 PTRACE_O_TRACESYSGOOD;
+  if (ptrace(PTRACE_SETOPTIONS, pid, nullptr, options) != 0)
+    throw RunError(fmt::format("PTRACE_SETOPTIONS: {}", strerror(errno)));
+  Thread& t = adopt(pid, pid, static_cast<std::uint32_t>(node - spec_.nodes.data()));
+  t.initial_stop = true;
+  resume(pid, false);
+  return pid;
+}
+
+void Session::start_node(std::size_t i) {
+  const NodeSpec& n = spec_.nodes[i];
+  const auto& run_dir = opts_.run_dir;
+  NodeRecord& rec = result_.trace.nodes[i];
+  std::map<std::string, std::string> env;
+  for (const auto& [k, v] : n.env) env[k] = expand_vars(v, run_dir, spec_.dir);
+  env["RUN_DIR"] = run_dir.string();
+  std::string cwd = n.cwd.empty() ? run_dir.string() : expand_vars(n.cwd, run_dir, spec_.dir);
+  if (!n.cwd.empty() && std::filesystem::path(cwd).is_relative()) cwd = (spec_.dir / cwd).string();
+  rec.start_ns = now_ns();
+  pid_t pid = spawn(&n, rec.argv, env, cwd, run_dir / (n.name + ".out"), run_dir / (n.name + ".err"), n.traced);
+  rec.pid = pid;
+  rec.end = NodeEnd::Running;
+  node_pids_[i] = pid;
+  ready_since_ns_ = rec.start_ns;
+}
+
+bool Session::node_ready(std::size_t i) {
+  const ReadyCheck& r = spec_.nodes[i].ready;
+  switch (r.kind) {
+    case ReadyCheck::Kind::Immediate: return true;
+    case ReadyCheck::Kind::Tcp: return detail::port_listening(node_pids_[i], r.port);
+    case ReadyCheck::Kind::File: {
+      std::filesystem::path p = expand_vars(r.path, opts_.run_dir, spec_.dir);
+      if (p.is_relative()) p = opts_.run_dir / p;
+      return std::filesystem::exists(p);
+    }
+    case ReadyCheck::Kind::Delay:
+      return now_ns() - ready_since_ns_ >= static_cast<std::uint64_t>(r.delay.count()) * 1000;
+  }
+  return false;
+}
+
+// Runs on every timer tick and after every node start: starts the next node once the
+// previous one is ready, and enforces the run's timeout.
+void Session::on_tick() {
+  if (phase_ != Phase::TearingDown && now_ns() > deadline_ns_) {
+    result_.trace.end = RunEnd::Timeout;
+    std::string waiting;
+    if (phase_ == Phase::Starting) waiting = fmt::format(" while waiting for node '{}' to be ready", spec_.nodes[next_node_ - 1].name);
+    else if (phase_ == Phase::Oracle) waiting = " while the oracle ran";
+    else waiting = " while the workload ran";
+    result_.trace.end_message = fmt::format("timeout after {}ms{}",
+                                            std::chrono::duration_cast<std::chrono::milliseconds>(spec_.timeout).count(), waiting);
+    finish({VerdictKind::Hang, result_.trace.end_message});
+    return;
+  }
+  while (phase_ == Phase::Starting) {
+    if (next_node_ > 0 && !node_ready(next_node_ - 1)) return;
+    if (next_node_ == spec_.nodes.size()) {
+      phase_ = Phase::Running;
+      maybe_finish_workload();
+      return;
+    }
+    start_node(next_node_++);
+  }
+}
+
+void Session::maybe_finish_workload() {
+  if (phase_ != Phase::Running) return;
+  for (std::size_t i = 0; i < spec_.nodes.size(); ++i)
+    if (spec_.nodes[i].workload && result_.trace.nodes[i].end == NodeEnd::Running) return;
+  if (!spec_.oracle.cmd.empty()) {
+    start_oracle();
+    return;
+  }
+  Verdict v{VerdictKind::Good, "workload finished"};
+  for (std::size_t i = 0; i < spec_.nodes.size(); ++i) {
+    const NodeRecord& n = result_.trace.nodes[i];
+    if (!spec_.nodes[i].workload || !spec_.oracle.workload_exit) continue;
+    if (n.end != NodeEnd::Exited || n.exit_code != *spec_.oracle.workload_exit) {
+      v.kind = VerdictKind::Bug;
+      v.message = n.end == NodeEnd::Exited
+                      ? fmt::format("workload node '{}' exited with {} (expected {})", n.name, n.exit_code, *spec_.oracle.workload_exit)
+                      : fmt::format("workload node '{}' was killed by signal {}", n.name, n.signal);
+      break;
+    }
+  }
+  finish(v);
+}
+
+void Session::start_oracle() {
+  phase_ = Phase::Oracle;
+  std::vector<std::string> argv;
+  for (const auto& a : spec_.oracle.cmd) argv.push_back(expand_vars(a, opts_.run_dir, spec_.dir));
+  std::map<std::string, std::string> env{{"RUN_DIR", opts_.run_dir.string()}};
+  auto out = opts_.run_dir / "oracle.out";
+  oracle_pid_ = spawn(nullptr, argv, env, opts_.run_dir.string(), out, out, false);
+}
+
+void Session::finish(Verdict v) {
+  if (finished_) return;
+  finished_ = true;
+  result_.verdict = std::move(v);
+  teardown();
+}
+
+// Kills every process of the run: each node's process group, then every task we traced
+// (a node that called setsid has left its group but not our sight).
+void Session::teardown() {
+  phase_ = Phase::TearingDown;
+  for (pid_t pid : node_pids_)
+    if (pid > 0) kill(-pid, SIGKILL);
+  for (pid_t pid : untraced_) kill(-pid, SIGKILL), kill(pid, SIGKILL);
+  for (auto& [tid, t] : threads_) syscall(SYS_tgkill, t.tgid, tid, SIGKILL);
+}
+
+// ---------------------------------------------------------------------------------------
+// ptrace
+
+Thread& Session::adopt(pid_t tid, pid_t tgid, std::uint32_t node) {
+  Thread& t = threads_[tid];
+  t.tid = tid;
+  t.tgid = tgid;
+  t.node = node;
+  t.known = true;
+  return t;
+}
+
+void Session::resume(pid_t tid, bool want_exit, int sig) {
+  // ESRCH: the task was killed meanwhile (teardown, or SIGKILL from a sibling); its exit
+  // status still arrives through waitpid.
+  ptrace(want_exit ? PTRACE_SYSCALL : PTRACE_CONT, tid, nullptr, reinterpret_cast<void*>(static_cast<long>(sig)));
+}
+
+Event& Session::add_event(Thread& t, Sys sys) {
+  auto& events = result_.trace.events;
+  Event& e = events.emplace_back();
+  e.id = events.size() - 1;
+  e.node = t.node;
+  e.pid = t.tgid;
+  e.tid = t.tid;
+  e.seq = t.seq++;
+  e.sys = sys;
+  e.time_ns = now_ns();
+  return e;
+}
+
+void Session::on_wait(pid_t tid, int status) {
+  if (WIFEXITED(status) || WIFSIGNALED(status)) {
+    on_task_exit(tid, status);
+    return;
+  }
+  if (!WIFSTOPPED(status)) return;
+  auto it = threads_.find(tid);
+  if (it == threads_.end()) {
+    // A new task's first stop can arrive before its parent's fork/clone event; it stays
+    // stopped until that event tells us whose it is.
+    Thread& t = threads_[tid];
+    t.tid = tid;
+    t.initial_stop = true;
+    return;
+  }
+  Thread& t = it->second;
+  int sig = WSTOPSIG(status);
+  int event = status >> 16;
+  if (sig == (SIGTRAP | 0x80)) {
+    on_syscall_exit(t);
+  } else if (sig == SIGTRAP && event == PTRACE_EVENT_SECCOMP) {
+    on_seccomp(t);
+  } else if (sig == SIGTRAP && (event == PTRACE_EVENT_FORK || event == PTRACE_EVENT_VFORK ||
+                                event == PTRACE_EVENT_CLONE)) {
+    on_spawn(t, event);
+  } else if (sig == SIGTRAP && event == PTRACE_EVENT_EXEC) {
+    on_exec(t);
+  } else if (sig == SIGSTOP && !t.initial_stop) {
+    t.initial_stop = true;
+    resume(tid, false);
+  } else {
+    siginfo_t si;
+    // No siginfo means a group-stop: let the task go on without a signal.
+    bool delivery = ptrace(PTRACE_GETSIGINFO, tid, nullptr, &si) == 0;
+    resume(tid, t.in_call, delivery ? sig : 0);
+  }
+}
+
+void Session::on_task_exit(pid_t tid, int status) {
+  std::uint64_t now = now_ns();
+  if (tid == oracle_pid_) {
+    oracle_status_ = status;
+    oracle_pid_ = -1;
+    std::string out = tail_of_file(opts_.run_dir / "oracle.out", 2000);
+    bool good = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    Verdict v{good ? VerdictKind::Good : VerdictKind::Bug, out};
+    if (v.message.empty())
+      v.message = WIFEXITED(status) ? fmt::format("oracle exited with {}", WEXITSTATUS(status))
+                                    : fmt::format("oracle killed by signal {}", WTERMSIG(status));
+    for (std::size_t i = 0; i < spec_.nodes.size(); ++i) {
+      const NodeRecord& n = result_.trace.nodes[i];
+      if (spec_.nodes[i].workload && spec_.oracle.workload_exit &&
+          (n.end != NodeEnd::Exited || n.exit_code != *spec_.oracle.workload_exit)) {
+        v.kind = VerdictKind::Bug;
+        v.message = (n.end == NodeEnd::Exited
+                         ? fmt::format("workload node '{}' exited with {} (expected {})", n.name, n.exit_code, *spec_.oracle.workload_exit)
+                         : fmt::format("workload node '{}' was killed by signal {}", n.name, n.signal)) +
+                    (v.message.empty() ? "" : "; oracle: " + v.message);
+        break;
+      }
+    }
+    finish(v);
+    return;
+  }
+  for (std::size_t i = 0; i < node_pids_.size(); ++i) {
+    if (node_pids_[i] != tid) continue;
+    NodeRecord& n = result_.trace.nodes[i];
+    n.end_ns = now;
+    if (WIFEXITED(status)) {
+      n.end = NodeEnd::Exited;
+      n.exit_code = WEXITSTATUS(status);
+    } else {
+      n.end = phase_ == Phase::TearingDown && WTERMSIG(status) == SIGKILL ? NodeEnd::Killed : NodeEnd::Signaled;
+      n.signal = WTERMSIG(status);
+    }
+    if (phase_ == Phase::Starting && i + 1 == next_node_ && !spec_.nodes[i].workload && !node_ready(i)) {
+      result_.trace.end = RunEnd::StartFailed;
+      std::string how = n.end == NodeEnd::Exited ? fmt::format("exited with {}", n.exit_code)
+                                                 : fmt::format("was killed by signal {}", n.signal);
+      std::string err = tail_of_file(opts_.run_dir / (n.name + ".err"));
+      result_.trace.end_message = fmt::format("node '{}' {} before it was ready{}", n.name, how,
+                                              err.empty() ? "" : fmt::format(" ({}.err: {})", n.name, err));
+      finish({VerdictKind::StartFailed, result_.trace.end_message});
+    }
+    maybe_finish_workload();
+  }
+  auto it = threads_.find(tid);
+  if (it == threads_.end()) return;
+  pid_t tgid = it->second.tgid;
+  threads_.erase(it);
+  if (tid == tgid) fd_tables_.erase(tgid);
+}
+
+void Session::on_spawn(Thread& parent, int event) {
+  unsigned long msg = 0;
+  ptrace(PTRACE_GETEVENTMSG, parent.tid, nullptr, &msg);
+  pid_t child = static_cast<pid_t>(msg);
+  user_regs_struct regs{};
+  ptrace(PTRACE_GETREGS, parent.tid, nullptr, &regs);
+  const SysInfo* info = sys_info_by_nr(static_cast<long>(regs.orig_rax));
+  Sys sys = info ? info->sys : (event == PTRACE_EVENT_CLONE ? Sys::clone : Sys::fork);
+  bool thread = false;
+  if (event == PTRACE_EVENT_CLONE) {
+    std::uint64_t flags = regs.rdi;
+    if (sys == Sys::clone3) detail::read_memory(parent.tid, regs.rdi, &flags, sizeof flags);
+    thread = (flags & CLONE_THREAD) != 0;
+  }
+  Event& e = add_event(parent, sys);
+  e.child = child;
+  e.result = child;
+
+  bool stopped_already = threads_.contains(child) && threads_[child].initial_stop;
+  Thread& c = adopt(child, thread ? parent.tgid : child, parent.node);
+  c.initial_stop = stopped_already;
+  if (thread) {
+    fd_tables_[child] = nullptr;  // never used: threads look up their tgid's table
+  } else {
+    fd_tables_[child] = std::make_shared<FdTable>(fds(parent.tgid));
+  }
+  if (stopped_already) resume(child, false);
+  resume(parent.tid, parent.in_call);
+}
+
+void Session::on_exec(Thread& t) {
+  unsigned long former = 0;
+  ptrace(PTRACE_GETEVENTMSG, t.tid, nullptr, &former);
+  PendingCall call = t.call;
+  if (static_cast<pid_t>(former) != t.tid) {
+    // A non-leader thread called exec: it now carries the leader's tid; the rest are gone.
+    auto old = threads_.find(static_cast<pid_t>(former));
+    if (old != threads_.end()) call = old->second.call;
+  }
+  pid_t tgid = t.tgid;
+  std::uint32_t node = t.node;
+  std::uint64_t seq = t.seq;
+  std::erase_if(threads_, [&](const auto& kv) { return kv.second.tgid == tgid && kv.first != t.tid; });
+  Thread& self = threads_[tgid];
+  self.tid = tgid;
+  self.tgid = tgid;
+  self.node = node;
+  self.seq = std::max(self.seq, seq);
+  self.known = self.initial_stop = true;
+  self.in_call = false;
+  fd_tables_[tgid] = std::make_shared<FdTable>();  // CLOEXEC fds are gone; re-learn the rest
+  Event& e = add_event(self, call.info ? call.info->sys : Sys::execve);
+  e.peer = call.peer;
+  resume(self.tid, false);
+}
+
+std::int64_t Session::bytes_asked(pid_t tid, const PendingCall& c) {
+  const auto& a = c.args;
+  auto iov_sum = [&](std::uint64_t iov_addr, std::uint64_t count) {
+    std::int64_t sum = 0;
+    std::vector<iovec> iov(std::min<std::uint64_t>(count, 1024));
+    if (detail::read_memory(tid, iov_addr, iov.data(), iov.size() * sizeof(iovec)))
+      for (const auto& v : iov) sum += static_cast<std::int64_t>(v.iov_len);
+    return sum;
+  };
+  switch (c.info->shape) {
+    case BufShape::Plain: return static_cast<std::int64_t>(a[2]);
+    case BufShape::Iov: return iov_sum(a[1], a[2]);
+    case BufShape::Msg: {
+      msghdr m{};
+      if (!detail::read_memory(tid, a[1], &m, sizeof m)) return 0;
+      return iov_sum(reinterpret_cast<std::uint64_t>(m.msg_iov), m.msg_iovlen);
+    }
+    case BufShape::MMsg:
+    case BufShape::None: return 0;
+  }
+  return 0;
+}
+
+void Session::on_seccomp(Thread& t) {
+  user_regs_struct regs;
+  if (ptrace(PTRACE_GETREGS, t.tid, nullptr, &regs) != 0) return;
+  const SysInfo* info = sys_info_by_nr(static_cast<long>(regs.orig_rax));
+  if (!info) {
+    resume(t.tid, false);
+    return;
+  }
+  PendingCall& c = t.call;
+  c = PendingCall{};
+  c.info = info;
+  c.args = {regs.rdi, regs.rsi, regs.rdx, regs.r10, regs.r8, regs.r9};
+  c.fd = info->has(kNoFd) ? -1 : static_cast<int>(c.args[0]);
+  bool want_exit = false;
+
+  if (info->has(kSend | kRecv | kSync)) {
+    FdInfo& fdi = fd_info(t.tgid, c.fd);
+    bool file = fdi.kind == FdInfo::Kind::File;
+    bool wanted = fdi.carries_data() && (!info->has(kFileOnly) || file) && !(info->has(kRecv) && file);
+    if (wanted) {
+      c.fdi = fdi;
+      c.asked = bytes_asked(t.tid, c);
+      if (fdi.dgram() && (info->sys == Sys::sendto) && c.args[4]) {
+        std::array<char, 128> sa{};
+        std::size_t len = std::min<std::size_t>(c.args[5], sa.size());
+        if (detail::read_memory(t.tid, c.args[4], sa.data(), len)) c.peer = detail::format_sockaddr(sa.data(), len);
+      }
+      if (fdi.dgram() && info->sys == Sys::sendmsg) {
+        msghdr m{};
+        std::array<char, 128> sa{};
+        if (detail::read_memory(t.tid, c.args[1], &m, sizeof m) && m.msg_name &&
+            detail::read_memory(t.tid, reinterpret_cast<std::uint64_t>(m.msg_name), sa.data(), std::min<std::size_t>(m.msg_namelen, sa.size())))
+          c.peer = detail::format_sockaddr(sa.data(), std::min<std::size_t>(m.msg_namelen, sa.size()));
+      }
+      want_exit = true;
+    }
+  } else if (info->has(kSetup)) {
+    if (info->sys == Sys::connect || info->sys == Sys::bind) {
+      std::array<char, 128> sa{};
+      std::size_t len = std::min<std::size_t>(c.args[2], sa.size());
+      if (detail::read_memory(t.tid, c.args[1], sa.data(), len)) c.peer = detail::format_sockaddr(sa.data(), len);
+    }
+    want_exit = true;
+  } else if (info->has(kClose)) {
+    if (info->sys == Sys::close) {
+      FdTable& table = fds(t.tgid);
+      auto it = table.find(c.fd);
+      if (it != table.end() && (it->second.kind == FdInfo::Kind::Socket || it->second.kind == FdInfo::Kind::Pipe) &&
+          it->second.carries_data()) {
+        Event& e = add_event(t, Sys::close);
+        e.fd = c.fd;
+        e.channel = it->second.channel;
+        e.dir = it->second.send_dir();
+      }
+      forget_fd(t.tgid, c.fd);
+    } else if (!(c.args[2] & CLOSE_RANGE_CLOEXEC)) {
+      auto first = static_cast<unsigned>(c.args[0]), last = static_cast<unsigned>(c.args[1]);
+      std::erase_if(fds(t.tgid), [&](const auto& kv) {
+        return static_cast<unsigned>(kv.first) >= first && static_cast<unsigned>(kv.first) <= last;
+      });
+    }
+  } else if (info->has(kDup)) {
+    bool onto = info->sys == Sys::dup2 || info->sys == Sys::dup3;
+    if (onto && c.args[1] != c.args[0]) forget_fd(t.tgid, static_cast<int>(c.args[1]));
+    FdInfo& src = fd_info(t.tgid, c.fd);
+    if (src.carries_data()) {
+      c.fdi = src;
+      want_exit = true;
+    }
+  } else if (info->sys == Sys::execve || info->sys == Sys::execveat) {
+    c.peer = detail::read_string(t.tid, info->sys == Sys::execve ? c.args[0] : c.args[1]);
+    want_exit = true;  // an exec event follows on success; the exit stop only on failure
+  } else if (info->sys == Sys::exit_group) {
+    Event& e = add_event(t, Sys::exit_group);
+    e.result = static_cast<std::int64_t>(static_cast<int>(c.args[0]));
+  }
+  t.in_call = want_exit;
+  resume(t.tid, want_exit);
+}
+
+void Session::on_syscall_exit(Thread& t) {
+  t.in_call = false;
+  user_regs_struct regs;
+  if (ptrace(PTRACE_GETREGS, t.tid, nullptr, &regs) != 0) return;
+  PendingCall& c = t.call;
+  if (!c.info) {
+    resume(t.tid, false);
+    return;
+  }
+  auto ret = static_cast<std::int64_t>(regs.rax);
+  const SysInfo& info = *c.info;
+  if (info.has(kSend | kRecv | kSync)) {
+    record_data(t, regs);
+  } else if (info.has(kSetup)) {
+    Event& e = add_event(t, info.sys);
+    e.fd = c.fd;
+    e.result = ret;
+    e.peer = c.peer;
+    switch (info.sys) {
+      case Sys::connect:
+      case Sys::bind:
+      case Sys::listen: {
+        forget_fd(t.tgid, c.fd);
+        const FdInfo& fdi = fd_info(t.tgid, c.fd);
+        if (info.sys == Sys::connect && fdi.channel >= 0) {
+          e.channel = fdi.channel;
+          e.dir = fdi.send_dir();
+        }
+        break;
+      }
+      case Sys::accept:
+      case Sys::accept4:
+        if (ret >= 0) {
+          const FdInfo& fdi = fd_info(t.tgid, static_cast<int>(ret));
+          e.channel = fdi.channel;
+          if (fdi.kind == FdInfo::Kind::Socket && !fdi.remote.empty()) e.peer = fdi.remote;
+          else if (fdi.channel >= 0) e.peer = fdi.a_side ? result_.trace.channels[fdi.channel].side_b
+                                                         : result_.trace.channels[fdi.channel].side_a;
+        }
+        break;
+      case Sys::shutdown: {
+        const FdInfo& fdi = fd_info(t.tgid, c.fd);
+        e.channel = fdi.channel;
+        e.dir = fdi.send_dir();
+        break;
+      }
+      case Sys::socketpair:
+      case Sys::pipe:
+      case Sys::pipe2: {
+        std::array<int, 2> pair{};
+        std::uint64_t addr = info.sys == Sys::socketpair ? c.args[3] : c.args[0];
+        if (ret == 0 && detail::read_memory(t.tid, addr, pair.data(), sizeof pair)) {
+          e.peer = fmt::format("{},{}", pair[0], pair[1]);
+          e.channel = fd_info(t.tgid, pair[0]).channel;
+        }
+        break;
+      }
+      default: break;
+    }
+  } else if (info.has(kDup)) {
+    if (ret >= 0) {
+      int newfd = static_cast<int>(ret);
+      fds(t.tgid)[newfd] = c.fdi;
+      Event& e = add_event(t, info.sys);
+      e.fd = c.fd;
+      e.result = ret;
+      e.channel = c.fdi.channel;
+    }
+  } else if (info.sys == Sys::execve || info.sys == Sys::execveat) {
+    Event& e = add_event(t, info.sys);  // only failed execs reach their exit stop
+    e.result = ret;
+    e.peer = c.peer;
+  }
+  c.info = nullptr;
+  resume(t.tid, false);
+}
+
+void Session::record_data(Thread& t, const user_regs_struct& regs) {
+  PendingCall& c = t.call;
+  const SysInfo& info = *c.info;
+  auto ret = static_cast<std::int64_t>(regs.rax);
+  bool sending = info.has(kSend);
+  const FdInfo& fdi = c.fdi;
+
+  if (info.shape == BufShape::MMsg) {
+    // One event per datagram: each is its own message for causality.
+    std::uint64_t n = ret > 0 ? static_cast<std::uint64_t>(ret) : 0;
+    std::vector<mmsghdr> msgs(std::min<std::uint64_t>(n, 1024));
+    if (!msgs.empty() && !detail::read_memory(t.tid, c.args[1], msgs.data(), msgs.size() * sizeof(mmsghdr))) msgs.clear();
+    for (const auto& m : msgs) {
+      Event& e = add_event(t, info.sys);
+      e.fd = c.fd;
+      e.moved = e.asked = m.msg_len;
+      e.result = m.msg_len;
+      std::array<char, 128> sa{};
+      std::size_t len = std::min<std::size_t>(m.msg_hdr.msg_namelen, sa.size());
+      if (m.msg_hdr.msg_name && detail::read_memory(t.tid, reinterpret_cast<std::uint64_t>(m.msg_hdr.msg_name), sa.data(), len))
+        e.peer = detail::format_sockaddr(sa.data(), len);
+      if (e.peer.empty()) e.peer = fdi.remote;
+      e.channel = dgram_channel(fdi, e.peer, sending, e.dir);
+    }
+    if (msgs.empty()) {
+      Event& e = add_event(t, info.sys);
+      e.fd = c.fd;
+      e.result = ret;
+    }
+    return;
+  }
+
+  Event& e = add_event(t, info.sys);
+  e.fd = c.fd;
+  e.asked = c.asked;
+  e.result = ret;
+  e.moved = ret > 0 && !info.has(kSync) ? ret : 0;
+  bool peek = (info.sys == Sys::recvfrom && (c.args[3] & MSG_PEEK)) || (info.sys == Sys::recvmsg && (c.args[2] & MSG_PEEK));
+  if (peek) e.moved = 0;
+
+  if (fdi.dgram()) {
+    std::string peer = c.peer;
+    if (!sending && ret >= 0) {
+      // The sender's address is in the caller's buffer only after the call.
+      std::array<char, 128> sa{};
+      std::size_t len = 0;
+      std::uint64_t addr = 0;
+      if (info.sys == Sys::recvfrom && c.args[4] && c.args[5]) {
+        socklen_t sl = 0;
+        if (detail::read_memory(t.tid, c.args[5], &sl, sizeof sl)) len = sl, addr = c.args[4];
+      } else if (info.sys == Sys::recvmsg) {
+        msghdr m{};
+        if (detail::read_memory(t.tid, c.args[1], &m, sizeof m) && m.msg_name) len = m.msg_namelen, addr = reinterpret_cast<std::uint64_t>(m.msg_name);
+      }
+      len = std::min(len, sa.size());
+      if (addr && detail::read_memory(t.tid, addr, sa.data(), len)) peer = detail::format_sockaddr(sa.data(), len);
+    }
+    if (peer.empty()) peer = fdi.remote;
+    e.peer = peer;
+    if (sending && fdi.ckind == ChannelKind::Udp && fdi.local.ends_with(":0")) {
+      // The first send of an unbound socket picked its port: learn it now.
+      forget_fd(t.tgid, c.fd);
+      c.fdi = fd_info(t.tgid, c.fd);
+    }
+    if (e.moved > 0 || sending) e.channel = dgram_channel(c.fdi, peer, sending, e.dir);
+    return;
+  }
+
+  e.channel = fdi.channel;
+  if (fdi.kind == FdInfo::Kind::File) {
+    e.dir = EventDir::AtoB;
+    return;
+  }
+  e.dir = sending ? fdi.send_dir() : fdi.recv_dir();
+  if (e.channel >= 0) {
+    int d = e.dir == EventDir::AtoB ? 0 : 1;
+    auto& counter = sending ? sent_[e.channel][d] : received_[e.channel][d];
+    e.offset = counter;
+    counter += static_cast<std::uint64_t>(e.moved);
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// fds and channels
+
+FdInfo& Session::fd_info(pid_t tgid, int fd) {
+  FdTable& table = fds(tgid);
+  auto it = table.find(fd);
+  if (it != table.end()) return it->second;
+  return table.emplace(fd, resolve(tgid, fd)).first->second;
+}
+
+void Session::forget_fd(pid_t tgid, int fd) {
+  FdTable& table = fds(tgid);
+  auto it = table.find(fd);
+  if (it == table.end()) return;
+  if (it->second.kind == FdInfo::Kind::Socket) sockets_.forget(it->second.inode);
+  table.erase(it);
+}
+
+std::string Session::file_label(const std::string& path) const {
+  std::string run = opts_.run_dir.string();
+  if (path.starts_with(run + "/")) return "${RUN_DIR}" + path.substr(run.size());
+  return path;
+}
+
+std::int32_t Session::channel(ChannelKind kind, const std::string& key, const std::string& a,
+                              const std::string& b, const std::string& label) {
+  auto [it, inserted] = channel_by_key_.try_emplace(key, static_cast<std::int32_t>(result_.trace.channels.size()));
+  if (inserted) {
+    Channel& ch = result_.trace.channels.emplace_back();
+    ch.id = static_cast<std::uint32_t>(it->second);
+    ch.kind = kind;
+    ch.side_a = a;
+    ch.side_b = b;
+    ch.label = label;
+    sent_.push_back({0, 0});
+    received_.push_back({0, 0});
+  }
+  return it->second;
+}
+
+// Loopback datagrams leave a wildcard-bound socket from the address they were sent to, so a
+// wildcard local address is named after the peer's host: both ends then agree on the key.
+static std::string concrete_local(const std::string& local, const std::string& peer) {
+  auto host_of = [](const std::string& ep) { return ep.substr(0, ep.rfind(':')); };
+  std::string host = host_of(local);
+  if ((host == "0.0.0.0" || host == "[::]") && !peer.empty()) return host_of(peer) + local.substr(local.rfind(':'));
+  return local;
+}
+
+std::int32_t Session::dgram_channel(const FdInfo& fdi, const std::string& peer, bool sending, EventDir& dir) {
+  if (fdi.channel >= 0) {  // connected unix datagram pair
+    dir = sending ? fdi.send_dir() : fdi.recv_dir();
+    return fdi.channel;
+  }
+  if (peer.empty()) return -1;
+  std::string local = concrete_local(fdi.local, peer);
+  const std::string& lo = std::min(local, peer);
+  const std::string& hi = std::max(local, peer);
+  std::int32_t id = channel(fdi.ckind, fmt::format("{}:{}|{}", to_string(fdi.ckind), lo, hi), lo, hi, fmt::format("{} <-> {}", lo, hi));
+  bool local_is_a = result_.trace.channels[id].side_a == local;
+  dir = (sending == local_is_a) ? EventDir::AtoB : EventDir::BtoA;
+  return id;
+}
+
+FdInfo Session::resolve(pid_t tgid, int fd) {
+  FdInfo out;
+  if (fd < 0) return out;
+  FdTarget target = detail::inspect_fd(tgid, fd);
+  out.inode = target.inode;
+  switch (target.kind) {
+    case FdTarget::Kind::Socket: {
+      auto desc = sockets_.find(tgid, target.inode);
+      if (!desc) return out;  // netlink, packet, ...: not a channel between nodes
+      out.kind = FdInfo::Kind::Socket;
+      switch (desc->proto) {
+        case SockProto::Tcp: {
+          out.ckind = ChannelKind::Tcp;
+          out.local = desc->local;
+          out.remote = desc->remote;
+          if (desc->remote.empty()) return out;  // listening or not yet connected
+          const std::string& lo = std::min(desc->local, desc->remote);
+          const std::string& hi = std::max(desc->local, desc->remote);
+          // Side a is the connector: the end whose port nobody listens on.
+          bool acceptor = sockets_.is_listening_port(tgid, desc->local);
+          const std::string& a = acceptor ? desc->remote : desc->local;
+          const std::string& b = acceptor ? desc->local : desc->remote;
+          out.channel = channel(ChannelKind::Tcp, "tcp:" + lo + "|" + hi, a, b, b);
+          const Channel& ch = result_.trace.channels[out.channel];
+          out.a_side = ch.side_a == desc->local;
+          return out;
+        }
+        case SockProto::Udp:
+          out.ckind = ChannelKind::Udp;
+          out.local = desc->local;
+          out.remote = desc->remote;
+          return out;
+        case SockProto::UnixStream:
+        case SockProto::UnixDgram: {
+          out.ckind = desc->proto == SockProto::UnixStream ? ChannelKind::UnixStream : ChannelKind::UnixDgram;
+          out.local = desc->local;
+          auto peer = detail::unix_peer_inode(target.inode);
+          if (!peer || *peer == 0) return out;
+          out.remote = fmt::format("unix:{}", *peer);
+          std::string label = desc->path;
+          if (label.empty())
+            if (auto pd = sockets_.find(tgid, *peer)) label = pd->path;
+          if (label.empty()) label = "socketpair";
+          std::uint64_t lo = std::min<std::uint64_t>(target.inode, *peer), hi = std::max<std::uint64_t>(target.inode, *peer);
+          // The unnamed side (the connector) is side a when one side is bound to a path.
+          std::string a = desc->path.empty() ? out.local : out.remote;
+          std::string b = desc->path.empty() ? out.remote : out.local;
+          out.channel = channel(out.ckind, fmt::format("unix:{}|{}", lo, hi), a, b, file_label(label));
+          out.a_side = result_.trace.channels[out.channel].side_a == out.local;
+          return out;
+        }
+        case SockProto::Other: return out;
+      }
+      return out;
+    }
+    case FdTarget::Kind::Pipe: {
+      out.kind = FdInfo::Kind::Pipe;
+      out.ckind = ChannelKind::Pipe;
+      std::string side = fmt::format("pipe:{}", target.inode);
+      out.channel = channel(ChannelKind::Pipe, side, side + ":w", side + ":r", side);
+      out.a_side = detail::fd_access_mode(tgid, fd) != O_RDONLY;
+      return out;
+    }
+    case FdTarget::Kind::RegularFile: {
+      if (own_files_.contains(target.inode)) return out;  // the run's own stdout/stderr logs
+      out.kind = FdInfo::Kind::File;
+      out.ckind = ChannelKind::File;
+      std::string label = file_label(target.path);
+      out.channel = channel(ChannelKind::File, "file:" + label, label, label, label);
+      return out;
+    }
+    case FdTarget::Kind::Other:
+    case FdTarget::Kind::Gone: return out;
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------
+
+RunResult Session::run() {
+  Trace& trace = result_.trace;
+  trace.target = spec_.name;
+  trace.run_dir = opts_.run_dir.string();
+  node_pids_.assign(spec_.nodes.size(), 0);
+  for (const auto& n : spec_.nodes) {
+    NodeRecord& rec = trace.nodes.emplace_back();
+    rec.name = n.name;
+    rec.workload = n.workload;
+    for (const auto& a : n.cmd) rec.argv.push_back(expand_vars(a, opts_.run_dir, spec_.dir));
+  }
+
+  // The tracer thread shares its CPU with its tracees; restore the caller's mask afterwards.
+  cpu_set_t saved;
+  sched_getaffinity(0, sizeof saved, &saved);
+  if (opts_.cpu >= 0) {
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(opts_.cpu, &one);
+    if (sched_setaffinity(0, sizeof one, &one) != 0)
+      throw RunError(fmt::format("cannot pin the tracer to CPU {}: {}", opts_.cpu, strerror(errno)));
+  }
+  struct sigaction sa {}, old_sa {};
+  sa.sa_handler = tick_handler;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = 0;  // no SA_RESTART: the tick must interrupt waitpid
+  sigaction(SIGALRM, &sa, &old_sa);
+  sigevent sev{};
+  sev.sigev_notify = SIGEV_THREAD_ID;
+  sev.sigev_signo = SIGALRM;
+  sev._sigev_un._tid = gettid();
+  timer_t timer;
+  if (timer_create(CLOCK_MONOTONIC, &sev, &timer) != 0)
+    throw RunError(fmt::format("timer_create: {}", strerror(errno)));
+  itimerspec tick{{0, 5'000'000}, {0, 5'000'000}};
+  timer_settime(timer, 0, &tick, nullptr);
+
+  trace.start_ns = now_ns();
+  deadline_ns_ = trace.start_ns + static_cast<std::uint64_t>(spec_.timeout.count()) * 1000;
+  auto drain = [&] {
+    for (;;) {
+      if (g_tick) {
+        g_tick = 0;
+        if (phase_ != Phase::TearingDown) on_tick();
+      }
+      int status = 0;
+      pid_t pid = waitpid(-1, &status, __WALL | __WNOTHREAD);
+      if (pid < 0) {
+        if (errno == EINTR) continue;
+        if (errno != ECHILD) throw RunError(fmt::format("waitpid: {}", strerror(errno)));
+        if (phase_ == Phase::TearingDown) return;
+        pause();  // between nodes (a "delay:" readiness) nothing may be running
+        continue;
+      }
+      if (phase_ == Phase::TearingDown && WIFSTOPPED(status)) {
+        // Anything still stopping now (a task born during teardown) is killed, not resumed.
+        kill(pid, SIGKILL);
+        ptrace(PTRACE_CONT, pid, nullptr, nullptr);
+        continue;
+      }
+      on_wait(pid, status);
+    }
+  };
+  try {
+    on_tick();
+    drain();
+  } catch (const std::exception&) {
+    // Leave nothing behind, then report the original problem.
+    if (phase_ != Phase::TearingDown) teardown();
+    try {
+      drain();
+    } catch (const std::exception&) {
+    }
+    timer_delete(timer);
+    sigaction(SIGALRM, &old_sa, nullptr);
+    sched_setaffinity(0, sizeof saved, &saved);
+    throw;
+  }
+  timer_delete(timer);
+  sigaction(SIGALRM, &old_sa, nullptr);
+  sched_setaffinity(0, sizeof saved, &saved);
+  for (auto& n : trace.nodes)
+    if (n.end == NodeEnd::Running) n.end = NodeEnd::Killed, n.signal = SIGKILL;
+  trace.end_ns = now_ns();
+  derive_causality(trace);
+  return std::move(result_);
+}
+
+}  // namespace
+}  // namespace fissure
+
+namespace fissure {
+
+void check_executables(const Spec& spec) {
+  auto check = [&](const std::vector<std::string>& cmd, const std::string& who) {
+    std::string resolved = resolve_program(cmd.at(0), spec.dir);
+    if (resolved.empty())
+      throw RunError(fmt::format("{}: {}: '{}' not found on PATH", spec.file.string(), who, cmd[0]));
+    if (access(resolved.c_str(), X_OK) != 0)
+      throw RunError(fmt::format("{}: {}: '{}' is not executable ({})", spec.file.string(), who, resolved, strerror(errno)));
+  };
+  for (std::size_t i = 0; i < spec.nodes.size(); ++i)
+    check(spec.nodes[i].cmd, fmt::format("node '{}' cmd", spec.nodes[i].name));
+  if (!spec.oracle.cmd.empty()) check(spec.oracle.cmd, "oracle.cmd");
+}
+
+RunResult run_traced(const Spec& spec, const RunOptions& options) {
+  check_executables(spec);
+  RunOptions opts = options;
+  std::error_code ec;
+  std::filesystem::create_directories(opts.run_dir, ec);
+  if (ec) throw RunError(fmt::format("cannot create run directory {}: {}", opts.run_dir.string(), ec.message()));
+  opts.run_dir = std::filesystem::canonical(opts.run_dir);
+  if (access(opts.run_dir.c_str(), W_OK) != 0)
+    throw RunError(fmt::format("run directory {} is not writable", opts.run_dir.string()));
+  Session session(spec, opts);
+  return session.run();
+}
+
+}  // namespace fissure
