@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
+#include <linux/inet_diag.h>
 #include <linux/sock_diag.h>
 #include <linux/unix_diag.h>
 #include <netinet/in.h>
@@ -20,62 +21,6 @@
 
 namespace fissure::detail {
 namespace {
-
-// /proc/net/tcp prints IPv4 addresses as the raw 32-bit word in host order.
-std::string hex_v4(const std::string& hex_addr, const std::string& hex_port) {
-  std::uint32_t raw = static_cast<std::uint32_t>(std::stoul(hex_addr, nullptr, 16));
-  char buf[INET_ADDRSTRLEN];
-  in_addr a{raw};
-  inet_ntop(AF_INET, &a, buf, sizeof buf);
-  return fmt::format("{}:{}", buf, std::stoul(hex_port, nullptr, 16));
-}
-
-// IPv6: four 32-bit words, each in host order.
-std::string hex_v6(const std::string& hex_addr, const std::string& hex_port) {
-  in6_addr a{};
-  for (int w = 0; w < 4; ++w) {
-    std::uint32_t word = static_cast<std::uint32_t>(std::stoul(hex_addr.substr(w * 8, 8), nullptr, 16));
-    std::memcpy(&a.s6_addr[w * 4], &word, 4);
-  }
-  // A v4-mapped address names the same endpoint as its IPv4 form: keep one spelling so the
-  // two ends of a connection agree.
-  if (IN6_IS_ADDR_V4MAPPED(&a)) {
-    char buf[INET_ADDRSTRLEN];
-    inet_ntop(AF_INET, &a.s6_addr[12], buf, sizeof buf);
-    return fmt::format("{}:{}", buf, std::stoul(hex_port, nullptr, 16));
-  }
-  char buf[INET6_ADDRSTRLEN];
-  inet_ntop(AF_INET6, &a, buf, sizeof buf);
-  return fmt::format("[{}]:{}", buf, std::stoul(hex_port, nullptr, 16));
-}
-
-void read_inet(const std::string& file, SockProto proto, bool v6,
-               std::unordered_map<std::uint64_t, SockDesc>& out) {
-  std::ifstream in(file);
-  std::string line;
-  std::getline(in, line);  // header
-  while (std::getline(in, line)) {
-    std::istringstream ls(line);
-    std::string sl, local, remote, state, queues, timer, retr, uid, timeout, inode;
-    ls >> sl >> local >> remote >> state >> queues >> timer >> retr >> uid >> timeout >> inode;
-    if (inode.empty()) continue;
-    std::uint64_t ino = std::stoull(inode);
-    if (ino == 0) continue;  // TIME_WAIT and friends: no socket behind them
-    auto split = [](const std::string& s) {
-      auto colon = s.find(':');
-      return std::pair{s.substr(0, colon), s.substr(colon + 1)};
-    };
-    auto [la, lp] = split(local);
-    auto [ra, rp] = split(remote);
-    SockDesc d;
-    d.proto = proto;
-    d.local = v6 ? hex_v6(la, lp) : hex_v4(la, lp);
-    bool has_remote = std::stoul(rp, nullptr, 16) != 0;
-    if (has_remote) d.remote = v6 ? hex_v6(ra, rp) : hex_v4(ra, rp);
-    d.listening = proto == SockProto::Tcp && state == "0A";
-    out[ino] = std::move(d);
-  }
-}
 
 void read_unix(const std::string& file, std::unordered_map<std::uint64_t, SockDesc>& out) {
   std::ifstream in(file);
@@ -101,10 +46,6 @@ void read_unix(const std::string& file, std::unordered_map<std::uint64_t, SockDe
 
 void SocketTable::reload(pid_t pid) {
   std::string base = fmt::format("/proc/{}/net/", pid);
-  read_inet(base + "tcp", SockProto::Tcp, false, table_);
-  read_inet(base + "tcp6", SockProto::Tcp, true, table_);
-  read_inet(base + "udp", SockProto::Udp, false, table_);
-  read_inet(base + "udp6", SockProto::Udp, true, table_);
   read_unix(base + "unix", table_);
 }
 
@@ -116,14 +57,6 @@ std::optional<SockDesc> SocketTable::find(pid_t pid, std::uint64_t inode) {
     if (it == table_.end()) return std::nullopt;
   }
   return it->second;
-}
-
-bool SocketTable::is_listening_port(pid_t pid, const std::string& endpoint) {
-  (void)pid;
-  std::string port = endpoint.substr(endpoint.rfind(':'));
-  for (const auto& [ino, d] : table_)
-    if (d.proto == SockProto::Tcp && d.listening && d.local.ends_with(port)) return true;
-  return false;
 }
 
 std::optional<std::uint64_t> unix_peer_inode(std::uint64_t inode) {
@@ -253,22 +186,41 @@ std::string format_sockaddr(const void* sa_raw, std::size_t len) {
 
 namespace fissure::detail {
 
-bool port_listening(pid_t pid, std::uint16_t port) {
-  for (const char* file : {"tcp", "tcp6"}) {
-    std::ifstream in(fmt::format("/proc/{}/net/{}", pid, file));
-    std::string line;
-    std::getline(in, line);
-    while (std::getline(in, line)) {
-      std::istringstream ls(line);
-      std::string sl, local, remote, state;
-      ls >> sl >> local >> remote >> state;
-      auto colon = local.find(':');
-      if (state == "0A" && colon != std::string::npos &&
-          std::stoul(local.substr(colon + 1), nullptr, 16) == port)
-        return true;
+bool tcp_port_listening(std::uint16_t port) {
+  int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+  if (fd < 0) return false;
+  bool found = false;
+  for (std::uint8_t family : {AF_INET, AF_INET6}) {
+    struct {
+      nlmsghdr nlh;
+      inet_diag_req_v2 req;
+    } msg{};
+    msg.nlh.nlmsg_len = sizeof msg;
+    msg.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+    msg.nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+    msg.req.sdiag_family = family;
+    msg.req.sdiag_protocol = IPPROTO_TCP;
+    // LISTEN only: the kernel then walks just the listening hash, not every connection.
+    msg.req.idiag_states = 1u << 10;  // TCP_LISTEN
+    if (send(fd, &msg, sizeof msg, 0) != static_cast<ssize_t>(sizeof msg)) break;
+    bool done = false;
+    while (!done) {
+      alignas(nlmsghdr) char buf[16384];
+      ssize_t n = recv(fd, buf, sizeof buf, 0);
+      if (n <= 0) break;
+      for (auto* h = reinterpret_cast<nlmsghdr*>(buf); NLMSG_OK(h, static_cast<unsigned>(n)); h = NLMSG_NEXT(h, n)) {
+        if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR) {
+          done = true;
+          break;
+        }
+        auto* r = static_cast<inet_diag_msg*>(NLMSG_DATA(h));
+        if (ntohs(r->id.idiag_sport) == port) found = true;
+      }
     }
+    if (found) break;
   }
-  return false;
+  close(fd);
+  return found;
 }
 
 int fd_access_mode(pid_t pid, int fd) {

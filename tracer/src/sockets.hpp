@@ -21,14 +21,13 @@ struct SockDesc {
   bool listening = false;
 };
 
-// Socket inode -> description, read from /proc/PID/net/{tcp,tcp6,udp,udp6,unix}.
+// Unix socket inode -> description, read from /proc/PID/net/unix (a short list, cheap to
+// read; inet sockets are described by running getsockname/getpeername in the tracee).
 class SocketTable {
  public:
   // Looks the inode up, re-reading the tables of `pid`'s namespace once on a miss.
   std::optional<SockDesc> find(pid_t pid, std::uint64_t inode);
   void forget(std::uint64_t inode) { table_.erase(inode); }
-  // True when some TCP socket of the namespace listens on this endpoint's port.
-  bool is_listening_port(pid_t pid, const std::string& endpoint);
 
  private:
   void reload(pid_t pid);
@@ -57,8 +56,8 @@ std::string format_sockaddr(const void* sa, std::size_t len);
 }  // namespace fissure::detail
 
 namespace fissure::detail {
-// True when a TCP socket in `pid`'s network namespace listens on `port` (any address).
-bool port_listening(pid_t pid, std::uint16_t port);
+// True when a TCP socket of the caller's network namespace listens on `port` (any address).
+bool tcp_port_listening(std::uint16_t port);
 // Access mode of an fd from /proc/PID/fdinfo (O_RDONLY / O_WRONLY / O_RDWR), -1 if unknown.
 int fd_access_mode(pid_t pid, int fd);
 }  // namespace fissure::detail

@@ -25,6 +25,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "inject.hpp"
 #include "seccomp_filter.hpp"
 #include "sockets.hpp"
 
@@ -161,8 +162,24 @@ class Session {
     if (!p) p = std::make_shared<FdTable>();
     return *p;
   }
-  FdInfo& fd_info(pid_t tgid, int fd);
-  FdInfo resolve(pid_t tgid, int fd);
+  // What the tracer may assume about a socket it has not seen connect or accept.
+  struct ResolveHint {
+    enum class Role { Unknown, Connector, Acceptor } role = Role::Unknown;
+    std::string remote;  // connect's address: a non-blocking connect has no peer name yet
+  };
+  // The stop the current handler serves; fd lookups may run syscalls in that thread.
+  struct Stop {
+    Thread* thread;
+    const user_regs_struct* regs;
+    bool at_entry;
+    std::optional<detail::Injector> injector;
+  };
+  FdInfo& fd_info(pid_t tgid, int fd) { return fd_info(tgid, fd, ResolveHint()); }
+  FdInfo& fd_info(pid_t tgid, int fd, const ResolveHint& hint);
+  FdInfo resolve(pid_t tgid, int fd, const ResolveHint& hint);
+  bool describe_inet(int fd, FdInfo& out, const ResolveHint& hint);
+  // Restores the thread's registers after injected syscalls; returns a signal held back.
+  int end_stop();
   void forget_fd(pid_t tgid, int fd);
   std::int32_t channel(ChannelKind kind, const std::string& key, const std::string& a,
                        const std::string& b, const std::string& label);
@@ -189,7 +206,8 @@ class Session {
   std::unordered_map<pid_t, Thread> threads_;
   std::unordered_map<pid_t, std::shared_ptr<FdTable>> fd_tables_;
   std::unordered_set<std::uint64_t> own_files_;  // inodes of the run's .out/.err logs
-  detail::SocketTable sockets_;
+  detail::SocketTable sockets_;  // unix sockets
+  Stop* stop_ = nullptr;
   std::unordered_map<std::string, std::int32_t> channel_by_key_;
   std::vector<std::array<std::uint64_t, 2>> sent_, received_;  // per channel and direction
 };
@@ -294,7 +312,7 @@ bool Session::node_ready(std::size_t i) {
   const ReadyCheck& r = spec_.nodes[i].ready;
   switch (r.kind) {
     case ReadyCheck::Kind::Immediate: return true;
-    case ReadyCheck::Kind::Tcp: return detail::port_listening(node_pids_[i], r.port);
+    case ReadyCheck::Kind::Tcp: return detail::tcp_port_listening(r.port);
     case ReadyCheck::Kind::File: {
       std::filesystem::path p = expand_vars(r.path, opts_.run_dir, spec_.dir);
       if (p.is_relative()) p = opts_.run_dir / p;
@@ -597,6 +615,25 @@ void Session::on_seccomp(Thread& t) {
   c.args = {regs.rdi, regs.rsi, regs.rdx, regs.r10, regs.r8, regs.r9};
   c.fd = info->has(kNoFd) ? -1 : static_cast<int>(c.args[0]);
   bool want_exit = false;
+  Stop stop{&t, &regs, true, {}};
+  stop_ = &stop;
+  if (info->has(kSend | kRecv | kSync | kDup) && c.fd >= 0) {
+    // First sight of this fd: learning what it is may run syscalls in the tracee, in place
+    // of the one it is entering; that one then runs again and stops here once more.
+    pid_t tid = t.tid;
+    fd_info(t.tgid, c.fd);
+    if (stop.injector && stop.injector->died()) {
+      stop_ = nullptr;
+      on_task_exit(tid, *stop.injector->died());
+      return;
+    }
+    if (stop.injector && stop.injector->consumed_syscall()) {
+      int sig = end_stop();
+      c.info = nullptr;
+      resume(tid, false, sig);
+      return;
+    }
+  }
 
   if (info->has(kSend | kRecv | kSync)) {
     FdInfo& fdi = fd_info(t.tgid, c.fd);
@@ -660,7 +697,18 @@ void Session::on_seccomp(Thread& t) {
     e.result = static_cast<std::int64_t>(static_cast<int>(c.args[0]));
   }
   t.in_call = want_exit;
-  resume(t.tid, want_exit);
+  int sig = end_stop();
+  resume(t.tid, want_exit, sig);
+}
+
+int Session::end_stop() {
+  int sig = 0;
+  if (stop_ && stop_->injector) {
+    sig = stop_->injector->pending_signal();
+    stop_->injector.reset();
+  }
+  stop_ = nullptr;
+  return sig;
 }
 
 void Session::on_syscall_exit(Thread& t) {
@@ -674,6 +722,8 @@ void Session::on_syscall_exit(Thread& t) {
   }
   auto ret = static_cast<std::int64_t>(regs.rax);
   const SysInfo& info = *c.info;
+  Stop stop{&t, &regs, false, {}};
+  stop_ = &stop;
   if (info.has(kSend | kRecv | kSync)) {
     record_data(t, regs);
   } else if (info.has(kSetup)) {
@@ -686,7 +736,9 @@ void Session::on_syscall_exit(Thread& t) {
       case Sys::bind:
       case Sys::listen: {
         forget_fd(t.tgid, c.fd);
-        const FdInfo& fdi = fd_info(t.tgid, c.fd);
+        ResolveHint hint;
+        if (info.sys == Sys::connect) hint = {ResolveHint::Role::Connector, c.peer};
+        const FdInfo& fdi = fd_info(t.tgid, c.fd, hint);
         if (info.sys == Sys::connect && fdi.channel >= 0) {
           e.channel = fdi.channel;
           e.dir = fdi.send_dir();
@@ -696,7 +748,7 @@ void Session::on_syscall_exit(Thread& t) {
       case Sys::accept:
       case Sys::accept4:
         if (ret >= 0) {
-          const FdInfo& fdi = fd_info(t.tgid, static_cast<int>(ret));
+          const FdInfo& fdi = fd_info(t.tgid, static_cast<int>(ret), {ResolveHint::Role::Acceptor, {}});
           e.channel = fdi.channel;
           if (fdi.kind == FdInfo::Kind::Socket && !fdi.remote.empty()) e.peer = fdi.remote;
           else if (fdi.channel >= 0) e.peer = fdi.a_side ? result_.trace.channels[fdi.channel].side_b
@@ -737,7 +789,11 @@ void Session::on_syscall_exit(Thread& t) {
     e.peer = c.peer;
   }
   c.info = nullptr;
-  resume(t.tid, false);
+  pid_t tid = t.tid;
+  std::optional<int> died = stop.injector ? stop.injector->died() : std::nullopt;
+  int sig = end_stop();
+  if (died) on_task_exit(tid, *died);
+  else resume(tid, false, sig);
 }
 
 void Session::record_data(Thread& t, const user_regs_struct& regs) {
@@ -799,7 +855,7 @@ void Session::record_data(Thread& t, const user_regs_struct& regs) {
     }
     if (peer.empty()) peer = fdi.remote;
     e.peer = peer;
-    if (sending && fdi.ckind == ChannelKind::Udp && fdi.local.ends_with(":0")) {
+    if (sending && fdi.ckind == ChannelKind::Udp && (fdi.local.empty() || fdi.local.ends_with(":0"))) {
       // The first send of an unbound socket picked its port: learn it now.
       forget_fd(t.tgid, c.fd);
       c.fdi = fd_info(t.tgid, c.fd);
@@ -810,6 +866,7 @@ void Session::record_data(Thread& t, const user_regs_struct& regs) {
 
   e.channel = fdi.channel;
   if (fdi.kind == FdInfo::Kind::File) {
+    e.channel = channel(ChannelKind::File, "file:" + fdi.local, fdi.local, fdi.local, fdi.local);
     e.dir = EventDir::AtoB;
     return;
   }
@@ -825,11 +882,15 @@ void Session::record_data(Thread& t, const user_regs_struct& regs) {
 // ---------------------------------------------------------------------------------------
 // fds and channels
 
-FdInfo& Session::fd_info(pid_t tgid, int fd) {
+FdInfo& Session::fd_info(pid_t tgid, int fd, const ResolveHint& hint) {
   FdTable& table = fds(tgid);
   auto it = table.find(fd);
-  if (it != table.end()) return it->second;
-  return table.emplace(fd, resolve(tgid, fd)).first->second;
+  // An unconnected TCP socket may have connected since (non-blocking connect): look again.
+  bool unsettled = it != table.end() && it->second.kind == FdInfo::Kind::Socket &&
+                   it->second.ckind == ChannelKind::Tcp && it->second.channel < 0;
+  if (it != table.end() && !unsettled) return it->second;
+  FdInfo info = resolve(tgid, fd, hint);
+  return table.insert_or_assign(fd, std::move(info)).first->second;
 }
 
 void Session::forget_fd(pid_t tgid, int fd) {
@@ -886,38 +947,70 @@ std::int32_t Session::dgram_channel(const FdInfo& fdi, const std::string& peer, 
   return id;
 }
 
-FdInfo Session::resolve(pid_t tgid, int fd) {
+// Learns an inet socket's type and endpoints by running getsockname, getsockopt(SO_TYPE)
+// and getpeername inside the stopped tracee. False if it is not an inet socket.
+bool Session::describe_inet(int fd, FdInfo& out, const ResolveHint& hint) {
+  if (!stop_) return false;
+  if (!stop_->injector) stop_->injector.emplace(stop_->thread->tid, *stop_->regs, stop_->at_entry);
+  detail::Injector& inj = *stop_->injector;
+  const std::uint64_t len_at = inj.scratch(), buf_at = inj.scratch() + 16;
+  auto query = [&](long nr, std::uint64_t level, std::uint64_t opt) -> std::optional<std::vector<char>> {
+    socklen_t len = 128;
+    if (!inj.write(len_at, &len, sizeof len)) return std::nullopt;
+    auto ud = [](int v) { return static_cast<std::uint64_t>(v); };
+    std::array<std::uint64_t, 6> args = nr == SYS_getsockopt
+        ? std::array<std::uint64_t, 6>{ud(fd), level, opt, buf_at, len_at, 0}
+        : std::array<std::uint64_t, 6>{ud(fd), buf_at, len_at, 0, 0, 0};
+    auto rc = inj.call(nr, args);
+    if (!rc || *rc < 0) return std::nullopt;
+    if (!detail::read_memory(stop_->thread->tid, len_at, &len, sizeof len)) return std::nullopt;
+    std::vector<char> data(std::min<socklen_t>(len, 128));
+    if (!detail::read_memory(stop_->thread->tid, buf_at, data.data(), data.size())) return std::nullopt;
+    return data;
+  };
+  auto local = query(SYS_getsockname, 0, 0);
+  if (!local || local->size() < sizeof(sa_family_t)) return false;
+  sa_family_t family;
+  std::memcpy(&family, local->data(), sizeof family);
+  if (family != AF_INET && family != AF_INET6) return false;
+  auto type = query(SYS_getsockopt, SOL_SOCKET, SO_TYPE);
+  int sock_type = 0;
+  if (type && type->size() >= sizeof(int)) std::memcpy(&sock_type, type->data(), sizeof(int));
+  if (sock_type != SOCK_STREAM && sock_type != SOCK_DGRAM) return false;
+  out.kind = FdInfo::Kind::Socket;
+  out.ckind = sock_type == SOCK_STREAM ? ChannelKind::Tcp : ChannelKind::Udp;
+  out.local = detail::format_sockaddr(local->data(), local->size());
+  if (auto peer = query(SYS_getpeername, 0, 0)) out.remote = detail::format_sockaddr(peer->data(), peer->size());
+  if (out.ckind == ChannelKind::Udp) return true;
+  if (out.remote.empty() && hint.role == ResolveHint::Role::Connector) out.remote = hint.remote;
+  if (out.remote.empty()) return true;  // listening, or not connected yet
+  const std::string& lo = std::min(out.local, out.remote);
+  const std::string& hi = std::max(out.local, out.remote);
+  // Side a is the connector. Without a hint, the acceptor is the end on a listening port.
+  bool acceptor = hint.role == ResolveHint::Role::Acceptor ||
+                  (hint.role == ResolveHint::Role::Unknown &&
+                   detail::tcp_port_listening(static_cast<std::uint16_t>(std::stoi(out.local.substr(out.local.rfind(':') + 1)))));
+  const std::string& a = acceptor ? out.remote : out.local;
+  const std::string& b = acceptor ? out.local : out.remote;
+  out.channel = channel(ChannelKind::Tcp, "tcp:" + lo + "|" + hi, a, b, b);
+  out.a_side = result_.trace.channels[out.channel].side_a == out.local;
+  return true;
+}
+
+FdInfo Session::resolve(pid_t tgid, int fd, const ResolveHint& hint) {
   FdInfo out;
   if (fd < 0) return out;
   FdTarget target = detail::inspect_fd(tgid, fd);
   out.inode = target.inode;
   switch (target.kind) {
     case FdTarget::Kind::Socket: {
+      if (describe_inet(fd, out, hint)) return out;
       auto desc = sockets_.find(tgid, target.inode);
       if (!desc) return out;  // netlink, packet, ...: not a channel between nodes
       out.kind = FdInfo::Kind::Socket;
       switch (desc->proto) {
-        case SockProto::Tcp: {
-          out.ckind = ChannelKind::Tcp;
-          out.local = desc->local;
-          out.remote = desc->remote;
-          if (desc->remote.empty()) return out;  // listening or not yet connected
-          const std::string& lo = std::min(desc->local, desc->remote);
-          const std::string& hi = std::max(desc->local, desc->remote);
-          // Side a is the connector: the end whose port nobody listens on.
-          bool acceptor = sockets_.is_listening_port(tgid, desc->local);
-          const std::string& a = acceptor ? desc->remote : desc->local;
-          const std::string& b = acceptor ? desc->local : desc->remote;
-          out.channel = channel(ChannelKind::Tcp, "tcp:" + lo + "|" + hi, a, b, b);
-          const Channel& ch = result_.trace.channels[out.channel];
-          out.a_side = ch.side_a == desc->local;
-          return out;
-        }
-        case SockProto::Udp:
-          out.ckind = ChannelKind::Udp;
-          out.local = desc->local;
-          out.remote = desc->remote;
-          return out;
+        case SockProto::Tcp:
+        case SockProto::Udp: return out;  // described above
         case SockProto::UnixStream:
         case SockProto::UnixDgram: {
           out.ckind = desc->proto == SockProto::UnixStream ? ChannelKind::UnixStream : ChannelKind::UnixDgram;
@@ -953,8 +1046,8 @@ FdInfo Session::resolve(pid_t tgid, int fd) {
       if (own_files_.contains(target.inode)) return out;  // the run's own stdout/stderr logs
       out.kind = FdInfo::Kind::File;
       out.ckind = ChannelKind::File;
-      std::string label = file_label(target.path);
-      out.channel = channel(ChannelKind::File, "file:" + label, label, label, label);
+      // The channel is made at the first write or sync: files only read are no channels.
+      out.local = file_label(target.path);
       return out;
     }
     case FdTarget::Kind::Other:
