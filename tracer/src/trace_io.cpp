@@ -88,12 +88,18 @@ template <class A> void serialize(A& ar, NodeRecord& n) {
      cereal::make_nvp("start_ns", n.start_ns), cereal::make_nvp("end_ns", n.end_ns));
 }
 
+template <class A> void serialize(A& ar, TraceStats& s) {
+  ar(cereal::make_nvp("seccomp_stops", s.seccomp_stops), cereal::make_nvp("exit_stops", s.exit_stops),
+     cereal::make_nvp("injected_calls", s.injected_calls), cereal::make_nvp("other_stops", s.other_stops));
+}
+
 template <class A> void serialize(A& ar, Trace& t) {
   ar(cereal::make_nvp("target", t.target), cereal::make_nvp("run_dir", t.run_dir),
      cereal::make_nvp("end", t.end), cereal::make_nvp("end_message", t.end_message),
      cereal::make_nvp("start_ns", t.start_ns), cereal::make_nvp("end_ns", t.end_ns),
      cereal::make_nvp("nodes", t.nodes), cereal::make_nvp("channels", t.channels),
-     cereal::make_nvp("events", t.events), cereal::make_nvp("edges", t.edges));
+     cereal::make_nvp("events", t.events), cereal::make_nvp("edges", t.edges),
+     cereal::make_nvp("stats", t.stats));
 }
 
 namespace {

@@ -447,11 +447,19 @@ void Session::on_wait(pid_t tid, int status) {
   Thread& t = it->second;
   int sig = WSTOPSIG(status);
   int event = status >> 16;
+  TraceStats& stats = result_.trace.stats;
   if (sig == (SIGTRAP | 0x80)) {
+    ++stats.exit_stops;
     on_syscall_exit(t);
-  } else if (sig == SIGTRAP && event == PTRACE_EVENT_SECCOMP) {
+    return;
+  }
+  if (sig == SIGTRAP && event == PTRACE_EVENT_SECCOMP) {
+    ++stats.seccomp_stops;
     on_seccomp(t);
-  } else if (sig == SIGTRAP && (event == PTRACE_EVENT_FORK || event == PTRACE_EVENT_VFORK ||
+    return;
+  }
+  ++stats.other_stops;
+  if (sig == SIGTRAP && (event == PTRACE_EVENT_FORK || event == PTRACE_EVENT_VFORK ||
                                 event == PTRACE_EVENT_CLONE)) {
     on_spawn(t, event);
   } else if (sig == SIGTRAP && event == PTRACE_EVENT_EXEC) {
@@ -885,12 +893,9 @@ void Session::record_data(Thread& t, const user_regs_struct& regs) {
 FdInfo& Session::fd_info(pid_t tgid, int fd, const ResolveHint& hint) {
   FdTable& table = fds(tgid);
   auto it = table.find(fd);
-  // An unconnected TCP socket may have connected since (non-blocking connect): look again.
-  bool unsettled = it != table.end() && it->second.kind == FdInfo::Kind::Socket &&
-                   it->second.ckind == ChannelKind::Tcp && it->second.channel < 0;
-  if (it != table.end() && !unsettled) return it->second;
-  FdInfo info = resolve(tgid, fd, hint);
-  return table.insert_or_assign(fd, std::move(info)).first->second;
+  // A socket seen before it connected is described again at its connect's exit stop.
+  if (it != table.end()) return it->second;
+  return table.emplace(fd, resolve(tgid, fd, hint)).first->second;
 }
 
 void Session::forget_fd(pid_t tgid, int fd) {
@@ -961,6 +966,7 @@ bool Session::describe_inet(int fd, FdInfo& out, const ResolveHint& hint) {
     std::array<std::uint64_t, 6> args = nr == SYS_getsockopt
         ? std::array<std::uint64_t, 6>{ud(fd), level, opt, buf_at, len_at, 0}
         : std::array<std::uint64_t, 6>{ud(fd), buf_at, len_at, 0, 0, 0};
+    ++result_.trace.stats.injected_calls;
     auto rc = inj.call(nr, args);
     if (!rc || *rc < 0) return std::nullopt;
     if (!detail::read_memory(stop_->thread->tid, len_at, &len, sizeof len)) return std::nullopt;

@@ -84,6 +84,15 @@ struct NodeRecord {
 enum class RunEnd : std::uint8_t { Completed, Timeout, StartFailed };
 std::string_view to_string(RunEnd e);
 
+// What tracing cost: how often tracees stopped, for benchmarks and for the tests that
+// check uninteresting syscalls stop once at most.
+struct TraceStats {
+  std::uint64_t seccomp_stops = 0;   // syscall-entry stops from the filter
+  std::uint64_t exit_stops = 0;      // syscall-exit stops we asked for
+  std::uint64_t injected_calls = 0;  // syscalls run inside tracees to learn endpoints
+  std::uint64_t other_stops = 0;     // signals, fork/clone/exec events
+};
+
 struct Trace {
   std::string target;   // spec name
   std::string run_dir;
@@ -95,6 +104,7 @@ struct Trace {
   std::vector<Channel> channels;
   std::vector<Event> events;
   std::vector<Edge> edges;
+  TraceStats stats;
 
   // Edges whose `to` is the event; linear scan, for tests and small tools.
   std::vector<Edge> edges_into(std::uint64_t event) const;

@@ -1,0 +1,105 @@
+// The `fissure` command as a user runs it: output, files and exit codes.
+#include <gtest/gtest.h>
+#include <fmt/format.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <fstream>
+
+#include "cluster.hpp"
+
+namespace fissure::testing {
+namespace {
+
+struct CommandResult {
+  int exit_code;
+  std::string output;  // stdout and stderr
+};
+
+CommandResult run_fissure(const std::string& args) {
+  std::string cmd = fmt::format("{} {} 2>&1", FISSURE_BINARY, args);
+  FILE* p = popen(cmd.c_str(), "r");
+  std::string out;
+  char buf[4096];
+  while (std::size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
+  int status = pclose(p);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+TEST(Cli, TracePrintsSummaryAndWritesTrace) {
+  ScratchDir dir;
+  auto port = free_port();
+  auto spec = dir.write("target.toml", fmt::format(R"(name = "cli"
+[[node]]
+name = "server"
+cmd = ["{}", "{}"]
+ready = "tcp:{}"
+[[node]]
+name = "client"
+role = "workload"
+cmd = ["{}", "{}"]
+)", prog("tcp_server"), port, port, prog("tcp_client"), port));
+  auto out = dir.path() / "out";
+  CommandResult r = run_fissure(fmt::format("trace {} -o {} --json", spec.string(), out.string()));
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("client       -> server             3 msgs        300 bytes"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("server       -> client             1 msgs        300 bytes"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("verdict: good"), std::string::npos);
+  Trace t = load_binary((out / "trace.bin").string());
+  EXPECT_EQ(t.target, "cli");
+  std::ifstream js(out / "trace.json");
+  Trace tj = read_json(js);
+  EXPECT_EQ(tj.events.size(), t.events.size());
+  EXPECT_EQ(tj.edges, t.edges);
+
+  // A second run into the same directory is refused rather than mixed in.
+  CommandResult again = run_fissure(fmt::format("trace {} -o {}", spec.string(), out.string()));
+  EXPECT_EQ(again.exit_code, 2);
+  EXPECT_NE(again.output.find("already exists and is not empty"), std::string::npos) << again.output;
+}
+
+TEST(Cli, BadSpecNamesFileLineAndField) {
+  ScratchDir dir;
+  auto spec = dir.write("target.toml", R"(name = "bad"
+[[node]]
+name = "a"
+role = "workload"
+cmd = ["true"]
+colour = "blue"
+)");
+  CommandResult r = run_fissure("trace " + spec.string() + " -o " + (dir.path() / "o").string());
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.output.find(spec.string() + ":6: node[0].colour: unknown key"), std::string::npos) << r.output;
+}
+
+TEST(Cli, MissingBinaryIsAnErrorBeforeAnythingStarts) {
+  ScratchDir dir;
+  auto spec = dir.write("target.toml", R"(name = "missing"
+[[node]]
+name = "a"
+role = "workload"
+cmd = ["./no-such-program"]
+)");
+  CommandResult r = run_fissure("trace " + spec.string() + " -o " + (dir.path() / "o").string());
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.output.find("node 'a' cmd"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("no-such-program"), std::string::npos) << r.output;
+}
+
+TEST(Cli, BugVerdictExitsOne) {
+  ScratchDir dir;
+  auto spec = dir.write("target.toml", R"(name = "bug"
+[[node]]
+name = "a"
+role = "workload"
+cmd = ["true"]
+[oracle]
+cmd = ["sh", "-c", "echo replica lost the write; exit 1"]
+)");
+  CommandResult r = run_fissure("trace " + spec.string() + " -o " + (dir.path() / "o").string());
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.output.find("verdict: bug: replica lost the write"), std::string::npos) << r.output;
+}
+
+}  // namespace
+}  // namespace fissure::testing

@@ -1,0 +1,188 @@
+// How runs start and end: readiness, verdicts, timeouts, and that nothing outlives a run.
+#include <gtest/gtest.h>
+#include <fmt/format.h>
+
+#include <chrono>
+#include <csignal>
+#include <fstream>
+#include <set>
+
+#include "cluster.hpp"
+
+namespace fissure::testing {
+namespace {
+
+// Every pid the trace saw: node processes, forked children, threads.
+std::set<pid_t> all_pids(const Trace& t) {
+  std::set<pid_t> out;
+  for (const auto& n : t.nodes)
+    if (n.pid > 0) out.insert(n.pid);
+  for (const auto& e : t.events) {
+    out.insert(e.pid);
+    if (e.child > 0) out.insert(e.child);
+  }
+  return out;
+}
+
+void expect_nothing_survives(const Trace& t) {
+  for (pid_t pid : all_pids(t)) EXPECT_FALSE(process_exists(pid)) << "pid " << pid << " outlived its run";
+}
+
+TEST(Lifecycle, ServicesThatNeverExitAreKilled) {
+  ScratchDir dir;
+  // The service forks a child that leaves the process group and ignores SIGTERM.
+  RunResult r = run_spec(dir, R"(name = "stubborn"
+[[node]]
+name = "service"
+cmd = ["sh", "-c", "trap '' TERM; setsid sh -c 'trap \"\" TERM; sleep 1000' & sleep 1000"]
+ready = "delay:100ms"
+[[node]]
+name = "client"
+role = "workload"
+cmd = ["sleep", "0.1"]
+)");
+  EXPECT_EQ(r.verdict.kind, VerdictKind::Good) << r.verdict.message;
+  EXPECT_EQ(r.trace.nodes[0].end, NodeEnd::Killed);
+  EXPECT_GE(all_pids(r.trace).size(), 4u) << "shell, setsid child, and the sleeps were all seen";
+  expect_nothing_survives(r.trace);
+}
+
+TEST(Lifecycle, TimeoutIsAHangAndKillsEverything) {
+  ScratchDir dir;
+  auto start = std::chrono::steady_clock::now();
+  RunResult r = run_spec(dir, R"(name = "hang"
+timeout = "400ms"
+[[node]]
+name = "client"
+role = "workload"
+cmd = ["sh", "-c", "sleep 1000 & sleep 1000"]
+)");
+  auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(r.verdict.kind, VerdictKind::Hang);
+  EXPECT_EQ(r.trace.end, RunEnd::Timeout);
+  EXPECT_NE(r.verdict.message.find("timeout after 400ms"), std::string::npos) << r.verdict.message;
+  EXPECT_LT(took, std::chrono::seconds(3));
+  expect_nothing_survives(r.trace);
+}
+
+TEST(Lifecycle, CrashedNodeIsRecordedAsSignaled) {
+  ScratchDir dir;
+  RunResult r = run_spec(dir, R"(name = "crash"
+[[node]]
+name = "client"
+role = "workload"
+cmd = ["sh", "-c", "kill -SEGV $$"]
+[oracle]
+workload_exit = 0
+)");
+  EXPECT_EQ(r.verdict.kind, VerdictKind::Bug);
+  EXPECT_EQ(r.trace.nodes[0].end, NodeEnd::Signaled);
+  EXPECT_EQ(r.trace.nodes[0].signal, SIGSEGV);
+  EXPECT_NE(r.verdict.message.find("killed by signal 11"), std::string::npos) << r.verdict.message;
+}
+
+TEST(Lifecycle, OracleJudgesWhileServicesRun) {
+  ScratchDir dir;
+  auto port = free_port();
+  // The oracle can only succeed if the service still listens when it runs.
+  RunResult good = run_spec(dir, fmt::format(R"(name = "oracle"
+[[node]]
+name = "server"
+cmd = ["{}", "{}", "1"]
+ready = "tcp:{}"
+[[node]]
+name = "client"
+role = "workload"
+cmd = ["true"]
+[oracle]
+cmd = ["sh", "-c", "cat /proc/net/tcp /proc/net/tcp6 | grep -qi ':{:04X} .* 0A ' && echo still listening"]
+)", prog("mt_server"), port, port, port));
+  EXPECT_EQ(good.verdict.kind, VerdictKind::Good) << good.verdict.message;
+  EXPECT_EQ(good.verdict.message, "still listening");
+  expect_nothing_survives(good.trace);
+
+  ScratchDir dir2;
+  RunResult bad = run_spec(dir2, R"(name = "oracle-bad"
+[[node]]
+name = "client"
+role = "workload"
+cmd = ["sh", "-c", "echo 41 > $RUN_DIR/answer"]
+[oracle]
+cmd = ["sh", "-c", "test $(cat ${RUN_DIR}/answer) = 42 || { echo lost write: got $(cat ${RUN_DIR}/answer); exit 1; }"]
+)");
+  EXPECT_EQ(bad.verdict.kind, VerdictKind::Bug);
+  EXPECT_EQ(bad.verdict.message, "lost write: got 41");
+}
+
+TEST(Lifecycle, WorkloadExitCodeIsChecked) {
+  ScratchDir dir;
+  RunResult r = run_spec(dir, R"(name = "exit"
+[[node]]
+name = "client"
+role = "workload"
+cmd = ["sh", "-c", "exit 3"]
+[oracle]
+workload_exit = 0
+)");
+  EXPECT_EQ(r.verdict.kind, VerdictKind::Bug);
+  EXPECT_EQ(r.verdict.message, "workload node 'client' exited with 3 (expected 0)");
+}
+
+TEST(Lifecycle, NodeDyingBeforeReadyIsAStartFailure) {
+  ScratchDir dir;
+  auto port = free_port();
+  RunResult r = run_spec(dir, fmt::format(R"(name = "nostart"
+[[node]]
+name = "server"
+cmd = ["sh", "-c", "echo cannot bind >&2; exit 4"]
+ready = "tcp:{}"
+[[node]]
+name = "client"
+role = "workload"
+cmd = ["true"]
+)", port));
+  EXPECT_EQ(r.verdict.kind, VerdictKind::StartFailed);
+  EXPECT_EQ(r.trace.end, RunEnd::StartFailed);
+  EXPECT_EQ(r.verdict.message, "node 'server' exited with 4 before it was ready (server.err: cannot bind)");
+  EXPECT_EQ(r.trace.nodes[1].end, NodeEnd::NotStarted);
+}
+
+TEST(Lifecycle, NodeOutputIsKeptInTheRunDir) {
+  ScratchDir dir;
+  RunResult r = run_spec(dir, R"(name = "out"
+[[node]]
+name = "client"
+role = "workload"
+cmd = ["sh", "-c", "echo to-out; echo to-err >&2; echo $KEY"]
+env = { KEY = "${RUN_DIR}" }
+)");
+  EXPECT_EQ(r.verdict.kind, VerdictKind::Good);
+  std::ifstream out(dir.path() / "run" / "client.out"), err(dir.path() / "run" / "client.err");
+  std::string l1, l2, e1;
+  std::getline(out, l1);
+  std::getline(out, l2);
+  std::getline(err, e1);
+  EXPECT_EQ(l1, "to-out");
+  EXPECT_EQ(l2, std::filesystem::canonical(dir.path() / "run").string());
+  EXPECT_EQ(e1, "to-err");
+  EXPECT_TRUE(channels(r.trace, ChannelKind::File).empty()) << "a node's own stdout/stderr are not channels";
+}
+
+// A syscall on an fd that is no channel costs its seccomp stop and nothing more.
+TEST(Lifecycle, UninterestingFdsNeverCostAnExitStop) {
+  auto run_dd = [](int count) {
+    ScratchDir dir;
+    return run_spec(dir, fmt::format(R"(name = "dd"
+[[node]]
+name = "dd"
+role = "workload"
+cmd = ["dd", "if=/dev/zero", "of=/dev/null", "bs=1", "count={}"]
+)", count)).trace.stats;
+  };
+  TraceStats small = run_dd(10), large = run_dd(2010);
+  EXPECT_GE(large.seccomp_stops - small.seccomp_stops, 4000u);
+  EXPECT_EQ(large.exit_stops, small.exit_stops);
+}
+
+}  // namespace
+}  // namespace fissure::testing

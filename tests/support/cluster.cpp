@@ -1,0 +1,111 @@
+#include "cluster.hpp"
+
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <fstream>
+#include <random>
+
+namespace fissure::testing {
+
+ScratchDir::ScratchDir() {
+  std::random_device rd;
+  path_ = std::filesystem::temp_directory_path() / fmt::format("fissure-test-{}-{:x}", getpid(), rd());
+  std::filesystem::create_directories(path_);
+}
+
+ScratchDir::~ScratchDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
+std::filesystem::path ScratchDir::write(const std::string& name, const std::string& text) const {
+  auto p = path_ / name;
+  std::ofstream(p) << text;
+  return p;
+}
+
+std::string prog(const std::string& name) { return std::string(FISSURE_PROGS_DIR) + "/" + name; }
+
+std::uint16_t free_port() {
+  // Bind to port 0 for TCP and check UDP too; the kernel hands out a free ephemeral port.
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
+    close(s);
+    int u = socket(AF_INET, SOCK_DGRAM, 0);
+    bool udp_free = bind(u, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+    close(u);
+    if (udp_free) return ntohs(a.sin_port);
+  }
+  return 0;
+}
+
+RunResult run_spec(const ScratchDir& dir, const std::string& spec_text) {
+  auto file = dir.write("target.toml", spec_text);
+  Spec spec = load_spec(file);
+  return run_traced(spec, {.run_dir = dir.path() / "run", .cpu = 0});
+}
+
+// A zombie is dead: it only waits for init to reap it once its parent is gone.
+bool process_exists(pid_t pid) {
+  std::ifstream stat(fmt::format("/proc/{}/stat", pid));
+  std::string line;
+  if (!std::getline(stat, line)) return false;
+  auto close = line.rfind(')');
+  char state = close != std::string::npos && close + 2 < line.size() ? line[close + 2] : '?';
+  return state != 'Z' && state != 'X';
+}
+
+std::vector<const Event*> events(const Trace& t, const std::string& node, Sys sys) {
+  auto idx = t.node_index(node);
+  std::vector<const Event*> out;
+  for (const auto& e : t.events)
+    if (idx && e.node == *idx && e.sys == sys) out.push_back(&e);
+  return out;
+}
+
+std::vector<const Event*> events_on(const Trace& t, std::int32_t channel, Sys sys) {
+  std::vector<const Event*> out;
+  for (const auto& e : t.events)
+    if (e.channel == channel && e.sys == sys) out.push_back(&e);
+  return out;
+}
+
+std::vector<std::uint64_t> sources(const Trace& t, const Event& e, EdgeKind kind) {
+  std::vector<std::uint64_t> out;
+  for (const auto& edge : t.edges)
+    if (edge.to == e.id && edge.kind == kind) out.push_back(edge.from);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::vector<const Channel*> channels(const Trace& t, ChannelKind kind) {
+  std::vector<const Channel*> out;
+  for (const auto& c : t.channels)
+    if (c.kind == kind) out.push_back(&c);
+  return out;
+}
+
+std::vector<std::uint64_t> overlapping(const std::vector<const Event*>& sends, const Event& recv) {
+  std::vector<std::uint64_t> out;
+  std::uint64_t lo = recv.offset, hi = recv.offset + static_cast<std::uint64_t>(recv.moved);
+  for (const Event* s : sends) {
+    std::uint64_t slo = s->offset, shi = s->offset + static_cast<std::uint64_t>(s->moved);
+    if (s->moved > 0 && slo < hi && lo < shi) out.push_back(s->id);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace fissure::testing

@@ -1,0 +1,41 @@
+// Helpers for tests that run real clusters: a scratch folder, a spec written on the fly,
+// and small queries over the resulting trace.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "fissure/tracer/tracer.hpp"
+
+namespace fissure::testing {
+
+class ScratchDir {
+ public:
+  ScratchDir();
+  ~ScratchDir();
+  const std::filesystem::path& path() const { return path_; }
+  std::filesystem::path write(const std::string& name, const std::string& text) const;
+
+ private:
+  std::filesystem::path path_;
+};
+
+std::string prog(const std::string& name);  // absolute path of a test program
+std::uint16_t free_port();                  // a TCP/UDP port nobody listens on now
+
+// Writes SPEC_TEXT as target.toml in a scratch dir and runs it traced.
+RunResult run_spec(const ScratchDir& dir, const std::string& spec_text);
+
+bool process_exists(pid_t pid);
+
+// Queries.
+std::vector<const Event*> events(const Trace& t, const std::string& node, Sys sys);
+std::vector<const Event*> events_on(const Trace& t, std::int32_t channel, Sys sys);
+std::vector<std::uint64_t> sources(const Trace& t, const Event& e, EdgeKind kind);
+std::vector<const Channel*> channels(const Trace& t, ChannelKind kind);
+// Ids of the `sends` whose byte ranges overlap [offset, offset + moved) of `recv`: the
+// expected message edges, computed independently of the tracer's own matching.
+std::vector<std::uint64_t> overlapping(const std::vector<const Event*>& sends, const Event& recv);
+
+}  // namespace fissure::testing

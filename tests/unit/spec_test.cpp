@@ -1,0 +1,96 @@
+#include <gtest/gtest.h>
+
+#include "fissure/tracer/spec.hpp"
+
+namespace fissure {
+namespace {
+
+std::string error_of(const std::string& text) {
+  try {
+    parse_spec(text, "/specs/target.toml");
+  } catch (const SpecError& e) {
+    return e.what();
+  }
+  return "(accepted)";
+}
+
+constexpr const char* kGood = R"(name = "primary-backup"
+timeout = "2.5s"
+[[node]]
+name = "primary"
+cmd = ["./primary", "--port", "7100"]
+ready = "tcp:7100"
+env = { KEY = "value" }
+cwd = "work"
+[[node]]
+name = "client"
+role = "workload"
+cmd = ["./client", "${RUN_DIR}/out"]
+ready = "delay:200ms"
+[oracle]
+workload_exit = 0
+cmd = ["./check", "${RUN_DIR}"]
+)";
+
+TEST(Spec, ParsesEveryField) {
+  Spec s = parse_spec(kGood, "/specs/target.toml");
+  EXPECT_EQ(s.name, "primary-backup");
+  EXPECT_EQ(s.timeout, std::chrono::milliseconds(2500));
+  EXPECT_EQ(s.dir, "/specs");
+  ASSERT_EQ(s.nodes.size(), 2u);
+  EXPECT_EQ(s.nodes[0].cmd, (std::vector<std::string>{"./primary", "--port", "7100"}));
+  EXPECT_EQ(s.nodes[0].ready.kind, ReadyCheck::Kind::Tcp);
+  EXPECT_EQ(s.nodes[0].ready.port, 7100);
+  EXPECT_EQ(s.nodes[0].env.at("KEY"), "value");
+  EXPECT_EQ(s.nodes[0].cwd, "work");
+  EXPECT_FALSE(s.nodes[0].workload);
+  EXPECT_TRUE(s.nodes[1].workload);
+  EXPECT_EQ(s.nodes[1].ready.kind, ReadyCheck::Kind::Delay);
+  EXPECT_EQ(s.nodes[1].ready.delay, std::chrono::milliseconds(200));
+  EXPECT_EQ(s.oracle.workload_exit, 0);
+  EXPECT_EQ(s.oracle.cmd.size(), 2u);
+}
+
+TEST(Spec, ErrorsNameFileLineAndField) {
+  EXPECT_EQ(error_of("name = \"x\"\n[[node]]\nname = \"a\"\nrole = \"workload\"\ncmd = [\"a\"]\nbogus = 1\n"),
+            "/specs/target.toml:6: node[0].bogus: unknown key (known here: name, cmd, ready, env, cwd, role, traced)");
+  EXPECT_EQ(error_of("name = \"x\"\n[[node]]\nname = \"a\"\nrole = \"workload\"\n"),
+            "/specs/target.toml:2: node[0].cmd: missing (required)");
+  EXPECT_EQ(error_of("name = \"x\"\ntimeout = \"10\"\n[[node]]\nname = \"a\"\nrole = \"workload\"\ncmd = [\"a\"]\n"),
+            "/specs/target.toml:2: timeout: '10' has no unit; use one of us, ms, s, m, h (e.g. \"500ms\")");
+  EXPECT_EQ(error_of("name = \"x\"\n[[node]]\nname = \"a\"\nrole = \"workload\"\ncmd = [\"a\"]\nready = \"tcp:99999\"\n"),
+            "/specs/target.toml:6: node[0].ready: 'tcp:99999' does not name a TCP port 1-65535");
+  EXPECT_EQ(error_of("name = \"x\"\n[[node]]\nname = \"a\"\nrole = \"boss\"\ncmd = [\"a\"]\n"),
+            "/specs/target.toml:4: node[0].role: 'boss' is not \"workload\" or \"service\"");
+  EXPECT_EQ(error_of("name = \"x\"\n[[node]]\nname = \"a\"\ncmd = [\"a\"]\n"),
+            "/specs/target.toml:2: node: no node has role = \"workload\"; a run ends when its workload nodes exit");
+  EXPECT_EQ(error_of("name = \"x\"\n[[node]]\nname = \"a\"\nrole = \"workload\"\ncmd = [\"a\"]\n[[node]]\nname = \"a\"\ncmd = [\"b\"]\n"),
+            "/specs/target.toml:7: node[1].name: duplicate node name 'a'");
+  EXPECT_EQ(error_of("name = \"x\"\n[[node]]\nname = \"a\"\nrole = \"workload\"\ncmd = []\n"),
+            "/specs/target.toml:5: node[0].cmd: must be a non-empty array of strings, e.g. [\"./server\", \"--port\", \"7100\"]");
+  EXPECT_EQ(error_of("name = \"x\"\n[[node]]\nname = \"a\"\nrole = \"workload\"\ncmd = [\"a\"]\n[oracle]\nworkload_exit = \"0\"\n"),
+            "/specs/target.toml:7: oracle.workload_exit: must be an integer exit code");
+  EXPECT_EQ(error_of("name = \"x\"\nnodes = 1\n"), "/specs/target.toml:2: nodes: unknown key (known here: name, timeout, node, oracle, faults, explore)");
+  EXPECT_EQ(error_of("name = \n"), "/specs/target.toml:1: syntax: Error while parsing key-value pair: expected value, saw '\\n'");
+}
+
+TEST(Spec, LaterSectionsAreRefusedUntilSupported) {
+  EXPECT_EQ(error_of("name = \"x\"\n[[node]]\nname = \"a\"\nrole = \"workload\"\ncmd = [\"a\"]\n[faults]\nmax = 1\n"),
+            "/specs/target.toml:6: faults: not supported by this version of fissure");
+}
+
+TEST(Spec, Durations) {
+  EXPECT_EQ(parse_duration("500us"), std::chrono::microseconds(500));
+  EXPECT_EQ(parse_duration("1.5s"), std::chrono::milliseconds(1500));
+  EXPECT_EQ(parse_duration("2m"), std::chrono::minutes(2));
+  EXPECT_EQ(parse_duration("8h"), std::chrono::hours(8));
+  EXPECT_THROW(parse_duration("fast"), std::invalid_argument);
+  EXPECT_THROW(parse_duration("5 parsecs"), std::invalid_argument);
+}
+
+TEST(Spec, ExpandsRunDirEverywhere) {
+  EXPECT_EQ(expand_vars("${RUN_DIR}/a:${RUN_DIR}/b ${SPEC_DIR}", "/r", "/s"), "/r/a:/r/b /s");
+}
+
+}  // namespace
+}  // namespace fissure
