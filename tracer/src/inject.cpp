@@ -1,5 +1,6 @@
 #include "inject.hpp"
 
+#include <cerrno>
 #include <signal.h>
 #include <sys/ptrace.h>
 #include <sys/uio.h>
@@ -34,7 +35,9 @@ bool Injector::write(std::uint64_t addr, const void* data, std::size_t len) {
 bool Injector::wait_syscall_stop() {
   for (;;) {
     int status = 0;
-    if (waitpid(tid_, &status, __WALL) != tid_) return false;
+    pid_t got = waitpid(tid_, &status, __WALL);
+    if (got < 0 && errno == EINTR) continue;  // the tracer's own tick timer
+    if (got != tid_) return false;
     if (WIFEXITED(status) || WIFSIGNALED(status)) {
       died_ = status;
       return false;

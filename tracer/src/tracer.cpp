@@ -276,7 +276,10 @@ pid_t Session::spawn(const NodeSpec* node, const std::vector<std::string>& argv,
     return pid;
   }
   int status = 0;
-  if (waitpid(pid, &status, __WALL | __WNOTHREAD) != pid || !WIFSTOPPED(status))
+  pid_t got;
+  while ((got = waitpid(pid, &status, __WALL | __WNOTHREAD)) < 0 && errno == EINTR) {
+  }
+  if (got != pid || !WIFSTOPPED(status))
     throw RunError(fmt::format("{}: the child did not stop for the tracer (status {:#x}); "
                                "is ptrace allowed here (kernel.yama.ptrace_scope, seccomp)?",
                                argv[0], status));
