@@ -47,6 +47,18 @@ int cmd_trace(const std::string& spec_path, std::string out_dir, int cpu, bool j
                                                                 : kExitBug;
 }
 
+// The filter's syscalls: fork and friends come from ptrace events and stop nowhere else.
+int cmd_syscalls(bool comma) {
+  std::string sep;
+  for (const fissure::SysInfo& row : fissure::syscall_table()) {
+    if (!row.in_filter()) continue;
+    std::cout << (comma ? sep : "") << row.name << (comma ? "" : "\n");
+    sep = ",";
+  }
+  if (comma) std::cout << "\n";
+  return kExitGood;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -62,6 +74,10 @@ int main(int argc, char** argv) {
   trace->add_option("--cpu", cpu, "CPU to pin the tracer and the nodes to (-1: no pinning)")->default_val(0);
   trace->add_flag("--json", json, "also write trace.json");
 
+  bool comma = false;
+  CLI::App* syscalls = app.add_subcommand("syscalls", "List the syscalls the tracer stops at");
+  syscalls->add_flag("--comma", comma, "one comma-separated line (for strace -e trace=)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -70,6 +86,7 @@ int main(int argc, char** argv) {
   }
   try {
     if (*trace) return cmd_trace(spec_path, out_dir, cpu, json);
+    if (*syscalls) return cmd_syscalls(comma);
   } catch (const fissure::SpecError& e) {
     std::cerr << "fissure: bad spec: " << e.what() << "\n";
     return kExitError;
