@@ -11,7 +11,7 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config
   libseccomp-dev libz3-dev libtbb-dev libboost-graph-dev libcereal-dev
   libtomlplusplus-dev libcli11-dev libfmt-dev libgtest-dev
-  redis-server redis-sentinel redis-tools strace util-linux iproute2
+  redis-server redis-sentinel redis-tools strace util-linux python3
 )
 
 missing=()
