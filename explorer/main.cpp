@@ -26,13 +26,13 @@ std::filesystem::path default_run_dir(const std::string& target) {
   return std::filesystem::path("runs") / fmt::format("{}-{}", target, stamp);
 }
 
-int cmd_trace(const std::string& spec_path, std::string out_dir, int cpu, bool json) {
+int cmd_trace(const std::string& spec_path, std::string out_dir, int cpu, bool json, bool exact) {
   fissure::Spec spec = fissure::load_spec(spec_path);
   if (out_dir.empty()) out_dir = default_run_dir(spec.name).string();
   std::filesystem::path dir(out_dir);
   if (std::filesystem::exists(dir) && !std::filesystem::is_empty(dir))
     throw fissure::RunError(fmt::format("{}: already exists and is not empty; choose a new -o DIR", out_dir));
-  fissure::RunResult r = fissure::run_traced(spec, {.run_dir = dir, .cpu = cpu});
+  fissure::RunResult r = fissure::run_traced(spec, {.run_dir = dir, .cpu = cpu, .exact_results = exact});
   std::string trace_file = (dir / "trace.bin").string();
   fissure::save_binary(r.trace, trace_file);
   if (json) {
@@ -67,12 +67,13 @@ int main(int argc, char** argv) {
 
   std::string spec_path, out_dir;
   int cpu = 0;
-  bool json = false;
+  bool json = false, exact = false;
   CLI::App* trace = app.add_subcommand("trace", "Run the cluster once without faults and record its trace");
   trace->add_option("SPEC", spec_path, "target spec (target.toml)")->required();
   trace->add_option("-o,--out", out_dir, "run directory (default: runs/NAME-TIMESTAMP)");
   trace->add_option("--cpu", cpu, "CPU to pin the tracer and the nodes to (-1: no pinning)")->default_val(0);
   trace->add_flag("--json", json, "also write trace.json");
+  trace->add_flag("--exact", exact, "stop at the exit of every TCP data syscall for its exact result (slower)");
 
   bool comma = false;
   CLI::App* syscalls = app.add_subcommand("syscalls", "List the syscalls the tracer stops at");
@@ -85,7 +86,7 @@ int main(int argc, char** argv) {
     return rc == 0 ? 0 : kExitError;
   }
   try {
-    if (*trace) return cmd_trace(spec_path, out_dir, cpu, json);
+    if (*trace) return cmd_trace(spec_path, out_dir, cpu, json, exact);
     if (*syscalls) return cmd_syscalls(comma);
   } catch (const fissure::SpecError& e) {
     std::cerr << "fissure: bad spec: " << e.what() << "\n";

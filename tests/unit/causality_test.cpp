@@ -30,7 +30,7 @@ class TraceBuilder {
     e.moved = moved;
     e.result = moved;
     e.offset = offset;
-    e.time_ns = e.id;
+    e.time_ns = e.end_ns = e.id;
     return e.id;
   }
   std::vector<Edge> into(std::uint64_t id) {

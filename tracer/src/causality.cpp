@@ -92,7 +92,7 @@ void derive_causality(Trace& t) {
       for (const Event* r : eofs) {
         const Event* last = nullptr;
         for (const Event* c : f.closes)
-          if (c->time_ns <= r->time_ns) last = c;
+          if (c->time_ns <= r->end_ns) last = c;
         if (last) t.edges.push_back({last->id, r->id, EdgeKind::Eof});
       }
     } else if (is_dgram(kind)) {

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <linux/netlink.h>
+#include <linux/tcp.h>
 #include <linux/rtnetlink.h>
 #include <linux/inet_diag.h>
 #include <linux/sock_diag.h>
@@ -15,6 +16,7 @@
 
 #include <fmt/format.h>
 
+#include <array>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -236,6 +238,104 @@ int fd_access_mode(pid_t pid, int fd) {
     std::getline(in, rest);
   }
   return -1;
+}
+
+}  // namespace fissure::detail
+
+namespace fissure::detail {
+
+namespace {
+
+// The kernel's TCP states (include/net/tcp_states.h; not in the uapi headers).
+enum : int {
+  TCP_FIN_WAIT1 = 4,
+  TCP_FIN_WAIT2 = 5,
+  TCP_TIME_WAIT = 6,
+  TCP_CLOSE_WAIT = 8,
+  TCP_LAST_ACK = 9,
+  TCP_CLOSING = 11,
+};
+
+// "1.2.3.4:80" or "[::1]:80" -> family, address bytes, port (network order).
+bool parse_endpoint(const std::string& ep, int& family, std::array<std::uint32_t, 4>& addr, std::uint16_t& port) {
+  auto colon = ep.rfind(':');
+  if (colon == std::string::npos) return false;
+  port = htons(static_cast<std::uint16_t>(std::stoul(ep.substr(colon + 1))));
+  std::string host = ep.substr(0, colon);
+  addr = {};
+  if (host.size() > 2 && host.front() == '[') {
+    family = AF_INET6;
+    return inet_pton(AF_INET6, host.substr(1, host.size() - 2).c_str(), addr.data()) == 1;
+  }
+  family = AF_INET;
+  return inet_pton(AF_INET, host.c_str(), addr.data()) == 1;
+}
+
+}  // namespace
+
+TcpCounters::TcpCounters() : fd_(socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG)) {}
+TcpCounters::~TcpCounters() {
+  if (fd_ >= 0) close(fd_);
+}
+
+std::optional<TcpTotals> TcpCounters::query(const std::string& local, const std::string& remote, std::uint64_t inode) {
+  if (fd_ < 0) return std::nullopt;
+  struct {
+    nlmsghdr nlh;
+    inet_diag_req_v2 req;
+  } msg{};
+  int family = 0, peer_family = 0;
+  std::array<std::uint32_t, 4> src{}, dst{};
+  std::uint16_t sport = 0, dport = 0;
+  if (!parse_endpoint(local, family, src, sport) || !parse_endpoint(remote, peer_family, dst, dport)) return std::nullopt;
+  if (family != peer_family) {
+    // An IPv6 socket talking to an IPv4 peer names both ends v4-mapped.
+    auto mapped = [](std::array<std::uint32_t, 4>& a) { a = {0, 0, htonl(0xffff), a[0]}; };
+    if (family == AF_INET) mapped(src);
+    else mapped(dst);
+    family = AF_INET6;
+  }
+  msg.nlh.nlmsg_len = sizeof msg;
+  msg.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+  msg.nlh.nlmsg_flags = NLM_F_REQUEST;
+  msg.req.sdiag_family = static_cast<std::uint8_t>(family);
+  msg.req.sdiag_protocol = IPPROTO_TCP;
+  msg.req.idiag_states = ~0u;
+  msg.req.idiag_ext = 1u << (INET_DIAG_INFO - 1);
+  msg.req.id.idiag_sport = sport;
+  msg.req.id.idiag_dport = dport;
+  std::memcpy(msg.req.id.idiag_src, src.data(), sizeof src);
+  std::memcpy(msg.req.id.idiag_dst, dst.data(), sizeof dst);
+  msg.req.id.idiag_cookie[0] = msg.req.id.idiag_cookie[1] = INET_DIAG_NOCOOKIE;
+  if (send(fd_, &msg, sizeof msg, 0) != static_cast<ssize_t>(sizeof msg)) return std::nullopt;
+  alignas(nlmsghdr) char buf[4096];
+  ssize_t n = recv(fd_, buf, sizeof buf, 0);
+  auto* h = reinterpret_cast<nlmsghdr*>(buf);
+  if (n <= 0 || !NLMSG_OK(h, static_cast<unsigned>(n)) || h->nlmsg_type != SOCK_DIAG_BY_FAMILY) return std::nullopt;
+  auto* d = static_cast<inet_diag_msg*>(NLMSG_DATA(h));
+  // A closed socket's 4-tuple can still match its listener: only our own inode counts.
+  if (d->idiag_inode != inode) return std::nullopt;
+  tcp_info info{};
+  int len = static_cast<int>(h->nlmsg_len - NLMSG_LENGTH(sizeof *d));
+  bool have_info = false;
+  for (auto* a = reinterpret_cast<rtattr*>(d + 1); RTA_OK(a, len); a = RTA_NEXT(a, len))
+    if (a->rta_type == INET_DIAG_INFO) {
+      std::memcpy(&info, RTA_DATA(a), std::min<std::size_t>(RTA_PAYLOAD(a), sizeof info));
+      have_info = true;
+    }
+  if (!have_info) return std::nullopt;
+  TcpTotals t;
+  t.state = d->idiag_state;
+  bool fin_sent = t.state == TCP_FIN_WAIT1 || t.state == TCP_FIN_WAIT2 || t.state == TCP_CLOSING ||
+                  t.state == TCP_LAST_ACK || t.state == TCP_TIME_WAIT;
+  t.fin_received = t.state == TCP_CLOSE_WAIT || t.state == TCP_LAST_ACK || t.state == TCP_CLOSING ||
+                   t.state == TCP_TIME_WAIT;
+  std::uint64_t received = info.tcpi_bytes_received;
+  t.read = received - d->idiag_rqueue;
+  // Reading past the last data byte also consumes the FIN's sequence number.
+  if (t.fin_received && received > 0) t.read = std::min(t.read, received - 1);
+  t.written = info.tcpi_bytes_acked + d->idiag_wqueue - (fin_sent ? 1 : 0);
+  return t;
 }
 
 }  // namespace fissure::detail

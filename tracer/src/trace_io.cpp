@@ -74,7 +74,9 @@ template <class A> void serialize(A& ar, Event& e) {
      cereal::make_nvp("dir", e.dir), cereal::make_nvp("asked", e.asked),
      cereal::make_nvp("moved", e.moved), cereal::make_nvp("result", e.result),
      cereal::make_nvp("offset", e.offset), cereal::make_nvp("child", e.child),
-     cereal::make_nvp("peer", e.peer), cereal::make_nvp("time_ns", e.time_ns));
+     cereal::make_nvp("peer", e.peer), cereal::make_nvp("time_ns", e.time_ns),
+     cereal::make_nvp("end_ns", e.end_ns),
+     cereal::make_nvp("inferred", e.inferred));
 }
 
 template <class A> void serialize(A& ar, Edge& e) {

@@ -21,6 +21,7 @@
 #include <array>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <unordered_map>
 #include <unordered_set>
@@ -123,6 +124,7 @@ struct Thread {
   bool known = false;        // its parent's fork/clone event (or our own start) has been seen
   bool initial_stop = false;  // its first SIGSTOP has been seen
   bool in_call = false;
+  std::uint64_t stops = 0;  // every stop of this thread: a call it started before has returned
   PendingCall call;
 };
 
@@ -180,6 +182,12 @@ class Session {
   bool describe_inet(int fd, FdInfo& out, const ResolveHint& hint);
   // Restores the thread's registers after injected syscalls; returns a signal held back.
   int end_stop();
+  void track_tcp(const FdInfo& fdi);
+  // Fills in the pending calls of a socket that have returned (or all, when `force`).
+  void settle(std::uint64_t inode, bool force = false);
+  bool returned(const Event& e, std::uint64_t stops_at_entry) const;
+  void settle_where(const std::function<bool(const Event&)>& owner, bool force = false);
+  bool defer(Thread& t, const PendingCall& c);
   void forget_fd(pid_t tgid, int fd);
   std::int32_t channel(ChannelKind kind, const std::string& key, const std::string& a,
                        const std::string& b, const std::string& label);
@@ -207,6 +215,15 @@ class Session {
   std::unordered_map<pid_t, std::shared_ptr<FdTable>> fd_tables_;
   std::unordered_set<std::uint64_t> own_files_;  // inodes of the run's .out/.err logs
   detail::SocketTable sockets_;  // unix sockets
+  // TCP sockets whose data calls run without an exit stop (see Event::inferred).
+  struct DeferredTcp {
+    std::string local, remote;
+    std::uint64_t base_read = 0, base_written = 0;  // kernel totals before our first look
+    std::int64_t pending_read = -1, pending_write = -1;  // events waiting for their counts
+    std::uint64_t read_stops = 0, write_stops = 0;  // their threads' stop counts at entry
+  };
+  std::unordered_map<std::uint64_t, DeferredTcp> deferred_;  // by socket inode
+  detail::TcpCounters tcp_counters_;
   Stop* stop_ = nullptr;
   std::unordered_map<std::string, std::int32_t> channel_by_key_;
   std::vector<std::array<std::uint64_t, 2>> sent_, received_;  // per channel and direction
@@ -394,6 +411,8 @@ void Session::finish(Verdict v) {
 // Kills every process of the run: each node's process group, then every task we traced
 // (a node that called setsid has left its group but not our sight).
 void Session::teardown() {
+  // While the sockets still exist; calls still blocked now are cut short by the kill.
+  settle_where([](const Event&) { return true; }, true);
   phase_ = Phase::TearingDown;
   for (pid_t pid : node_pids_)
     if (pid > 0) kill(-pid, SIGKILL);
@@ -428,7 +447,7 @@ Event& Session::add_event(Thread& t, Sys sys) {
   e.tid = t.tid;
   e.seq = t.seq++;
   e.sys = sys;
-  e.time_ns = now_ns();
+  e.time_ns = e.end_ns = now_ns();
   return e;
 }
 
@@ -448,6 +467,7 @@ void Session::on_wait(pid_t tid, int status) {
     return;
   }
   Thread& t = it->second;
+  ++t.stops;
   int sig = WSTOPSIG(status);
   int event = status >> 16;
   TraceStats& stats = result_.trace.stats;
@@ -527,10 +547,14 @@ void Session::on_task_exit(pid_t tid, int status) {
     maybe_finish_workload();
   }
   auto it = threads_.find(tid);
-  if (it == threads_.end()) return;
-  pid_t tgid = it->second.tgid;
-  threads_.erase(it);
-  if (tid == tgid) fd_tables_.erase(tgid);
+  if (it != threads_.end()) {
+    pid_t tgid = it->second.tgid;
+    threads_.erase(it);
+    if (tid == tgid) fd_tables_.erase(tgid);
+  }
+  // Gone threads' calls have returned; what they moved is in the counters if the socket
+  // lives on in another process, else the events say -ESRCH.
+  settle_where([tid](const Event& e) { return e.tid == tid; });
 }
 
 void Session::on_spawn(Thread& parent, int event) {
@@ -650,7 +674,9 @@ void Session::on_seccomp(Thread& t) {
     FdInfo& fdi = fd_info(t.tgid, c.fd);
     bool file = fdi.kind == FdInfo::Kind::File;
     bool wanted = fdi.carries_data() && (!info->has(kFileOnly) || file) && !(info->has(kRecv) && file);
-    if (wanted) {
+    if (wanted && defer(t, c)) {
+      wanted = false;
+    } else if (wanted) {
       c.fdi = fdi;
       c.asked = bytes_asked(t.tid, c);
       if (fdi.dgram() && (info->sys == Sys::sendto) && c.args[4]) {
@@ -668,6 +694,10 @@ void Session::on_seccomp(Thread& t) {
       want_exit = true;
     }
   } else if (info->has(kSetup)) {
+    if (info->sys == Sys::shutdown) {
+      auto it = fds(t.tgid).find(c.fd);
+      if (it != fds(t.tgid).end() && it->second.kind == FdInfo::Kind::Socket) settle(it->second.inode);
+    }
     if (info->sys == Sys::connect || info->sys == Sys::bind) {
       std::array<char, 128> sa{};
       std::size_t len = std::min<std::size_t>(c.args[2], sa.size());
@@ -678,6 +708,7 @@ void Session::on_seccomp(Thread& t) {
     if (info->sys == Sys::close) {
       FdTable& table = fds(t.tgid);
       auto it = table.find(c.fd);
+      if (it != table.end() && it->second.kind == FdInfo::Kind::Socket) settle(it->second.inode);
       if (it != table.end() && (it->second.kind == FdInfo::Kind::Socket || it->second.kind == FdInfo::Kind::Pipe) &&
           it->second.carries_data()) {
         Event& e = add_event(t, Sys::close);
@@ -701,9 +732,13 @@ void Session::on_seccomp(Thread& t) {
       want_exit = true;
     }
   } else if (info->sys == Sys::execve || info->sys == Sys::execveat) {
+    pid_t tgid = t.tgid;
+    settle_where([tgid](const Event& e) { return e.pid == tgid; });  // CLOEXEC may close them
     c.peer = detail::read_string(t.tid, info->sys == Sys::execve ? c.args[0] : c.args[1]);
     want_exit = true;  // an exec event follows on success; the exit stop only on failure
   } else if (info->sys == Sys::exit_group) {
+    pid_t tgid = t.tgid;
+    settle_where([tgid](const Event& e) { return e.pid == tgid; });
     Event& e = add_event(t, Sys::exit_group);
     e.result = static_cast<std::int64_t>(static_cast<int>(c.args[0]));
   }
@@ -891,6 +926,92 @@ void Session::record_data(Thread& t, const user_regs_struct& regs) {
 }
 
 // ---------------------------------------------------------------------------------------
+// TCP data calls without exit stops
+
+// Starts deferring a TCP socket's data calls, with the kernel's totals at this moment as the
+// baseline: bytes moved before fissure first saw the socket are not this run's messages.
+void Session::track_tcp(const FdInfo& fdi) {
+  if (deferred_.contains(fdi.inode)) return;
+  auto now = tcp_counters_.query(fdi.local, fdi.remote, fdi.inode);
+  if (!now) return;  // not visible to sock_diag: keep exit stops for this socket
+  DeferredTcp d{fdi.local, fdi.remote, now->read, now->written, -1, -1};
+  // A connect still in flight: its SYN is counted as acked once the handshake completes.
+  if (now->state == detail::kTcpSynSent) d.base_read = 0, d.base_written = 1;
+  deferred_.emplace(fdi.inode, std::move(d));
+}
+
+// Records the data call at its entry and lets it run without an exit stop; its byte count
+// is read from the socket's counters when the next call in the same direction starts (or
+// the socket is closed, the process execs or exits, or the run ends).
+bool Session::defer(Thread& t, const PendingCall& c) {
+  const FdInfo& fdi = fd_info(t.tgid, c.fd);
+  if (fdi.kind != FdInfo::Kind::Socket || fdi.ckind != ChannelKind::Tcp || fdi.channel < 0) return false;
+  bool peek = (c.info->sys == Sys::recvfrom && (c.args[3] & MSG_PEEK)) ||
+              (c.info->sys == Sys::recvmsg && (c.args[2] & MSG_PEEK));
+  if (peek || c.info->shape == BufShape::MMsg) return false;
+  auto it = deferred_.find(fdi.inode);
+  if (it == deferred_.end()) return false;
+  bool sending = c.info->has(kSend);
+  if ((sending ? it->second.pending_write : it->second.pending_read) >= 0) settle(fdi.inode);
+  Event& e = add_event(t, c.info->sys);
+  e.fd = c.fd;
+  e.asked = bytes_asked(t.tid, c);
+  e.channel = fdi.channel;
+  e.dir = sending ? fdi.send_dir() : fdi.recv_dir();
+  e.inferred = true;
+  (sending ? it->second.pending_write : it->second.pending_read) = static_cast<std::int64_t>(e.id);
+  (sending ? it->second.write_stops : it->second.read_stops) = t.stops;
+  return true;
+}
+
+bool Session::returned(const Event& e, std::uint64_t stops_at_entry) const {
+  auto it = threads_.find(e.tid);
+  return it == threads_.end() || it->second.stops > stops_at_entry;
+}
+
+void Session::settle(std::uint64_t inode, bool force) {
+  auto it = deferred_.find(inode);
+  if (it == deferred_.end()) return;
+  DeferredTcp& d = it->second;
+  auto& events = result_.trace.events;
+  // A call still blocked in its thread (another process closing its copy of the socket,
+  // say) stays pending: its bytes are not all in the counters yet.
+  bool read_done = d.pending_read >= 0 && (force || returned(events[static_cast<std::size_t>(d.pending_read)], d.read_stops));
+  bool write_done = d.pending_write >= 0 && (force || returned(events[static_cast<std::size_t>(d.pending_write)], d.write_stops));
+  if (!read_done && !write_done) return;
+  auto now = tcp_counters_.query(d.local, d.remote, inode);
+  auto finish = [&](std::int64_t& pending, bool reading, bool done) {
+    if (pending < 0 || !done) return;
+    Event& e = events[static_cast<std::size_t>(pending)];
+    pending = -1;
+    bool in_flight = !returned(e, reading ? d.read_stops : d.write_stops);
+    e.end_ns = now_ns();
+    if (!now) {
+      e.result = -ESRCH;
+      return;
+    }
+    std::uint64_t total = reading ? now->read - d.base_read : now->written - d.base_written;
+    int dir = e.dir == EventDir::AtoB ? 0 : 1;
+    std::uint64_t& counter = reading ? received_[e.channel][dir] : sent_[e.channel][dir];
+    std::int64_t moved = total > counter ? static_cast<std::int64_t>(total - counter) : 0;
+    e.offset = counter;
+    e.moved = moved;
+    counter += static_cast<std::uint64_t>(moved);
+    e.result = moved > 0 ? moved : in_flight ? -EINTR : (reading && now->fin_received ? 0 : -EAGAIN);
+  };
+  finish(d.pending_read, true, read_done);
+  finish(d.pending_write, false, write_done);
+}
+
+void Session::settle_where(const std::function<bool(const Event&)>& owner, bool force) {
+  for (auto& [inode, d] : deferred_) {
+    bool mine = (d.pending_read >= 0 && owner(result_.trace.events[static_cast<std::size_t>(d.pending_read)])) ||
+                (d.pending_write >= 0 && owner(result_.trace.events[static_cast<std::size_t>(d.pending_write)]));
+    if (mine) settle(inode, force);
+  }
+}
+
+// ---------------------------------------------------------------------------------------
 // fds and channels
 
 FdInfo& Session::fd_info(pid_t tgid, int fd, const ResolveHint& hint) {
@@ -1003,6 +1124,7 @@ bool Session::describe_inet(int fd, FdInfo& out, const ResolveHint& hint) {
   const std::string& b = acceptor ? out.local : out.remote;
   out.channel = channel(ChannelKind::Tcp, "tcp:" + lo + "|" + hi, a, b, b);
   out.a_side = result_.trace.channels[out.channel].side_a == out.local;
+  if (!opts_.exact_results) track_tcp(out);
   return true;
 }
 

@@ -48,7 +48,13 @@ struct Event {
   std::uint64_t offset = 0;  // stream/pipe: position of the first moved byte in its direction
   std::int32_t child = 0;    // fork/clone: the new pid/tid
   std::string peer;          // datagram peer endpoint, connect target, exec path, ...
-  std::uint64_t time_ns = 0;  // CLOCK_MONOTONIC at the stop that completed the event
+  std::uint64_t time_ns = 0;  // CLOCK_MONOTONIC when the call started (inferred) or returned
+  std::uint64_t end_ns = 0;   // when it was known complete: its return, or for inferred
+                              // results when its counts were read (an upper bound)
+  // TCP data calls are not stopped at their exit: their byte counts come from the kernel's
+  // TCP counters (exact), and when no byte moved, the result is inferred: 0 for end of
+  // stream after the peer's FIN, -EAGAIN otherwise, -ESRCH if the socket vanished first.
+  bool inferred = false;
 
   bool failed() const { return result < 0; }
   int error() const { return result < 0 ? static_cast<int>(-result) : 0; }

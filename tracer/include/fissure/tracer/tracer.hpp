@@ -22,6 +22,9 @@ struct RunOptions {
   // The tracer and every node run pinned to this CPU: a ptrace stop costs ~10x more when
   // tracer and tracee wake each other across CPUs. -1 leaves affinity alone.
   int cpu = 0;
+  // Stop at the exit of every TCP data syscall to read its result, instead of taking byte
+  // counts from the kernel's TCP counters at the next call: slower, and errnos are exact.
+  bool exact_results = false;
 };
 
 enum class VerdictKind { Good, Bug, Hang, StartFailed };
