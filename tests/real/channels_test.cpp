@@ -41,10 +41,15 @@ void expect_stream_edges(const Trace& t, const std::vector<const Event*>& sends,
   }
 }
 
-TEST(Channels, TcpClientServerBytesAndEdges) {
+// Both ways of learning a TCP call's result must give the same record: the exit stop
+// (exact) and the kernel's TCP counters read at the next call (the default, inferred).
+class TcpResults : public ::testing::TestWithParam<bool> {};
+
+TEST_P(TcpResults, ClientServerBytesAndEdges) {
+  const bool exact = GetParam();
   ScratchDir dir;
   auto port = free_port();
-  RunResult r = run_spec(dir, pair_spec("tcp_server", "tcp_client", std::to_string(port), fmt::format("tcp:{}", port)));
+  RunResult r = run_spec(dir, pair_spec("tcp_server", "tcp_client", std::to_string(port), fmt::format("tcp:{}", port)), exact);
   ASSERT_EQ(r.verdict.kind, VerdictKind::Good) << r.verdict.message;
   const Trace& t = r.trace;
 
@@ -89,10 +94,24 @@ TEST(Channels, TcpClientServerBytesAndEdges) {
   // The server's last read returns 0 because the client closed: an EOF edge.
   const Event* eof = sr.back();
   EXPECT_EQ(eof->moved, 0);
+  EXPECT_EQ(eof->result, 0) << "end of stream, not an error";
   auto closes = events(t, "client", Sys::close);
   ASSERT_FALSE(closes.empty());
   EXPECT_EQ(sources(t, *eof, EdgeKind::Eof), std::vector<std::uint64_t>{closes.back()->id});
+  for (const Event* e : events_on(t, ch.id, Sys::write)) EXPECT_EQ(e->inferred, !exact);
+  for (const Event* e : events_on(t, ch.id, Sys::read)) EXPECT_EQ(e->inferred, !exact);
+  // Exact mode stops at the exit of every data call; inferred mode at none of them (the
+  // exit stops left are connect, accept, socket and the like).
+  std::uint64_t data_calls = events_on(t, ch.id, Sys::write).size() + events_on(t, ch.id, Sys::read).size();
+  if (exact) {
+    EXPECT_GE(t.stats.exit_stops, data_calls);
+  } else {
+    EXPECT_LT(t.stats.exit_stops, data_calls);
+  }
 }
+
+INSTANTIATE_TEST_SUITE_P(Channels, TcpResults, ::testing::Values(false, true),
+                         [](const auto& info) { return info.param ? "ExactExitStops" : "InferredFromCounters"; });
 
 TEST(Channels, UdpDatagramsMatchOneToOne) {
   ScratchDir dir;

@@ -25,7 +25,7 @@ std::string prog(const std::string& name);  // absolute path of a test program
 std::uint16_t free_port();                  // a TCP/UDP port nobody listens on now
 
 // Writes SPEC_TEXT as target.toml in a scratch dir and runs it traced.
-RunResult run_spec(const ScratchDir& dir, const std::string& spec_text);
+RunResult run_spec(const ScratchDir& dir, const std::string& spec_text, bool exact_results = false);
 
 bool process_exists(pid_t pid);
 
