@@ -10,19 +10,7 @@ namespace {
 
 std::string pair_spec(const std::string& server, const std::string& client, const std::string& arg,
                       const std::string& ready) {
-  return fmt::format(R"(name = "pair"
-timeout = "20s"
-[[node]]
-name = "server"
-cmd = ["{}", "{}"]
-ready = "{}"
-[[node]]
-name = "client"
-role = "workload"
-cmd = ["{}", "{}"]
-[oracle]
-workload_exit = 0
-)", prog(server), arg, ready, prog(client), arg);
+  return server_client_spec("pair", {prog(server), arg}, ready, {prog(client), arg});
 }
 
 std::int64_t total_moved(const std::vector<const Event*>& evs) {

@@ -29,16 +29,8 @@ CommandResult run_fissure(const std::string& args) {
 TEST(Cli, TracePrintsSummaryAndWritesTrace) {
   ScratchDir dir;
   auto port = free_port();
-  auto spec = dir.write("target.toml", fmt::format(R"(name = "cli"
-[[node]]
-name = "server"
-cmd = ["{}", "{}"]
-ready = "tcp:{}"
-[[node]]
-name = "client"
-role = "workload"
-cmd = ["{}", "{}"]
-)", prog("tcp_server"), port, port, prog("tcp_client"), port));
+  auto spec = dir.write("target.toml", server_client_spec("cli", {prog("tcp_server"), std::to_string(port)},
+                                                         fmt::format("tcp:{}", port), {prog("tcp_client"), std::to_string(port)}));
   auto out = dir.path() / "out";
   CommandResult r = run_fissure(fmt::format("trace {} -o {} --json", spec.string(), out.string()));
   EXPECT_EQ(r.exit_code, 0) << r.output;

@@ -10,18 +10,8 @@ namespace fissure::testing {
 namespace {
 
 std::string server_clients_spec(const std::string& server, const std::string& client, std::uint16_t port, int n) {
-  return fmt::format(R"(name = "procs"
-[[node]]
-name = "server"
-cmd = ["{}", "{}", "{}"]
-ready = "tcp:{}"
-[[node]]
-name = "client"
-role = "workload"
-cmd = ["{}", "{}", "{}"]
-[oracle]
-workload_exit = 0
-)", prog(server), port, n, port, prog(client), port, n);
+  return server_client_spec("procs", {prog(server), std::to_string(port), std::to_string(n)},
+                            fmt::format("tcp:{}", port), {prog(client), std::to_string(port), std::to_string(n)});
 }
 
 // For each client connection: the server's side acts from one task, and every server read
@@ -90,18 +80,8 @@ TEST(Processes, ForkingServer) {
 TEST(Processes, ExecKeepsTheNodeAndForgetsClosedFds) {
   ScratchDir dir;
   auto port = free_port();
-  RunResult r = run_spec(dir, fmt::format(R"(name = "exec"
-[[node]]
-name = "server"
-cmd = ["{}", "{}"]
-ready = "tcp:{}"
-[[node]]
-name = "client"
-role = "workload"
-cmd = ["{}", "{}"]
-[oracle]
-workload_exit = 0
-)", prog("tcp_server"), port, port, prog("exec_client"), port));
+  RunResult r = run_spec(dir, server_client_spec("exec", {prog("tcp_server"), std::to_string(port)}, fmt::format("tcp:{}", port),
+                                                {prog("exec_client"), std::to_string(port)}));
   ASSERT_EQ(r.verdict.kind, VerdictKind::Good) << r.verdict.message;
   const Trace& t = r.trace;
   auto execs = events(t, "client", Sys::execve);
@@ -129,18 +109,9 @@ namespace {
 TEST(Processes, SocketInheritedAcrossExecIsLearnedAtFirstUse) {
   ScratchDir dir;
   auto port = free_port();
-  RunResult r = run_spec(dir, fmt::format(R"(name = "inherit"
-[[node]]
-name = "server"
-cmd = ["{}", "{}"]
-ready = "tcp:{}"
-[[node]]
-name = "client"
-role = "workload"
-cmd = ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/{}; exec head -c 300 /dev/zero >&3"]
-[oracle]
-workload_exit = 0
-)", prog("tcp_server"), port, port, port));
+  RunResult r = run_spec(
+      dir, server_client_spec("inherit", {prog("tcp_server"), std::to_string(port)}, fmt::format("tcp:{}", port),
+                              {"bash", "-c", fmt::format("exec 3<>/dev/tcp/127.0.0.1/{}; exec head -c 300 /dev/zero >&3", port)}));
   ASSERT_EQ(r.verdict.kind, VerdictKind::Good) << r.verdict.message;
   const Trace& t = r.trace;
   auto tcp = channels(t, ChannelKind::Tcp);

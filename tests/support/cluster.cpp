@@ -51,6 +51,29 @@ std::uint16_t free_port() {
   return 0;
 }
 
+std::string toml_array(const std::vector<std::string>& items) {
+  std::string out = "[";
+  for (const auto& i : items) out += fmt::format("{}\"{}\"", out.size() > 1 ? ", " : "", i);
+  return out + "]";
+}
+
+std::string server_client_spec(const std::string& name, const std::vector<std::string>& server,
+                               const std::string& ready, const std::vector<std::string>& client) {
+  return fmt::format(R"(name = "{}"
+timeout = "20s"
+[[node]]
+name = "server"
+cmd = {}
+ready = "{}"
+[[node]]
+name = "client"
+role = "workload"
+cmd = {}
+[oracle]
+workload_exit = 0
+)", name, toml_array(server), ready, toml_array(client));
+}
+
 RunResult run_spec(const ScratchDir& dir, const std::string& spec_text, bool exact_results) {
   auto file = dir.write("target.toml", spec_text);
   Spec spec = load_spec(file);

@@ -24,6 +24,13 @@ class ScratchDir {
 std::string prog(const std::string& name);  // absolute path of a test program
 std::uint16_t free_port();                  // a TCP/UDP port nobody listens on now
 
+// ["a", "b"] in TOML.
+std::string toml_array(const std::vector<std::string>& items);
+// A spec named NAME with a "server" node (started first, ready when READY holds) and a
+// "client" workload node that must exit 0.
+std::string server_client_spec(const std::string& name, const std::vector<std::string>& server,
+                               const std::string& ready, const std::vector<std::string>& client);
+
 // Writes SPEC_TEXT as target.toml in a scratch dir and runs it traced.
 RunResult run_spec(const ScratchDir& dir, const std::string& spec_text, bool exact_results = false);
 

@@ -19,10 +19,47 @@
 #include <array>
 #include <cstring>
 #include <fstream>
+#include <memory>
 #include <sstream>
 
 namespace fissure::detail {
+
+// One sock_diag request: the netlink header, then the family's request.
+template <class Req>
+struct DiagRequest {
+  nlmsghdr nlh;
+  Req req;
+};
+
+template <class Req>
+DiagRequest<Req> diag_request(std::uint16_t flags) {
+  DiagRequest<Req> m{};
+  m.nlh.nlmsg_len = sizeof m;
+  m.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+  m.nlh.nlmsg_flags = static_cast<std::uint16_t>(NLM_F_REQUEST | flags);
+  return m;
+}
+
+class DiagSocket {
+ public:
+  DiagSocket() : fd_(socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG)) {}
+  ~DiagSocket() {
+    if (fd_ >= 0) close(fd_);
+  }
+  DiagSocket(const DiagSocket&) = delete;
+  DiagSocket& operator=(const DiagSocket&) = delete;
+  template <class Req>
+  bool send_request(const DiagRequest<Req>& m) {
+    return fd_ >= 0 && send(fd_, &m, sizeof m, 0) == static_cast<ssize_t>(sizeof m);
+  }
+  ssize_t receive(char* buf, std::size_t len) { return recv(fd_, buf, len, 0); }
+
+ private:
+  int fd_;
+};
+
 namespace {
+
 
 void read_unix(const std::string& file, std::unordered_map<std::uint64_t, SockDesc>& out) {
   std::ifstream in(file);
@@ -62,24 +99,17 @@ std::optional<SockDesc> SocketTable::find(pid_t pid, std::uint64_t inode) {
 }
 
 std::optional<std::uint64_t> unix_peer_inode(std::uint64_t inode) {
-  int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
-  if (fd < 0) return std::nullopt;
-  struct {
-    nlmsghdr nlh;
-    unix_diag_req req;
-  } msg{};
-  msg.nlh.nlmsg_len = sizeof msg;
-  msg.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
-  msg.nlh.nlmsg_flags = NLM_F_REQUEST;
+  DiagSocket nl;
+  auto msg = diag_request<unix_diag_req>(0);
   msg.req.sdiag_family = AF_UNIX;
   msg.req.udiag_states = ~0u;
   msg.req.udiag_ino = static_cast<std::uint32_t>(inode);
   msg.req.udiag_show = UDIAG_SHOW_PEER;
   msg.req.udiag_cookie[0] = msg.req.udiag_cookie[1] = ~0u;  // INET_DIAG_NOCOOKIE
   std::optional<std::uint64_t> peer;
-  if (send(fd, &msg, sizeof msg, 0) == static_cast<ssize_t>(sizeof msg)) {
+  if (nl.send_request(msg)) {
     alignas(nlmsghdr) char buf[8192];
-    ssize_t n = recv(fd, buf, sizeof buf, 0);
+    ssize_t n = nl.receive(buf, sizeof buf);
     for (auto* h = reinterpret_cast<nlmsghdr*>(buf); n > 0 && NLMSG_OK(h, static_cast<unsigned>(n));
          h = NLMSG_NEXT(h, n)) {
       if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY) break;
@@ -89,7 +119,6 @@ std::optional<std::uint64_t> unix_peer_inode(std::uint64_t inode) {
         if (a->rta_type == UNIX_DIAG_PEER) peer = *static_cast<std::uint32_t*>(RTA_DATA(a));
     }
   }
-  close(fd);
   return peer;
 }
 
@@ -189,26 +218,19 @@ std::string format_sockaddr(const void* sa_raw, std::size_t len) {
 namespace fissure::detail {
 
 bool tcp_port_listening(std::uint16_t port) {
-  int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
-  if (fd < 0) return false;
+  DiagSocket nl;
   bool found = false;
   for (std::uint8_t family : {AF_INET, AF_INET6}) {
-    struct {
-      nlmsghdr nlh;
-      inet_diag_req_v2 req;
-    } msg{};
-    msg.nlh.nlmsg_len = sizeof msg;
-    msg.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
-    msg.nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+    auto msg = diag_request<inet_diag_req_v2>(NLM_F_DUMP);
     msg.req.sdiag_family = family;
     msg.req.sdiag_protocol = IPPROTO_TCP;
     // LISTEN only: the kernel then walks just the listening hash, not every connection.
     msg.req.idiag_states = 1u << 10;  // TCP_LISTEN
-    if (send(fd, &msg, sizeof msg, 0) != static_cast<ssize_t>(sizeof msg)) break;
+    if (!nl.send_request(msg)) break;
     bool done = false;
     while (!done) {
       alignas(nlmsghdr) char buf[16384];
-      ssize_t n = recv(fd, buf, sizeof buf, 0);
+      ssize_t n = nl.receive(buf, sizeof buf);
       if (n <= 0) break;
       for (auto* h = reinterpret_cast<nlmsghdr*>(buf); NLMSG_OK(h, static_cast<unsigned>(n)); h = NLMSG_NEXT(h, n)) {
         if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR) {
@@ -221,7 +243,6 @@ bool tcp_port_listening(std::uint16_t port) {
     }
     if (found) break;
   }
-  close(fd);
   return found;
 }
 
@@ -273,17 +294,11 @@ bool parse_endpoint(const std::string& ep, int& family, std::array<std::uint32_t
 
 }  // namespace
 
-TcpCounters::TcpCounters() : fd_(socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG)) {}
-TcpCounters::~TcpCounters() {
-  if (fd_ >= 0) close(fd_);
-}
+TcpCounters::TcpCounters() : nl_(std::make_unique<DiagSocket>()) {}
+TcpCounters::~TcpCounters() = default;
 
 std::optional<TcpTotals> TcpCounters::query(const std::string& local, const std::string& remote, std::uint64_t inode) {
-  if (fd_ < 0) return std::nullopt;
-  struct {
-    nlmsghdr nlh;
-    inet_diag_req_v2 req;
-  } msg{};
+  auto msg = diag_request<inet_diag_req_v2>(0);
   int family = 0, peer_family = 0;
   std::array<std::uint32_t, 4> src{}, dst{};
   std::uint16_t sport = 0, dport = 0;
@@ -295,9 +310,6 @@ std::optional<TcpTotals> TcpCounters::query(const std::string& local, const std:
     else mapped(dst);
     family = AF_INET6;
   }
-  msg.nlh.nlmsg_len = sizeof msg;
-  msg.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
-  msg.nlh.nlmsg_flags = NLM_F_REQUEST;
   msg.req.sdiag_family = static_cast<std::uint8_t>(family);
   msg.req.sdiag_protocol = IPPROTO_TCP;
   msg.req.idiag_states = ~0u;
@@ -307,9 +319,9 @@ std::optional<TcpTotals> TcpCounters::query(const std::string& local, const std:
   std::memcpy(msg.req.id.idiag_src, src.data(), sizeof src);
   std::memcpy(msg.req.id.idiag_dst, dst.data(), sizeof dst);
   msg.req.id.idiag_cookie[0] = msg.req.id.idiag_cookie[1] = INET_DIAG_NOCOOKIE;
-  if (send(fd_, &msg, sizeof msg, 0) != static_cast<ssize_t>(sizeof msg)) return std::nullopt;
+  if (!nl_->send_request(msg)) return std::nullopt;
   alignas(nlmsghdr) char buf[4096];
-  ssize_t n = recv(fd_, buf, sizeof buf, 0);
+  ssize_t n = nl_->receive(buf, sizeof buf);
   auto* h = reinterpret_cast<nlmsghdr*>(buf);
   if (n <= 0 || !NLMSG_OK(h, static_cast<unsigned>(n)) || h->nlmsg_type != SOCK_DIAG_BY_FAMILY) return std::nullopt;
   auto* d = static_cast<inet_diag_msg*>(NLMSG_DATA(h));

@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -78,6 +79,7 @@ struct TcpTotals {
 
 // A netlink socket kept open for exact (4-tuple) lookups: a few microseconds each, far
 // cheaper than a ptrace stop.
+class DiagSocket;
 class TcpCounters {
  public:
   TcpCounters();
@@ -88,7 +90,7 @@ class TcpCounters {
   std::optional<TcpTotals> query(const std::string& local, const std::string& remote, std::uint64_t inode);
 
  private:
-  int fd_ = -1;
+  std::unique_ptr<DiagSocket> nl_;
 };
 
 }  // namespace fissure::detail
