@@ -1,8 +1,8 @@
 // The fissure command line. Exit status: 0 the run was good, 1 the run showed a bug or hang,
 // 2 a usage, spec or environment error (the message says which).
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <CLI/CLI.hpp>
 #include <chrono>
 #include <ctime>
 #include <filesystem>
@@ -31,8 +31,10 @@ int cmd_trace(const std::string& spec_path, std::string out_dir, int cpu, bool j
   if (out_dir.empty()) out_dir = default_run_dir(spec.name).string();
   std::filesystem::path dir(out_dir);
   if (std::filesystem::exists(dir) && !std::filesystem::is_empty(dir))
-    throw fissure::RunError(fmt::format("{}: already exists and is not empty; choose a new -o DIR", out_dir));
-  fissure::RunResult r = fissure::run_traced(spec, {.run_dir = dir, .cpu = cpu, .exact_results = exact});
+    throw fissure::RunError(
+        fmt::format("{}: already exists and is not empty; choose a new -o DIR", out_dir));
+  fissure::RunResult r =
+      fissure::run_traced(spec, {.run_dir = dir, .cpu = cpu, .exact_results = exact});
   std::string trace_file = (dir / "trace.bin").string();
   fissure::save_binary(r.trace, trace_file);
   if (json) {
@@ -41,10 +43,11 @@ int cmd_trace(const std::string& spec_path, std::string out_dir, int cpu, bool j
   }
   std::cout << fissure::format_summary(r.trace, fissure::summarize(r.trace));
   std::cout << fmt::format("verdict: {}: {}\n", to_string(r.verdict.kind), r.verdict.message);
-  std::cout << fmt::format("trace: {}{}\n", trace_file, json ? fmt::format(" (and {})", (dir / "trace.json").string()) : "");
-  return r.verdict.kind == fissure::VerdictKind::Good ? kExitGood
+  std::cout << fmt::format("trace: {}{}\n", trace_file,
+                           json ? fmt::format(" (and {})", (dir / "trace.json").string()) : "");
+  return r.verdict.kind == fissure::VerdictKind::Good          ? kExitGood
          : r.verdict.kind == fissure::VerdictKind::StartFailed ? kExitError
-                                                                : kExitBug;
+                                                               : kExitBug;
 }
 
 // The filter's syscalls: fork and friends come from ptrace events and stop nowhere else.
@@ -68,12 +71,15 @@ int main(int argc, char** argv) {
   std::string spec_path, out_dir;
   int cpu = 0;
   bool json = false, exact = false;
-  CLI::App* trace = app.add_subcommand("trace", "Run the cluster once without faults and record its trace");
+  CLI::App* trace =
+      app.add_subcommand("trace", "Run the cluster once without faults and record its trace");
   trace->add_option("SPEC", spec_path, "target spec (target.toml)")->required();
   trace->add_option("-o,--out", out_dir, "run directory (default: runs/NAME-TIMESTAMP)");
-  trace->add_option("--cpu", cpu, "CPU to pin the tracer and the nodes to (-1: no pinning)")->default_val(0);
+  trace->add_option("--cpu", cpu, "CPU to pin the tracer and the nodes to (-1: no pinning)")
+      ->default_val(0);
   trace->add_flag("--json", json, "also write trace.json");
-  trace->add_flag("--exact", exact, "stop at the exit of every TCP data syscall for its exact result (slower)");
+  trace->add_flag("--exact", exact,
+                  "stop at the exit of every TCP data syscall for its exact result (slower)");
 
   bool comma = false;
   CLI::App* syscalls = app.add_subcommand("syscalls", "List the syscalls the tracer stops at");

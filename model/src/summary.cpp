@@ -9,11 +9,16 @@ namespace fissure {
 namespace {
 std::string describe_end(const NodeRecord& n) {
   switch (n.end) {
-    case NodeEnd::Exited: return fmt::format("exited {}", n.exit_code);
-    case NodeEnd::Signaled: return fmt::format("died of signal {}", n.signal);
-    case NodeEnd::Killed: return "killed at teardown";
-    case NodeEnd::Running: return "running";
-    case NodeEnd::NotStarted: return "not started";
+    case NodeEnd::Exited:
+      return fmt::format("exited {}", n.exit_code);
+    case NodeEnd::Signaled:
+      return fmt::format("died of signal {}", n.signal);
+    case NodeEnd::Killed:
+      return "killed at teardown";
+    case NodeEnd::Running:
+      return "running";
+    case NodeEnd::NotStarted:
+      return "not started";
   }
   return "?";
 }
@@ -56,16 +61,19 @@ TraceSummary summarize(const Trace& t) {
 }
 
 std::string format_summary(const Trace& t, const TraceSummary& s) {
-  std::string out = fmt::format("target {}: {} events, {} causal edges, {:.3f}s\n", t.target, s.events, s.edges,
-                                static_cast<double>(t.end_ns - t.start_ns) / 1e9);
+  std::string out =
+      fmt::format("target {}: {} events, {} causal edges, {:.3f}s\n", t.target, s.events, s.edges,
+                  static_cast<double>(t.end_ns - t.start_ns) / 1e9);
   out += "nodes:\n";
   for (const auto& n : s.nodes)
-    out += fmt::format("  {:<12} {:>7} events  {:>3} proc {:>3} thr  {}\n", n.name, n.events, n.processes, n.threads, n.end);
+    out += fmt::format("  {:<12} {:>7} events  {:>3} proc {:>3} thr  {}\n", n.name, n.events,
+                       n.processes, n.threads, n.end);
   out += "channels:";
   for (const auto& [k, n] : s.channels_by_kind) out += fmt::format(" {} {}", n, k);
   out += "\ntraffic (sender -> receiver: messages, bytes):\n";
   for (const auto& p : s.traffic)
-    out += fmt::format("  {:<12} -> {:<12} {:>7} msgs {:>10} bytes\n", p.from, p.to, p.messages, p.bytes);
+    out += fmt::format("  {:<12} -> {:<12} {:>7} msgs {:>10} bytes\n", p.from, p.to, p.messages,
+                       p.bytes);
   return out;
 }
 

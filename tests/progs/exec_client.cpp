@@ -6,8 +6,8 @@
 // {"tcp_client", PORT}: after the exec fd 10 is still open, the SOCK_CLOEXEC
 // one is gone. tcp_client ignores both. Any failure: one line on stderr,
 // exit 2.
-#include <sys/socket.h>
 #include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>

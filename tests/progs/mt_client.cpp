@@ -49,7 +49,9 @@ int parse_count(const char* s) {
   return static_cast<int>(v);
 }
 
-char pattern(std::size_t i) { return static_cast<char>('a' + i % 26); }
+char pattern(std::size_t i) {
+  return static_cast<char>('a' + i % 26);
+}
 
 void fill(char* buf, std::size_t n) {
   for (std::size_t i = 0; i < n; ++i) buf[i] = pattern(i);

@@ -31,7 +31,9 @@ constexpr std::size_t kReadBuf = 64;
   _exit(2);
 }
 
-char pattern(std::size_t i) { return static_cast<char>('a' + i % 26); }
+char pattern(std::size_t i) {
+  return static_cast<char>('a' + i % 26);
+}
 
 void fill(char* buf, std::size_t n) {
   for (std::size_t i = 0; i < n; ++i) buf[i] = pattern(i);

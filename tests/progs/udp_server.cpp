@@ -39,7 +39,9 @@ std::uint16_t parse_port(const char* s) {
   return static_cast<std::uint16_t>(v);
 }
 
-char pattern(std::size_t i) { return static_cast<char>('a' + i % 26); }
+char pattern(std::size_t i) {
+  return static_cast<char>('a' + i % 26);
+}
 
 void fill(char* buf, std::size_t n) {
   for (std::size_t i = 0; i < n; ++i) buf[i] = pattern(i);

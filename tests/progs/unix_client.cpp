@@ -32,7 +32,9 @@ constexpr std::size_t kReadBuf = 80;
   _exit(2);
 }
 
-char pattern(std::size_t i) { return static_cast<char>('a' + i % 26); }
+char pattern(std::size_t i) {
+  return static_cast<char>('a' + i % 26);
+}
 
 void fill(char* buf, std::size_t n) {
   for (std::size_t i = 0; i < n; ++i) buf[i] = pattern(i);
@@ -90,8 +92,7 @@ int connect_retry(const sockaddr_un& addr) {
     if (::connect(s, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0) return s;
     const int err = errno;
     close_or_die(s);
-    if ((err != ECONNREFUSED && err != ENOENT) ||
-        std::chrono::steady_clock::now() >= deadline) {
+    if ((err != ECONNREFUSED && err != ENOENT) || std::chrono::steady_clock::now() >= deadline) {
       errno = err;
       die("connect");
     }

@@ -1,7 +1,7 @@
 // Client/server pairs of small real programs, traced; every channel, byte count and causal
 // edge is checked against what the programs are known to do.
-#include <gtest/gtest.h>
 #include <fmt/format.h>
+#include <gtest/gtest.h>
 
 #include "cluster.hpp"
 
@@ -37,7 +37,9 @@ TEST_P(TcpResults, ClientServerBytesAndEdges) {
   const bool exact = GetParam();
   ScratchDir dir;
   auto port = free_port();
-  RunResult r = run_spec(dir, pair_spec("tcp_server", "tcp_client", std::to_string(port), fmt::format("tcp:{}", port)), exact);
+  RunResult r = run_spec(
+      dir, pair_spec("tcp_server", "tcp_client", std::to_string(port), fmt::format("tcp:{}", port)),
+      exact);
   ASSERT_EQ(r.verdict.kind, VerdictKind::Good) << r.verdict.message;
   const Trace& t = r.trace;
 
@@ -70,14 +72,16 @@ TEST_P(TcpResults, ClientServerBytesAndEdges) {
   EXPECT_EQ(cr.front()->asked, 64);
   expect_stream_edges(t, cw, sr, EdgeKind::Message);
   expect_stream_edges(t, sw, cr, EdgeKind::Message);
-  for (const Event* e : cr) EXPECT_EQ(sources(t, *e, EdgeKind::Message), std::vector<std::uint64_t>{sw[0]->id});
+  for (const Event* e : cr)
+    EXPECT_EQ(sources(t, *e, EdgeKind::Message), std::vector<std::uint64_t>{sw[0]->id});
 
   auto connects = events(t, "client", Sys::connect);
   auto accepts = events(t, "server", Sys::accept4);
   ASSERT_FALSE(connects.empty());
   ASSERT_EQ(accepts.size(), 1u);
   EXPECT_EQ(accepts[0]->channel, static_cast<std::int32_t>(ch.id));
-  EXPECT_EQ(sources(t, *accepts[0], EdgeKind::Connect), std::vector<std::uint64_t>{connects.back()->id});
+  EXPECT_EQ(sources(t, *accepts[0], EdgeKind::Connect),
+            std::vector<std::uint64_t>{connects.back()->id});
 
   // The server's last read returns 0 because the client closed: an EOF edge.
   const Event* eof = sr.back();
@@ -90,7 +94,8 @@ TEST_P(TcpResults, ClientServerBytesAndEdges) {
   for (const Event* e : events_on(t, ch.id, Sys::read)) EXPECT_EQ(e->inferred, !exact);
   // Exact mode stops at the exit of every data call; inferred mode at none of them (the
   // exit stops left are connect, accept, socket and the like).
-  std::uint64_t data_calls = events_on(t, ch.id, Sys::write).size() + events_on(t, ch.id, Sys::read).size();
+  std::uint64_t data_calls =
+      events_on(t, ch.id, Sys::write).size() + events_on(t, ch.id, Sys::read).size();
   if (exact) {
     EXPECT_GE(t.stats.exit_stops, data_calls);
   } else {
@@ -99,12 +104,15 @@ TEST_P(TcpResults, ClientServerBytesAndEdges) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Channels, TcpResults, ::testing::Values(false, true),
-                         [](const auto& info) { return info.param ? "ExactExitStops" : "InferredFromCounters"; });
+                         [](const auto& info) {
+                           return info.param ? "ExactExitStops" : "InferredFromCounters";
+                         });
 
 TEST(Channels, UdpDatagramsMatchOneToOne) {
   ScratchDir dir;
   auto port = free_port();
-  RunResult r = run_spec(dir, pair_spec("udp_server", "udp_client", std::to_string(port), "delay:100ms"));
+  RunResult r =
+      run_spec(dir, pair_spec("udp_server", "udp_client", std::to_string(port), "delay:100ms"));
   ASSERT_EQ(r.verdict.kind, VerdictKind::Good) << r.verdict.message;
   const Trace& t = r.trace;
   auto udp = channels(t, ChannelKind::Udp);
@@ -116,7 +124,8 @@ TEST(Channels, UdpDatagramsMatchOneToOne) {
   for (const Event& e : t.events) {
     if (e.channel != static_cast<std::int32_t>(ch.id) || e.moved <= 0) continue;
     bool send = sys_info(e.sys).has(kSend);
-    (e.node == 1 ? (send ? client_sends : client_recvs) : (send ? server_sends : server_recvs)).push_back(&e);
+    (e.node == 1 ? (send ? client_sends : client_recvs) : (send ? server_sends : server_recvs))
+        .push_back(&e);
   }
   ASSERT_EQ(client_sends.size(), 3u);
   ASSERT_EQ(server_recvs.size(), 3u);
@@ -127,11 +136,14 @@ TEST(Channels, UdpDatagramsMatchOneToOne) {
   for (int i = 0; i < 3; ++i) {
     EXPECT_EQ(client_sends[i]->moved, 10 * (i + 1));
     EXPECT_EQ(server_recvs[i]->moved, 10 * (i + 1));
-    EXPECT_EQ(sources(t, *server_recvs[i], EdgeKind::Datagram), std::vector<std::uint64_t>{client_sends[i]->id});
+    EXPECT_EQ(sources(t, *server_recvs[i], EdgeKind::Datagram),
+              std::vector<std::uint64_t>{client_sends[i]->id});
     EXPECT_EQ(server_sends[i]->moved, 5);
-    EXPECT_EQ(sources(t, *client_recvs[i], EdgeKind::Datagram), std::vector<std::uint64_t>{server_sends[i]->id});
+    EXPECT_EQ(sources(t, *client_recvs[i], EdgeKind::Datagram),
+              std::vector<std::uint64_t>{server_sends[i]->id});
     EXPECT_TRUE(server_recvs[i]->peer.starts_with("127.0.0.1:")) << server_recvs[i]->peer;
-    EXPECT_NE(server_recvs[i]->peer, fmt::format("127.0.0.1:{}", port)) << "the sender's address, not the server's";
+    EXPECT_NE(server_recvs[i]->peer, fmt::format("127.0.0.1:{}", port))
+        << "the sender's address, not the server's";
   }
   EXPECT_EQ(client_sends[0]->peer, fmt::format("127.0.0.1:{}", port));
 }
@@ -170,7 +182,8 @@ role = "workload"
 cmd = ["{}"]
 [oracle]
 workload_exit = 0
-)", prog("pipe_pair")));
+)",
+                                          prog("pipe_pair")));
   ASSERT_EQ(r.verdict.kind, VerdictKind::Good) << r.verdict.message;
   const Trace& t = r.trace;
   auto pipes = channels(t, ChannelKind::Pipe);
@@ -191,7 +204,8 @@ workload_exit = 0
   // fork precedes the child's first event.
   std::vector<const Event*> forks;
   for (const Event& e : t.events)
-    if ((e.sys == Sys::clone || e.sys == Sys::fork || e.sys == Sys::clone3) && e.pid == parent) forks.push_back(&e);
+    if ((e.sys == Sys::clone || e.sys == Sys::fork || e.sys == Sys::clone3) && e.pid == parent)
+      forks.push_back(&e);
   ASSERT_EQ(forks.size(), 1u);
   const Event* child_first = nullptr;
   for (const Event& e : t.events)
@@ -206,7 +220,8 @@ workload_exit = 0
 TEST(Channels, DupedFdsKeepTheirChannel) {
   ScratchDir dir;
   auto port = free_port();
-  RunResult r = run_spec(dir, pair_spec("tcp_server", "dup_client", std::to_string(port), fmt::format("tcp:{}", port)));
+  RunResult r = run_spec(dir, pair_spec("tcp_server", "dup_client", std::to_string(port),
+                                        fmt::format("tcp:{}", port)));
   ASSERT_EQ(r.verdict.kind, VerdictKind::Good) << r.verdict.message;
   const Trace& t = r.trace;
   auto tcp = channels(t, ChannelKind::Tcp);
@@ -246,7 +261,8 @@ role = "workload"
 cmd = ["{}", "${{RUN_DIR}}/data"]
 [oracle]
 workload_exit = 0
-)", prog("file_writer")));
+)",
+                                          prog("file_writer")));
   ASSERT_EQ(r.verdict.kind, VerdictKind::Good) << r.verdict.message;
   const Trace& t = r.trace;
   auto files = channels(t, ChannelKind::File);

@@ -1,6 +1,6 @@
 // The `fissure` command as a user runs it: output, files and exit codes.
-#include <gtest/gtest.h>
 #include <fmt/format.h>
+#include <gtest/gtest.h>
 #include <sys/wait.h>
 
 #include <cstdio>
@@ -29,13 +29,19 @@ CommandResult run_fissure(const std::string& args) {
 TEST(Cli, TracePrintsSummaryAndWritesTrace) {
   ScratchDir dir;
   auto port = free_port();
-  auto spec = dir.write("target.toml", server_client_spec("cli", {prog("tcp_server"), std::to_string(port)},
-                                                         fmt::format("tcp:{}", port), {prog("tcp_client"), std::to_string(port)}));
+  auto spec =
+      dir.write("target.toml", server_client_spec("cli", {prog("tcp_server"), std::to_string(port)},
+                                                  fmt::format("tcp:{}", port),
+                                                  {prog("tcp_client"), std::to_string(port)}));
   auto out = dir.path() / "out";
   CommandResult r = run_fissure(fmt::format("trace {} -o {} --json", spec.string(), out.string()));
   EXPECT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_NE(r.output.find("client       -> server             3 msgs        300 bytes"), std::string::npos) << r.output;
-  EXPECT_NE(r.output.find("server       -> client             1 msgs        300 bytes"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("client       -> server             3 msgs        300 bytes"),
+            std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("server       -> client             1 msgs        300 bytes"),
+            std::string::npos)
+      << r.output;
   EXPECT_NE(r.output.find("verdict: good"), std::string::npos);
   Trace t = load_binary((out / "trace.bin").string());
   EXPECT_EQ(t.target, "cli");
@@ -47,7 +53,8 @@ TEST(Cli, TracePrintsSummaryAndWritesTrace) {
   // A second run into the same directory is refused rather than mixed in.
   CommandResult again = run_fissure(fmt::format("trace {} -o {}", spec.string(), out.string()));
   EXPECT_EQ(again.exit_code, 2);
-  EXPECT_NE(again.output.find("already exists and is not empty"), std::string::npos) << again.output;
+  EXPECT_NE(again.output.find("already exists and is not empty"), std::string::npos)
+      << again.output;
 }
 
 TEST(Cli, BadSpecNamesFileLineAndField) {
@@ -61,7 +68,8 @@ colour = "blue"
 )");
   CommandResult r = run_fissure("trace " + spec.string() + " -o " + (dir.path() / "o").string());
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.output.find(spec.string() + ":6: node[0].colour: unknown key"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find(spec.string() + ":6: node[0].colour: unknown key"), std::string::npos)
+      << r.output;
 }
 
 TEST(Cli, MissingBinaryIsAnErrorBeforeAnythingStarts) {

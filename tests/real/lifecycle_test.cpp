@@ -1,6 +1,6 @@
 // How runs start and end: readiness, verdicts, timeouts, and that nothing outlives a run.
-#include <gtest/gtest.h>
 #include <fmt/format.h>
+#include <gtest/gtest.h>
 
 #include <chrono>
 #include <csignal>
@@ -25,7 +25,8 @@ std::set<pid_t> all_pids(const Trace& t) {
 }
 
 void expect_nothing_survives(const Trace& t) {
-  for (pid_t pid : all_pids(t)) EXPECT_FALSE(process_exists(pid)) << "pid " << pid << " outlived its run";
+  for (pid_t pid : all_pids(t))
+    EXPECT_FALSE(process_exists(pid)) << "pid " << pid << " outlived its run";
 }
 
 TEST(Lifecycle, ServicesThatNeverExitAreKilled) {
@@ -96,7 +97,8 @@ role = "workload"
 cmd = ["true"]
 [oracle]
 cmd = ["sh", "-c", "cat /proc/net/tcp /proc/net/tcp6 | grep -qi ':{:04X} .* 0A ' && echo still listening"]
-)", prog("mt_server"), port, port, port));
+)",
+                                             prog("mt_server"), port, port, port));
   EXPECT_EQ(good.verdict.kind, VerdictKind::Good) << good.verdict.message;
   EXPECT_EQ(good.verdict.message, "still listening");
   expect_nothing_survives(good.trace);
@@ -140,10 +142,12 @@ ready = "tcp:{}"
 name = "client"
 role = "workload"
 cmd = ["true"]
-)", port));
+)",
+                                          port));
   EXPECT_EQ(r.verdict.kind, VerdictKind::StartFailed);
   EXPECT_EQ(r.trace.end, RunEnd::StartFailed);
-  EXPECT_EQ(r.verdict.message, "node 'server' exited with 4 before it was ready (server.err: cannot bind)");
+  EXPECT_EQ(r.verdict.message,
+            "node 'server' exited with 4 before it was ready (server.err: cannot bind)");
   EXPECT_EQ(r.trace.nodes[1].end, NodeEnd::NotStarted);
 }
 
@@ -165,7 +169,8 @@ env = { KEY = "${RUN_DIR}" }
   EXPECT_EQ(l1, "to-out");
   EXPECT_EQ(l2, std::filesystem::canonical(dir.path() / "run").string());
   EXPECT_EQ(e1, "to-err");
-  EXPECT_TRUE(channels(r.trace, ChannelKind::File).empty()) << "a node's own stdout/stderr are not channels";
+  EXPECT_TRUE(channels(r.trace, ChannelKind::File).empty())
+      << "a node's own stdout/stderr are not channels";
 }
 
 // A syscall on an fd that is no channel costs its seccomp stop and nothing more.
@@ -177,7 +182,9 @@ TEST(Lifecycle, UninterestingFdsNeverCostAnExitStop) {
 name = "dd"
 role = "workload"
 cmd = ["dd", "if=/dev/zero", "of=/dev/null", "bs=1", "count={}"]
-)", count)).trace.stats;
+)",
+                                     count))
+        .trace.stats;
   };
   TraceStats small = run_dd(10), large = run_dd(2010);
   EXPECT_GE(large.seccomp_stops - small.seccomp_stops, 4000u);

@@ -1,6 +1,6 @@
 // Threads, forks and exec under the tracer.
-#include <gtest/gtest.h>
 #include <fmt/format.h>
+#include <gtest/gtest.h>
 
 #include <set>
 
@@ -9,9 +9,11 @@
 namespace fissure::testing {
 namespace {
 
-std::string server_clients_spec(const std::string& server, const std::string& client, std::uint16_t port, int n) {
+std::string server_clients_spec(const std::string& server, const std::string& client,
+                                std::uint16_t port, int n) {
   return server_client_spec("procs", {prog(server), std::to_string(port), std::to_string(n)},
-                            fmt::format("tcp:{}", port), {prog(client), std::to_string(port), std::to_string(n)});
+                            fmt::format("tcp:{}", port),
+                            {prog(client), std::to_string(port), std::to_string(n)});
 }
 
 // For each client connection: the server's side acts from one task, and every server read
@@ -42,7 +44,8 @@ ServerSides check_connections(const Trace& t, std::size_t expected) {
       out.tids.insert(e->tid);
     }
     EXPECT_EQ(got, 100);
-    for (const Event* e : cr) EXPECT_EQ(sources(t, *e, EdgeKind::Message), std::vector<std::uint64_t>{sw.at(0)->id});
+    for (const Event* e : cr)
+      EXPECT_EQ(sources(t, *e, EdgeKind::Message), std::vector<std::uint64_t>{sw.at(0)->id});
   }
   return out;
 }
@@ -73,15 +76,17 @@ TEST(Processes, ForkingServer) {
   // The server's fork events name exactly those children.
   std::set<pid_t> forked;
   for (const Event& e : r.trace.events)
-    if (e.node == 0 && (e.sys == Sys::fork || e.sys == Sys::clone || e.sys == Sys::clone3)) forked.insert(e.child);
+    if (e.node == 0 && (e.sys == Sys::fork || e.sys == Sys::clone || e.sys == Sys::clone3))
+      forked.insert(e.child);
   EXPECT_EQ(forked, s.pids);
 }
 
 TEST(Processes, ExecKeepsTheNodeAndForgetsClosedFds) {
   ScratchDir dir;
   auto port = free_port();
-  RunResult r = run_spec(dir, server_client_spec("exec", {prog("tcp_server"), std::to_string(port)}, fmt::format("tcp:{}", port),
-                                                {prog("exec_client"), std::to_string(port)}));
+  RunResult r = run_spec(dir, server_client_spec("exec", {prog("tcp_server"), std::to_string(port)},
+                                                 fmt::format("tcp:{}", port),
+                                                 {prog("exec_client"), std::to_string(port)}));
   ASSERT_EQ(r.verdict.kind, VerdictKind::Good) << r.verdict.message;
   const Trace& t = r.trace;
   auto execs = events(t, "client", Sys::execve);
@@ -110,8 +115,11 @@ TEST(Processes, SocketInheritedAcrossExecIsLearnedAtFirstUse) {
   ScratchDir dir;
   auto port = free_port();
   RunResult r = run_spec(
-      dir, server_client_spec("inherit", {prog("tcp_server"), std::to_string(port)}, fmt::format("tcp:{}", port),
-                              {"bash", "-c", fmt::format("exec 3<>/dev/tcp/127.0.0.1/{}; exec head -c 300 /dev/zero >&3", port)}));
+      dir,
+      server_client_spec(
+          "inherit", {prog("tcp_server"), std::to_string(port)}, fmt::format("tcp:{}", port),
+          {"bash", "-c",
+           fmt::format("exec 3<>/dev/tcp/127.0.0.1/{}; exec head -c 300 /dev/zero >&3", port)}));
   ASSERT_EQ(r.verdict.kind, VerdictKind::Good) << r.verdict.message;
   const Trace& t = r.trace;
   auto tcp = channels(t, ChannelKind::Tcp);

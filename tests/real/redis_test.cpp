@@ -10,14 +10,17 @@ namespace fissure::testing {
 namespace {
 
 RunResult run_target(const std::string& name, const ScratchDir& dir) {
-  Spec spec = load_spec(std::string(FISSURE_SOURCE_DIR) + "/experiments/targets/" + name + "/target.toml");
+  Spec spec =
+      load_spec(std::string(FISSURE_SOURCE_DIR) + "/experiments/targets/" + name + "/target.toml");
   return run_traced(spec, {.run_dir = dir.path() / "run", .cpu = 0});
 }
 
 const Channel* channel_between(const Trace& t, const std::string& a, const std::string& b) {
   auto ia = t.node_index(a), ib = t.node_index(b);
   for (const auto& c : t.channels)
-    if (c.kind == ChannelKind::Tcp && c.node_a == static_cast<std::int32_t>(*ia) && c.node_b == static_cast<std::int32_t>(*ib)) return &c;
+    if (c.kind == ChannelKind::Tcp && c.node_a == static_cast<std::int32_t>(*ia) &&
+        c.node_b == static_cast<std::int32_t>(*ib))
+      return &c;
   return nullptr;
 }
 
@@ -28,11 +31,13 @@ TEST(Redis, GetSetTracesRequestsAndReplies) {
   const Trace& t = r.trace;
   // Two redis-cli runs, two connections from the client to redis.
   std::size_t conns = 0;
-  for (const auto& c : t.channels) conns += c.kind == ChannelKind::Tcp && c.node_a == 1 && c.node_b == 0;
+  for (const auto& c : t.channels)
+    conns += c.kind == ChannelKind::Tcp && c.node_a == 1 && c.node_b == 0;
   EXPECT_EQ(conns, 2u);
   for (const auto& e : t.events) {
     if (e.node != 0 || e.channel < 0 || e.moved <= 0 || !sys_info(e.sys).has(kRecv)) continue;
-    EXPECT_FALSE(sources(t, e, EdgeKind::Message).empty()) << "every request redis read came from the client";
+    EXPECT_FALSE(sources(t, e, EdgeKind::Message).empty())
+        << "every request redis read came from the client";
   }
 }
 
@@ -50,9 +55,11 @@ TEST(Redis, ReplicationStreamsTheWriteBeforeWaitReturns) {
   const Event* wait_reply = nullptr;
   std::int32_t client_channel = -1;
   for (const auto& c : t.channels)
-    if (c.kind == ChannelKind::Tcp && c.node_b == static_cast<std::int32_t>(master) && c.node_a == static_cast<std::int32_t>(*t.node_index("client"))) {
+    if (c.kind == ChannelKind::Tcp && c.node_b == static_cast<std::int32_t>(master) &&
+        c.node_a == static_cast<std::int32_t>(*t.node_index("client"))) {
       for (const auto& e : t.events)
-        if (e.channel == static_cast<std::int32_t>(c.id) && e.node == master && e.sys == Sys::read && e.moved == 33) {
+        if (e.channel == static_cast<std::int32_t>(c.id) && e.node == master &&
+            e.sys == Sys::read && e.moved == 33) {
           set_read = &e;
           client_channel = static_cast<std::int32_t>(c.id);
         }
@@ -61,7 +68,8 @@ TEST(Redis, ReplicationStreamsTheWriteBeforeWaitReturns) {
   EXPECT_FALSE(sources(t, *set_read, EdgeKind::Message).empty());
   // ":2\r\n": WAIT's answer that both replicas acknowledged.
   for (const auto& e : t.events)
-    if (e.channel == client_channel && e.node == master && sys_info(e.sys).has(kSend) && e.moved == 4 && e.id > set_read->id && !wait_reply)
+    if (e.channel == client_channel && e.node == master && sys_info(e.sys).has(kSend) &&
+        e.moved == 4 && e.id > set_read->id && !wait_reply)
       wait_reply = &e;
   ASSERT_NE(wait_reply, nullptr);
 
@@ -72,14 +80,16 @@ TEST(Redis, ReplicationStreamsTheWriteBeforeWaitReturns) {
     // answering WAIT, and the replica reads exactly that send.
     const Event* stream = nullptr;
     for (const auto& e : t.events)
-      if (e.channel == static_cast<std::int32_t>(link->id) && e.node == master && sys_info(e.sys).has(kSend) &&
-          e.tid == set_read->tid && e.seq > set_read->seq && e.seq < wait_reply->seq && e.moved >= 33) {
+      if (e.channel == static_cast<std::int32_t>(link->id) && e.node == master &&
+          sys_info(e.sys).has(kSend) && e.tid == set_read->tid && e.seq > set_read->seq &&
+          e.seq < wait_reply->seq && e.moved >= 33) {
         stream = &e;
         break;
       }
     ASSERT_NE(stream, nullptr) << "the SET streamed to " << replica;
     bool received = std::any_of(t.edges.begin(), t.edges.end(), [&](const Edge& edge) {
-      return edge.from == stream->id && edge.kind == EdgeKind::Message && t.events[edge.to].node == *t.node_index(replica);
+      return edge.from == stream->id && edge.kind == EdgeKind::Message &&
+             t.events[edge.to].node == *t.node_index(replica);
     });
     EXPECT_TRUE(received) << replica << " read the streamed write";
   }
@@ -88,7 +98,8 @@ TEST(Redis, ReplicationStreamsTheWriteBeforeWaitReturns) {
   ASSERT_NE(get, nullptr);
   std::size_t edges_on_get = 0;
   for (const auto& edge : t.edges)
-    edges_on_get += edge.kind == EdgeKind::Message && t.events[edge.to].channel == static_cast<std::int32_t>(get->id);
+    edges_on_get += edge.kind == EdgeKind::Message &&
+                    t.events[edge.to].channel == static_cast<std::int32_t>(get->id);
   EXPECT_GE(edges_on_get, 2u);
   for (const auto& n : t.nodes) EXPECT_NE(n.end, NodeEnd::Signaled) << n.name;
 }

@@ -1,11 +1,10 @@
 #include "cluster.hpp"
 
+#include <fmt/format.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <fmt/format.h>
 
 #include <algorithm>
 #include <fstream>
@@ -15,7 +14,8 @@ namespace fissure::testing {
 
 ScratchDir::ScratchDir() {
   std::random_device rd;
-  path_ = std::filesystem::temp_directory_path() / fmt::format("fissure-test-{}-{:x}", getpid(), rd());
+  path_ =
+      std::filesystem::temp_directory_path() / fmt::format("fissure-test-{}-{:x}", getpid(), rd());
   std::filesystem::create_directories(path_);
 }
 
@@ -30,7 +30,9 @@ std::filesystem::path ScratchDir::write(const std::string& name, const std::stri
   return p;
 }
 
-std::string prog(const std::string& name) { return std::string(FISSURE_PROGS_DIR) + "/" + name; }
+std::string prog(const std::string& name) {
+  return std::string(FISSURE_PROGS_DIR) + "/" + name;
+}
 
 std::uint16_t free_port() {
   // Bind to port 0 for TCP and check UDP too; the kernel hands out a free ephemeral port.
@@ -71,13 +73,15 @@ role = "workload"
 cmd = {}
 [oracle]
 workload_exit = 0
-)", name, toml_array(server), ready, toml_array(client));
+)",
+                     name, toml_array(server), ready, toml_array(client));
 }
 
 RunResult run_spec(const ScratchDir& dir, const std::string& spec_text, bool exact_results) {
   auto file = dir.write("target.toml", spec_text);
   Spec spec = load_spec(file);
-  return run_traced(spec, {.run_dir = dir.path() / "run", .cpu = 0, .exact_results = exact_results});
+  return run_traced(spec,
+                    {.run_dir = dir.path() / "run", .cpu = 0, .exact_results = exact_results});
 }
 
 // A zombie is dead: it only waits for init to reap it once its parent is gone.

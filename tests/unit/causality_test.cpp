@@ -19,7 +19,8 @@ class TraceBuilder {
     c.kind = kind;
     return static_cast<std::int32_t>(c.id);
   }
-  std::uint64_t ev(std::uint32_t node, Sys sys, std::int32_t ch, EventDir dir, std::int64_t moved, std::uint64_t offset) {
+  std::uint64_t ev(std::uint32_t node, Sys sys, std::int32_t ch, EventDir dir, std::int64_t moved,
+                   std::uint64_t offset) {
     Event& e = t.events.emplace_back();
     e.id = t.events.size() - 1;
     e.node = node;
@@ -33,9 +34,7 @@ class TraceBuilder {
     e.time_ns = e.end_ns = e.id;
     return e.id;
   }
-  std::vector<Edge> into(std::uint64_t id) {
-    return t.edges_into(id);
-  }
+  std::vector<Edge> into(std::uint64_t id) { return t.edges_into(id); }
   Trace t;
 };
 
@@ -52,8 +51,10 @@ TEST(Causality, StreamReceivesDependOnExactlyTheSendsTheyCover) {
   auto got = b.ev(0, Sys::read, ch, EventDir::BtoA, 5, 0);
   derive_causality(b.t);
   EXPECT_EQ(b.into(r1), (std::vector<Edge>{{s1, r1, EdgeKind::Message}}));
-  EXPECT_EQ(b.into(r2), (std::vector<Edge>{{s1, r2, EdgeKind::Message}, {s2, r2, EdgeKind::Message}}));
-  EXPECT_EQ(b.into(r3), (std::vector<Edge>{{s2, r3, EdgeKind::Message}, {s3, r3, EdgeKind::Message}}));
+  EXPECT_EQ(b.into(r2),
+            (std::vector<Edge>{{s1, r2, EdgeKind::Message}, {s2, r2, EdgeKind::Message}}));
+  EXPECT_EQ(b.into(r3),
+            (std::vector<Edge>{{s2, r3, EdgeKind::Message}, {s3, r3, EdgeKind::Message}}));
   EXPECT_EQ(b.into(got), (std::vector<Edge>{{reply, got, EdgeKind::Message}}));
   EXPECT_EQ(b.t.edges.size(), 6u);
   EXPECT_EQ(b.t.channels[ch].node_a, 0);

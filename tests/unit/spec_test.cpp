@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "fissure/tracer/spec.hpp"
+
+#include <gtest/gtest.h>
 
 namespace fissure {
 namespace {
@@ -52,30 +52,45 @@ TEST(Spec, ParsesEveryField) {
 }
 
 TEST(Spec, ErrorsNameFileLineAndField) {
-  EXPECT_EQ(error_of("name = \"x\"\n[[node]]\nname = \"a\"\nrole = \"workload\"\ncmd = [\"a\"]\nbogus = 1\n"),
-            "/specs/target.toml:6: node[0].bogus: unknown key (known here: name, cmd, ready, env, cwd, role, traced)");
+  EXPECT_EQ(
+      error_of(
+          "name = \"x\"\n[[node]]\nname = \"a\"\nrole = \"workload\"\ncmd = [\"a\"]\nbogus = 1\n"),
+      "/specs/target.toml:6: node[0].bogus: unknown key (known here: name, cmd, ready, env, cwd, "
+      "role, traced)");
   EXPECT_EQ(error_of("name = \"x\"\n[[node]]\nname = \"a\"\nrole = \"workload\"\n"),
             "/specs/target.toml:2: node[0].cmd: missing (required)");
-  EXPECT_EQ(error_of("name = \"x\"\ntimeout = \"10\"\n[[node]]\nname = \"a\"\nrole = \"workload\"\ncmd = [\"a\"]\n"),
-            "/specs/target.toml:2: timeout: '10' has no unit; use one of us, ms, s, m, h (e.g. \"500ms\")");
-  EXPECT_EQ(error_of("name = \"x\"\n[[node]]\nname = \"a\"\nrole = \"workload\"\ncmd = [\"a\"]\nready = \"tcp:99999\"\n"),
+  EXPECT_EQ(error_of("name = \"x\"\ntimeout = \"10\"\n[[node]]\nname = \"a\"\nrole = "
+                     "\"workload\"\ncmd = [\"a\"]\n"),
+            "/specs/target.toml:2: timeout: '10' has no unit; use one of us, ms, s, m, h (e.g. "
+            "\"500ms\")");
+  EXPECT_EQ(error_of("name = \"x\"\n[[node]]\nname = \"a\"\nrole = \"workload\"\ncmd = "
+                     "[\"a\"]\nready = \"tcp:99999\"\n"),
             "/specs/target.toml:6: node[0].ready: 'tcp:99999' does not name a TCP port 1-65535");
   EXPECT_EQ(error_of("name = \"x\"\n[[node]]\nname = \"a\"\nrole = \"boss\"\ncmd = [\"a\"]\n"),
             "/specs/target.toml:4: node[0].role: 'boss' is not \"workload\" or \"service\"");
   EXPECT_EQ(error_of("name = \"x\"\n[[node]]\nname = \"a\"\ncmd = [\"a\"]\n"),
-            "/specs/target.toml:2: node: no node has role = \"workload\"; a run ends when its workload nodes exit");
-  EXPECT_EQ(error_of("name = \"x\"\n[[node]]\nname = \"a\"\nrole = \"workload\"\ncmd = [\"a\"]\n[[node]]\nname = \"a\"\ncmd = [\"b\"]\n"),
+            "/specs/target.toml:2: node: no node has role = \"workload\"; a run ends when its "
+            "workload nodes exit");
+  EXPECT_EQ(error_of("name = \"x\"\n[[node]]\nname = \"a\"\nrole = \"workload\"\ncmd = "
+                     "[\"a\"]\n[[node]]\nname = \"a\"\ncmd = [\"b\"]\n"),
             "/specs/target.toml:7: node[1].name: duplicate node name 'a'");
   EXPECT_EQ(error_of("name = \"x\"\n[[node]]\nname = \"a\"\nrole = \"workload\"\ncmd = []\n"),
-            "/specs/target.toml:5: node[0].cmd: must be a non-empty array of strings, e.g. [\"./server\", \"--port\", \"7100\"]");
-  EXPECT_EQ(error_of("name = \"x\"\n[[node]]\nname = \"a\"\nrole = \"workload\"\ncmd = [\"a\"]\n[oracle]\nworkload_exit = \"0\"\n"),
+            "/specs/target.toml:5: node[0].cmd: must be a non-empty array of strings, e.g. "
+            "[\"./server\", \"--port\", \"7100\"]");
+  EXPECT_EQ(error_of("name = \"x\"\n[[node]]\nname = \"a\"\nrole = \"workload\"\ncmd = "
+                     "[\"a\"]\n[oracle]\nworkload_exit = \"0\"\n"),
             "/specs/target.toml:7: oracle.workload_exit: must be an integer exit code");
-  EXPECT_EQ(error_of("name = \"x\"\nnodes = 1\n"), "/specs/target.toml:2: nodes: unknown key (known here: name, timeout, node, oracle, faults, explore)");
-  EXPECT_EQ(error_of("name = \n"), "/specs/target.toml:1: syntax: Error while parsing key-value pair: expected value, saw '\\n'");
+  EXPECT_EQ(error_of("name = \"x\"\nnodes = 1\n"),
+            "/specs/target.toml:2: nodes: unknown key (known here: name, timeout, node, oracle, "
+            "faults, explore)");
+  EXPECT_EQ(error_of("name = \n"),
+            "/specs/target.toml:1: syntax: Error while parsing key-value pair: expected value, saw "
+            "'\\n'");
 }
 
 TEST(Spec, LaterSectionsAreRefusedUntilSupported) {
-  EXPECT_EQ(error_of("name = \"x\"\n[[node]]\nname = \"a\"\nrole = \"workload\"\ncmd = [\"a\"]\n[faults]\nmax = 1\n"),
+  EXPECT_EQ(error_of("name = \"x\"\n[[node]]\nname = \"a\"\nrole = \"workload\"\ncmd = "
+                     "[\"a\"]\n[faults]\nmax = 1\n"),
             "/specs/target.toml:6: faults: not supported by this version of fissure");
 }
 

@@ -1,9 +1,9 @@
+#include "fissure/tracer/syscalls.hpp"
+
 #include <gtest/gtest.h>
 #include <sys/syscall.h>
 
 #include <set>
-
-#include "fissure/tracer/syscalls.hpp"
 
 namespace fissure {
 namespace {
@@ -23,11 +23,12 @@ TEST(Syscalls, TableRowsAreConsistent) {
 }
 
 TEST(Syscalls, CoversTheCommunicationCalls) {
-  for (const char* name : {"socket", "socketpair", "bind", "listen", "connect", "accept", "accept4", "sendto",
-                           "sendmsg", "sendmmsg", "recvfrom", "recvmsg", "recvmmsg", "read", "write", "readv",
-                           "writev", "pwrite64", "close", "close_range", "shutdown", "dup", "dup2", "dup3",
-                           "fcntl", "pipe", "pipe2", "fsync", "fdatasync", "clone", "clone3", "fork", "vfork",
-                           "execve", "exit_group"})
+  for (const char* name :
+       {"socket",    "socketpair", "bind",     "listen",   "connect", "accept",      "accept4",
+        "sendto",    "sendmsg",    "sendmmsg", "recvfrom", "recvmsg", "recvmmsg",    "read",
+        "write",     "readv",      "writev",   "pwrite64", "close",   "close_range", "shutdown",
+        "dup",       "dup2",       "dup3",     "fcntl",    "pipe",    "pipe2",       "fsync",
+        "fdatasync", "clone",      "clone3",   "fork",     "vfork",   "execve",      "exit_group"})
     EXPECT_TRUE(sys_from_string(name).has_value()) << name;
   EXPECT_EQ(sys_info_by_nr(SYS_read)->flags & kRecv, kRecv);
   EXPECT_EQ(sys_info_by_nr(SYS_sendmmsg)->shape, BufShape::MMsg);

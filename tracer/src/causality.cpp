@@ -12,8 +12,12 @@ namespace {
 bool is_stream(ChannelKind k) {
   return k == ChannelKind::Tcp || k == ChannelKind::UnixStream || k == ChannelKind::Pipe;
 }
-bool is_dgram(ChannelKind k) { return k == ChannelKind::Udp || k == ChannelKind::UnixDgram; }
-int dir_index(EventDir d) { return d == EventDir::AtoB ? 0 : 1; }
+bool is_dgram(ChannelKind k) {
+  return k == ChannelKind::Udp || k == ChannelKind::UnixDgram;
+}
+int dir_index(EventDir d) {
+  return d == EventDir::AtoB ? 0 : 1;
+}
 
 struct Flow {
   std::vector<const Event*> sends;
@@ -71,14 +75,18 @@ void derive_causality(Trace& t) {
       bool sending = info.has(kSend) || e.sys == Sys::close || e.sys == Sys::shutdown;
       acts_as_a = (e.dir == EventDir::AtoB) == sending;
       Flow& f = flows[{e.channel, dir_index(e.dir)}];
-      if (info.has(kSend) && e.moved > 0) f.sends.push_back(&e);
-      else if (info.has(kRecv) && !e.failed()) f.recvs.push_back(&e);
-      else if (e.sys == Sys::close || e.sys == Sys::shutdown) f.closes.push_back(&e);
+      if (info.has(kSend) && e.moved > 0)
+        f.sends.push_back(&e);
+      else if (info.has(kRecv) && !e.failed())
+        f.recvs.push_back(&e);
+      else if (e.sys == Sys::close || e.sys == Sys::shutdown)
+        f.closes.push_back(&e);
     } else {
       continue;
     }
     (acts_as_a ? ch.node_a : ch.node_b) = static_cast<std::int32_t>(e.node);
-    if (e.sys == Sys::accept || e.sys == Sys::accept4) ch.node_b = static_cast<std::int32_t>(e.node);
+    if (e.sys == Sys::accept || e.sys == Sys::accept4)
+      ch.node_b = static_cast<std::int32_t>(e.node);
   }
 
   for (auto& [key, f] : flows) {
@@ -107,17 +115,21 @@ void derive_causality(Trace& t) {
     auto it = accepts.find(channel);
     if (it == accepts.end()) continue;
     for (const Event* c : cs)
-      if (c->result == 0 || c->error() == EINPROGRESS) t.edges.push_back({c->id, it->second.front()->id, EdgeKind::Connect});
+      if (c->result == 0 || c->error() == EINPROGRESS)
+        t.edges.push_back({c->id, it->second.front()->id, EdgeKind::Connect});
   }
 
   for (const Event& e : t.events) {
-    bool spawns = e.sys == Sys::fork || e.sys == Sys::vfork || e.sys == Sys::clone || e.sys == Sys::clone3;
+    bool spawns =
+        e.sys == Sys::fork || e.sys == Sys::vfork || e.sys == Sys::clone || e.sys == Sys::clone3;
     if (!spawns || e.child <= 0) continue;
     auto it = first_event_of_tid.find(e.child);
-    if (it != first_event_of_tid.end() && it->second > e.id) t.edges.push_back({e.id, it->second, EdgeKind::Fork});
+    if (it != first_event_of_tid.end() && it->second > e.id)
+      t.edges.push_back({e.id, it->second, EdgeKind::Fork});
   }
-  std::sort(t.edges.begin(), t.edges.end(),
-            [](const Edge& a, const Edge& b) { return std::tie(a.to, a.from) < std::tie(b.to, b.from); });
+  std::sort(t.edges.begin(), t.edges.end(), [](const Edge& a, const Edge& b) {
+    return std::tie(a.to, a.from) < std::tie(b.to, b.from);
+  });
 }
 
 }  // namespace fissure

@@ -1,10 +1,11 @@
 #include "inject.hpp"
 
-#include <cerrno>
 #include <signal.h>
 #include <sys/ptrace.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
+
+#include <cerrno>
 
 namespace fissure::detail {
 
@@ -13,7 +14,10 @@ constexpr std::uint64_t kSyscallInsnLen = 2;  // x86-64 "syscall" (0f 05)
 }
 
 Injector::Injector(pid_t tid, const user_regs_struct& regs, bool at_entry)
-    : tid_(tid), saved_(regs), at_entry_(at_entry), scratch_((regs.rsp - 1024) & ~std::uint64_t{15}) {}
+    : tid_(tid),
+      saved_(regs),
+      at_entry_(at_entry),
+      scratch_((regs.rsp - 1024) & ~std::uint64_t{15}) {}
 
 Injector::~Injector() {
   if (!used_ || died_) return;
@@ -69,9 +73,11 @@ std::optional<long> Injector::call(long nr, std::array<std::uint64_t, 6> args) {
   used_ = true;
   if (ptrace(PTRACE_SETREGS, tid_, nullptr, &r) != 0) return std::nullopt;
   if (!replace_entry) {  // run to the injected syscall's entry first
-    if (ptrace(PTRACE_SYSCALL, tid_, nullptr, nullptr) != 0 || !wait_syscall_stop()) return std::nullopt;
+    if (ptrace(PTRACE_SYSCALL, tid_, nullptr, nullptr) != 0 || !wait_syscall_stop())
+      return std::nullopt;
   }
-  if (ptrace(PTRACE_SYSCALL, tid_, nullptr, nullptr) != 0 || !wait_syscall_stop()) return std::nullopt;
+  if (ptrace(PTRACE_SYSCALL, tid_, nullptr, nullptr) != 0 || !wait_syscall_stop())
+    return std::nullopt;
   user_regs_struct out;
   if (ptrace(PTRACE_GETREGS, tid_, nullptr, &out) != 0) return std::nullopt;
   return static_cast<long>(out.rax);

@@ -1,11 +1,10 @@
 #include "seccomp_filter.hpp"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <seccomp.h>
 #include <sys/mman.h>
 #include <unistd.h>
-
-#include <fmt/format.h>
 
 #include <stdexcept>
 
@@ -29,7 +28,9 @@ SeccompProgram::SeccompProgram() {
       // Only the duplicating commands change the fd table; fcntl(F_SETFL) and friends run
       // free (Redis calls it on every accepted connection).
       for (int cmd : {F_DUPFD, F_DUPFD_CLOEXEC})
-        check(seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), row.nr, 1, SCMP_A1(SCMP_CMP_EQ, static_cast<scmp_datum_t>(cmd))), row.name);
+        check(seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), row.nr, 1,
+                               SCMP_A1(SCMP_CMP_EQ, static_cast<scmp_datum_t>(cmd))),
+              row.name);
       continue;
     }
     check(seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), row.nr, 0), row.name);

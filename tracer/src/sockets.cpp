@@ -1,11 +1,12 @@
 #include "sockets.hpp"
 
 #include <arpa/inet.h>
-#include <linux/netlink.h>
-#include <linux/tcp.h>
-#include <linux/rtnetlink.h>
+#include <fmt/format.h>
 #include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <linux/sock_diag.h>
+#include <linux/tcp.h>
 #include <linux/unix_diag.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -13,8 +14,6 @@
 #include <sys/uio.h>
 #include <sys/un.h>
 #include <unistd.h>
-
-#include <fmt/format.h>
 
 #include <array>
 #include <cstring>
@@ -59,7 +58,6 @@ class DiagSocket {
 };
 
 namespace {
-
 
 void read_unix(const std::string& file, std::unordered_map<std::uint64_t, SockDesc>& out) {
   std::ifstream in(file);
@@ -131,7 +129,8 @@ FdTarget inspect_fd(pid_t pid, int fd) {
   buf[n] = 0;
   std::string_view target(buf, static_cast<std::size_t>(n));
   auto inode_of = [&](std::string_view prefix) {
-    return std::stoull(std::string(target.substr(prefix.size(), target.size() - prefix.size() - 1)));
+    return std::stoull(
+        std::string(target.substr(prefix.size(), target.size() - prefix.size() - 1)));
   };
   if (target.starts_with("socket:[")) {
     t.kind = FdTarget::Kind::Socket;
@@ -232,7 +231,8 @@ bool tcp_port_listening(std::uint16_t port) {
       alignas(nlmsghdr) char buf[16384];
       ssize_t n = nl.receive(buf, sizeof buf);
       if (n <= 0) break;
-      for (auto* h = reinterpret_cast<nlmsghdr*>(buf); NLMSG_OK(h, static_cast<unsigned>(n)); h = NLMSG_NEXT(h, n)) {
+      for (auto* h = reinterpret_cast<nlmsghdr*>(buf); NLMSG_OK(h, static_cast<unsigned>(n));
+           h = NLMSG_NEXT(h, n)) {
         if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR) {
           done = true;
           break;
@@ -278,7 +278,8 @@ enum : int {
 };
 
 // "1.2.3.4:80" or "[::1]:80" -> family, address bytes, port (network order).
-bool parse_endpoint(const std::string& ep, int& family, std::array<std::uint32_t, 4>& addr, std::uint16_t& port) {
+bool parse_endpoint(const std::string& ep, int& family, std::array<std::uint32_t, 4>& addr,
+                    std::uint16_t& port) {
   auto colon = ep.rfind(':');
   if (colon == std::string::npos) return false;
   port = htons(static_cast<std::uint16_t>(std::stoul(ep.substr(colon + 1))));
@@ -297,17 +298,22 @@ bool parse_endpoint(const std::string& ep, int& family, std::array<std::uint32_t
 TcpCounters::TcpCounters() : nl_(std::make_unique<DiagSocket>()) {}
 TcpCounters::~TcpCounters() = default;
 
-std::optional<TcpTotals> TcpCounters::query(const std::string& local, const std::string& remote, std::uint64_t inode) {
+std::optional<TcpTotals> TcpCounters::query(const std::string& local, const std::string& remote,
+                                            std::uint64_t inode) {
   auto msg = diag_request<inet_diag_req_v2>(0);
   int family = 0, peer_family = 0;
   std::array<std::uint32_t, 4> src{}, dst{};
   std::uint16_t sport = 0, dport = 0;
-  if (!parse_endpoint(local, family, src, sport) || !parse_endpoint(remote, peer_family, dst, dport)) return std::nullopt;
+  if (!parse_endpoint(local, family, src, sport) ||
+      !parse_endpoint(remote, peer_family, dst, dport))
+    return std::nullopt;
   if (family != peer_family) {
     // An IPv6 socket talking to an IPv4 peer names both ends v4-mapped.
     auto mapped = [](std::array<std::uint32_t, 4>& a) { a = {0, 0, htonl(0xffff), a[0]}; };
-    if (family == AF_INET) mapped(src);
-    else mapped(dst);
+    if (family == AF_INET)
+      mapped(src);
+    else
+      mapped(dst);
     family = AF_INET6;
   }
   msg.req.sdiag_family = static_cast<std::uint8_t>(family);
@@ -323,7 +329,8 @@ std::optional<TcpTotals> TcpCounters::query(const std::string& local, const std:
   alignas(nlmsghdr) char buf[4096];
   ssize_t n = nl_->receive(buf, sizeof buf);
   auto* h = reinterpret_cast<nlmsghdr*>(buf);
-  if (n <= 0 || !NLMSG_OK(h, static_cast<unsigned>(n)) || h->nlmsg_type != SOCK_DIAG_BY_FAMILY) return std::nullopt;
+  if (n <= 0 || !NLMSG_OK(h, static_cast<unsigned>(n)) || h->nlmsg_type != SOCK_DIAG_BY_FAMILY)
+    return std::nullopt;
   auto* d = static_cast<inet_diag_msg*>(NLMSG_DATA(h));
   // A closed socket's 4-tuple can still match its listener: only our own inode counts.
   if (d->idiag_inode != inode) return std::nullopt;

@@ -87,7 +87,8 @@ class TcpCounters {
   TcpCounters(const TcpCounters&) = delete;
   TcpCounters& operator=(const TcpCounters&) = delete;
   // nullopt if no socket with this 4-tuple and inode exists (closed, or a crashed owner).
-  std::optional<TcpTotals> query(const std::string& local, const std::string& remote, std::uint64_t inode);
+  std::optional<TcpTotals> query(const std::string& local, const std::string& remote,
+                                 std::uint64_t inode);
 
  private:
   std::unique_ptr<DiagSocket> nl_;

@@ -1,11 +1,11 @@
 #include "fissure/tracer/spec.hpp"
 
 #include <fmt/format.h>
+#include <toml++/toml.h>
 
 #include <charconv>
 #include <fstream>
 #include <set>
-#include <toml++/toml.h>
 
 namespace fissure {
 
@@ -13,14 +13,20 @@ std::chrono::microseconds parse_duration(std::string_view text) {
   double value = 0;
   auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc() || ptr == text.data() || value < 0)
-    throw std::invalid_argument(fmt::format("'{}' is not a duration (e.g. \"500ms\", \"10s\")", text));
+    throw std::invalid_argument(
+        fmt::format("'{}' is not a duration (e.g. \"500ms\", \"10s\")", text));
   std::string_view unit(ptr, text.data() + text.size() - ptr);
   double us_per_unit = 0;
-  if (unit == "us") us_per_unit = 1;
-  else if (unit == "ms") us_per_unit = 1e3;
-  else if (unit == "s") us_per_unit = 1e6;
-  else if (unit == "m") us_per_unit = 60e6;
-  else if (unit == "h") us_per_unit = 3600e6;
+  if (unit == "us")
+    us_per_unit = 1;
+  else if (unit == "ms")
+    us_per_unit = 1e3;
+  else if (unit == "s")
+    us_per_unit = 1e6;
+  else if (unit == "m")
+    us_per_unit = 60e6;
+  else if (unit == "h")
+    us_per_unit = 3600e6;
   else
     throw std::invalid_argument(
         fmt::format("'{}' has no unit; use one of us, ms, s, m, h (e.g. \"500ms\")", text));
@@ -83,8 +89,8 @@ class SpecReader {
     return std::string(n->as_string()->get());
   }
 
-  std::vector<std::string> argv(const toml::table& t, std::string_view key,
-                                std::string_view field, bool required) const {
+  std::vector<std::string> argv(const toml::table& t, std::string_view key, std::string_view field,
+                                bool required) const {
     const toml::node* n = t.get(key);
     if (!n) {
       if (required) fail(&t, field, "missing (required)");
@@ -92,7 +98,8 @@ class SpecReader {
     }
     const toml::array* arr = n->as_array();
     if (!arr || arr->empty())
-      fail(n, field, "must be a non-empty array of strings, e.g. [\"./server\", \"--port\", \"7100\"]");
+      fail(n, field,
+           "must be a non-empty array of strings, e.g. [\"./server\", \"--port\", \"7100\"]");
     std::vector<std::string> out;
     for (auto&& el : *arr) {
       if (!el.is_string()) fail(&el, field, "every element must be a string");
@@ -111,7 +118,8 @@ class SpecReader {
   }
 
   ReadyCheck ready(const toml::node& n, std::string_view field) const {
-    if (!n.is_string()) fail(&n, field, "must be a string: \"tcp:PORT\", \"file:PATH\" or \"delay:DURATION\"");
+    if (!n.is_string())
+      fail(&n, field, "must be a string: \"tcp:PORT\", \"file:PATH\" or \"delay:DURATION\"");
     std::string_view s = n.as_string()->get();
     ReadyCheck r;
     if (s.starts_with("tcp:")) {
@@ -133,7 +141,8 @@ class SpecReader {
         fail(&n, field, e.what());
       }
     } else {
-      fail(&n, field, fmt::format("'{}' is not \"tcp:PORT\", \"file:PATH\" or \"delay:DURATION\"", s));
+      fail(&n, field,
+           fmt::format("'{}' is not \"tcp:PORT\", \"file:PATH\" or \"delay:DURATION\"", s));
     }
     return r;
   }
@@ -145,7 +154,8 @@ class SpecReader {
     n.name = string(t, "name", f + "name", true);
     if (n.name.empty() || n.name.find_first_of("/ \t") != std::string::npos)
       fail(t.get("name"), f + "name", "must be non-empty, without spaces or '/'");
-    if (spec.node_index(n.name)) fail(t.get("name"), f + "name", fmt::format("duplicate node name '{}'", n.name));
+    if (spec.node_index(n.name))
+      fail(t.get("name"), f + "name", fmt::format("duplicate node name '{}'", n.name));
     n.cmd = argv(t, "cmd", f + "cmd", true);
     if (const toml::node* r = t.get("ready")) n.ready = ready(*r, f + "ready");
     if (const toml::node* e = t.get("env")) {
@@ -179,12 +189,15 @@ class SpecReader {
     const toml::node* nodes = root.get("node");
     if (!nodes) fail(&root, "node", "missing: a spec needs at least one [[node]]");
     const toml::array* arr = nodes->as_array();
-    if (!arr || !arr->is_array_of_tables()) fail(nodes, "node", "must be written as [[node]] tables");
-    for (std::size_t i = 0; i < arr->size(); ++i) spec.nodes.push_back(node(*arr->get(i)->as_table(), i, spec));
+    if (!arr || !arr->is_array_of_tables())
+      fail(nodes, "node", "must be written as [[node]] tables");
+    for (std::size_t i = 0; i < arr->size(); ++i)
+      spec.nodes.push_back(node(*arr->get(i)->as_table(), i, spec));
     bool any_workload = false;
     for (const auto& n : spec.nodes) any_workload = any_workload || n.workload;
     if (!any_workload)
-      fail(nodes, "node", "no node has role = \"workload\"; a run ends when its workload nodes exit");
+      fail(nodes, "node",
+           "no node has role = \"workload\"; a run ends when its workload nodes exit");
     if (const toml::node* o = root.get("oracle")) {
       const toml::table* ot = o->as_table();
       if (!ot) fail(o, "oracle", "must be a table [oracle]");
@@ -214,7 +227,8 @@ Spec parse_spec(std::string_view text, const std::filesystem::path& file) {
   try {
     root = toml::parse(text, file.string());
   } catch (const toml::parse_error& e) {
-    throw SpecError(fmt::format("{}:{}: syntax: {}", file.string(), e.source().begin.line, e.description()));
+    throw SpecError(
+        fmt::format("{}:{}: syntax: {}", file.string(), e.source().begin.line, e.description()));
   }
   return SpecReader(file).read(root);
 }

@@ -19,23 +19,30 @@ constexpr long kMaxNr = 512;
 constexpr std::array<std::int16_t, kMaxNr> make_index() {
   std::array<std::int16_t, kMaxNr> idx{};
   for (auto& v : idx) v = -1;
-  for (std::size_t i = 0; i < std::size(kTable); ++i) idx[kTable[i].nr] = static_cast<std::int16_t>(i);
+  for (std::size_t i = 0; i < std::size(kTable); ++i)
+    idx[kTable[i].nr] = static_cast<std::int16_t>(i);
   return idx;
 }
 constexpr auto kIndex = make_index();
 
 }  // namespace
 
-std::span<const SysInfo> syscall_table() { return kTable; }
+std::span<const SysInfo> syscall_table() {
+  return kTable;
+}
 
-const SysInfo& sys_info(Sys s) { return kTable[static_cast<std::size_t>(s)]; }
+const SysInfo& sys_info(Sys s) {
+  return kTable[static_cast<std::size_t>(s)];
+}
 
 const SysInfo* sys_info_by_nr(long nr) {
   if (nr < 0 || nr >= kMaxNr || kIndex[nr] < 0) return nullptr;
   return &kTable[kIndex[nr]];
 }
 
-std::string_view to_string(Sys s) { return sys_info(s).name; }
+std::string_view to_string(Sys s) {
+  return sys_info(s).name;
+}
 
 std::optional<Sys> sys_from_string(std::string_view name) {
   for (const auto& row : kTable)

@@ -1,10 +1,10 @@
+#include <fmt/format.h>
+
+#include <array>
 #include <cereal/archives/binary.hpp>
 #include <cereal/archives/json.hpp>
 #include <cereal/types/string.hpp>
 #include <cereal/types/vector.hpp>
-#include <fmt/format.h>
-
-#include <array>
 #include <fstream>
 #include <stdexcept>
 
@@ -13,11 +13,11 @@
 namespace fissure {
 namespace {
 
-constexpr std::array<std::string_view, 6> kChannelKinds = {"tcp", "udp", "unix-stream",
+constexpr std::array<std::string_view, 6> kChannelKinds = {"tcp",        "udp",  "unix-stream",
                                                            "unix-dgram", "pipe", "file"};
 constexpr std::array<std::string_view, 3> kDirs = {"none", "a->b", "b->a"};
 constexpr std::array<std::string_view, 6> kEdgeKinds = {"message", "datagram", "pipe",
-                                                        "connect", "fork", "eof"};
+                                                        "connect", "fork",     "eof"};
 constexpr std::array<std::string_view, 5> kNodeEnds = {"not-started", "running", "exited",
                                                        "signaled", "killed"};
 constexpr std::array<std::string_view, 3> kRunEnds = {"completed", "timeout", "start-failed"};
@@ -31,27 +31,41 @@ E enum_from(const std::array<std::string_view, N>& names, std::string_view s, co
 
 }  // namespace
 
-std::string_view to_string(ChannelKind k) { return kChannelKinds.at(static_cast<std::size_t>(k)); }
+std::string_view to_string(ChannelKind k) {
+  return kChannelKinds.at(static_cast<std::size_t>(k));
+}
 ChannelKind channel_kind_from_string(std::string_view s) {
   return enum_from<ChannelKind>(kChannelKinds, s, "channel kind");
 }
-std::string_view to_string(EdgeKind k) { return kEdgeKinds.at(static_cast<std::size_t>(k)); }
-std::string_view to_string(NodeEnd e) { return kNodeEnds.at(static_cast<std::size_t>(e)); }
-std::string_view to_string(RunEnd e) { return kRunEnds.at(static_cast<std::size_t>(e)); }
+std::string_view to_string(EdgeKind k) {
+  return kEdgeKinds.at(static_cast<std::size_t>(k));
+}
+std::string_view to_string(NodeEnd e) {
+  return kNodeEnds.at(static_cast<std::size_t>(e));
+}
+std::string_view to_string(RunEnd e) {
+  return kRunEnds.at(static_cast<std::size_t>(e));
+}
 
 // Enums travel as their names, so JSON traces read well and survive reordering of enums.
-template <class A> std::string save_minimal(const A&, const Sys& v) { return std::string(to_string(v)); }
-template <class A> void load_minimal(const A&, Sys& v, const std::string& s) {
+template <class A>
+std::string save_minimal(const A&, const Sys& v) {
+  return std::string(to_string(v));
+}
+template <class A>
+void load_minimal(const A&, Sys& v, const std::string& s) {
   auto sys = sys_from_string(s);
   if (!sys) throw std::runtime_error(fmt::format("trace: unknown syscall '{}'", s));
   v = *sys;
 }
-#define FISSURE_ENUM_NAMES(Type, names, what)                                               \
-  template <class A> std::string save_minimal(const A&, const Type& v) {                   \
-    return std::string(names.at(static_cast<std::size_t>(v)));                              \
-  }                                                                                         \
-  template <class A> void load_minimal(const A&, Type& v, const std::string& s) {          \
-    v = enum_from<Type>(names, s, what);                                                    \
+#define FISSURE_ENUM_NAMES(Type, names, what)                  \
+  template <class A>                                           \
+  std::string save_minimal(const A&, const Type& v) {          \
+    return std::string(names.at(static_cast<std::size_t>(v))); \
+  }                                                            \
+  template <class A>                                           \
+  void load_minimal(const A&, Type& v, const std::string& s) { \
+    v = enum_from<Type>(names, s, what);                       \
   }
 FISSURE_ENUM_NAMES(ChannelKind, kChannelKinds, "channel kind")
 FISSURE_ENUM_NAMES(EventDir, kDirs, "direction")
@@ -60,14 +74,16 @@ FISSURE_ENUM_NAMES(NodeEnd, kNodeEnds, "node end")
 FISSURE_ENUM_NAMES(RunEnd, kRunEnds, "run end")
 #undef FISSURE_ENUM_NAMES
 
-template <class A> void serialize(A& ar, Channel& c) {
+template <class A>
+void serialize(A& ar, Channel& c) {
   ar(cereal::make_nvp("id", c.id), cereal::make_nvp("kind", c.kind),
      cereal::make_nvp("side_a", c.side_a), cereal::make_nvp("side_b", c.side_b),
      cereal::make_nvp("label", c.label), cereal::make_nvp("node_a", c.node_a),
      cereal::make_nvp("node_b", c.node_b));
 }
 
-template <class A> void serialize(A& ar, Event& e) {
+template <class A>
+void serialize(A& ar, Event& e) {
   ar(cereal::make_nvp("id", e.id), cereal::make_nvp("node", e.node), cereal::make_nvp("pid", e.pid),
      cereal::make_nvp("tid", e.tid), cereal::make_nvp("seq", e.seq), cereal::make_nvp("sys", e.sys),
      cereal::make_nvp("fd", e.fd), cereal::make_nvp("channel", e.channel),
@@ -75,27 +91,34 @@ template <class A> void serialize(A& ar, Event& e) {
      cereal::make_nvp("moved", e.moved), cereal::make_nvp("result", e.result),
      cereal::make_nvp("offset", e.offset), cereal::make_nvp("child", e.child),
      cereal::make_nvp("peer", e.peer), cereal::make_nvp("time_ns", e.time_ns),
-     cereal::make_nvp("end_ns", e.end_ns),
-     cereal::make_nvp("inferred", e.inferred));
+     cereal::make_nvp("end_ns", e.end_ns), cereal::make_nvp("inferred", e.inferred));
 }
 
-template <class A> void serialize(A& ar, Edge& e) {
-  ar(cereal::make_nvp("from", e.from), cereal::make_nvp("to", e.to), cereal::make_nvp("kind", e.kind));
+template <class A>
+void serialize(A& ar, Edge& e) {
+  ar(cereal::make_nvp("from", e.from), cereal::make_nvp("to", e.to),
+     cereal::make_nvp("kind", e.kind));
 }
 
-template <class A> void serialize(A& ar, NodeRecord& n) {
+template <class A>
+void serialize(A& ar, NodeRecord& n) {
   ar(cereal::make_nvp("name", n.name), cereal::make_nvp("workload", n.workload),
-     cereal::make_nvp("argv", n.argv), cereal::make_nvp("pid", n.pid), cereal::make_nvp("end", n.end),
-     cereal::make_nvp("exit_code", n.exit_code), cereal::make_nvp("signal", n.signal),
-     cereal::make_nvp("start_ns", n.start_ns), cereal::make_nvp("end_ns", n.end_ns));
+     cereal::make_nvp("argv", n.argv), cereal::make_nvp("pid", n.pid),
+     cereal::make_nvp("end", n.end), cereal::make_nvp("exit_code", n.exit_code),
+     cereal::make_nvp("signal", n.signal), cereal::make_nvp("start_ns", n.start_ns),
+     cereal::make_nvp("end_ns", n.end_ns));
 }
 
-template <class A> void serialize(A& ar, TraceStats& s) {
-  ar(cereal::make_nvp("seccomp_stops", s.seccomp_stops), cereal::make_nvp("exit_stops", s.exit_stops),
-     cereal::make_nvp("injected_calls", s.injected_calls), cereal::make_nvp("other_stops", s.other_stops));
+template <class A>
+void serialize(A& ar, TraceStats& s) {
+  ar(cereal::make_nvp("seccomp_stops", s.seccomp_stops),
+     cereal::make_nvp("exit_stops", s.exit_stops),
+     cereal::make_nvp("injected_calls", s.injected_calls),
+     cereal::make_nvp("other_stops", s.other_stops));
 }
 
-template <class A> void serialize(A& ar, Trace& t) {
+template <class A>
+void serialize(A& ar, Trace& t) {
   ar(cereal::make_nvp("target", t.target), cereal::make_nvp("run_dir", t.run_dir),
      cereal::make_nvp("end", t.end), cereal::make_nvp("end_message", t.end_message),
      cereal::make_nvp("start_ns", t.start_ns), cereal::make_nvp("end_ns", t.end_ns),
@@ -131,7 +154,8 @@ Trace load_binary(const std::string& path) {
     ar(magic, version);
     if (magic != kTraceMagic) throw std::runtime_error("not a fissure trace");
     if (version != kTraceVersion)
-      throw std::runtime_error(fmt::format("trace format version {} (this fissure reads {})", version, kTraceVersion));
+      throw std::runtime_error(
+          fmt::format("trace format version {} (this fissure reads {})", version, kTraceVersion));
     ar(t);
   } catch (const cereal::Exception& e) {
     throw std::runtime_error(fmt::format("{}: truncated or corrupt trace ({})", path, e.what()));

@@ -1,6 +1,7 @@
 #include "fissure/tracer/tracer.hpp"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <linux/close_range.h>
 #include <linux/seccomp.h>
 #include <sched.h>
@@ -15,8 +16,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
-#include <fmt/format.h>
 
 #include <array>
 #include <cstring>
@@ -34,10 +33,14 @@ namespace fissure {
 
 std::string_view to_string(VerdictKind v) {
   switch (v) {
-    case VerdictKind::Good: return "good";
-    case VerdictKind::Bug: return "bug";
-    case VerdictKind::Hang: return "hang";
-    case VerdictKind::StartFailed: return "start-failed";
+    case VerdictKind::Good:
+      return "good";
+    case VerdictKind::Bug:
+      return "bug";
+    case VerdictKind::Hang:
+      return "hang";
+    case VerdictKind::StartFailed:
+      return "start-failed";
   }
   return "?";
 }
@@ -51,18 +54,22 @@ using detail::SockProto;
 std::uint64_t now_ns() {
   timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000ull + static_cast<std::uint64_t>(ts.tv_nsec);
+  return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000ull +
+         static_cast<std::uint64_t>(ts.tv_nsec);
 }
 
 // Set by the run's interval timer; the loop looks at its clocks only when it is set, so a
 // ptrace stop costs no clock or /proc reads.
 volatile sig_atomic_t g_tick = 0;
-void tick_handler(int) { g_tick = 1; }
+void tick_handler(int) {
+  g_tick = 1;
+}
 
 // Resolves cmd[0] the way the spec promises: "./x" and "../x" against the spec's folder,
 // absolute paths as they are, bare names on PATH.
 std::string resolve_program(const std::string& prog, const std::filesystem::path& spec_dir) {
-  if (prog.starts_with("./") || prog.starts_with("../")) return (spec_dir / prog).lexically_normal().string();
+  if (prog.starts_with("./") || prog.starts_with("../"))
+    return (spec_dir / prog).lexically_normal().string();
   if (prog.find('/') != std::string::npos) return prog;
   const char* path = getenv("PATH");
   std::string_view dirs = path ? path : "/usr/local/bin:/usr/bin:/bin";
@@ -98,9 +105,12 @@ struct FdInfo {
   std::uint64_t inode = 0;
   std::string local, remote;  // datagram sockets: endpoints, to name per-peer channels
 
-  bool dgram() const { return kind == Kind::Socket && (ckind == ChannelKind::Udp || ckind == ChannelKind::UnixDgram); }
+  bool dgram() const {
+    return kind == Kind::Socket && (ckind == ChannelKind::Udp || ckind == ChannelKind::UnixDgram);
+  }
   bool carries_data() const {
-    return kind == Kind::Pipe || kind == Kind::File || (kind == Kind::Socket && (channel >= 0 || dgram()));
+    return kind == Kind::Pipe || kind == Kind::File ||
+           (kind == Kind::Socket && (channel >= 0 || dgram()));
   }
   EventDir send_dir() const { return a_side ? EventDir::AtoB : EventDir::BtoA; }
   EventDir recv_dir() const { return a_side ? EventDir::BtoA : EventDir::AtoB; }
@@ -121,7 +131,7 @@ struct Thread {
   pid_t tgid = 0;
   std::uint32_t node = 0;
   std::uint64_t seq = 0;
-  bool known = false;        // its parent's fork/clone event (or our own start) has been seen
+  bool known = false;         // its parent's fork/clone event (or our own start) has been seen
   bool initial_stop = false;  // its first SIGSTOP has been seen
   bool in_call = false;
   std::uint64_t stops = 0;  // every stop of this thread: a call it started before has returned
@@ -191,7 +201,8 @@ class Session {
   void forget_fd(pid_t tgid, int fd);
   std::int32_t channel(ChannelKind kind, const std::string& key, const std::string& a,
                        const std::string& b, const std::string& label);
-  std::int32_t dgram_channel(const FdInfo& fdi, const std::string& peer, bool sending, EventDir& dir);
+  std::int32_t dgram_channel(const FdInfo& fdi, const std::string& peer, bool sending,
+                             EventDir& dir);
   std::string file_label(const std::string& path) const;
 
   Event& add_event(Thread& t, Sys sys);
@@ -203,10 +214,10 @@ class Session {
   RunResult result_;
   Phase phase_ = Phase::Starting;
   std::uint64_t deadline_ns_ = 0;
-  std::size_t next_node_ = 0;      // next node to start
+  std::size_t next_node_ = 0;         // next node to start
   std::uint64_t ready_since_ns_ = 0;  // start time of the node we wait on
-  std::vector<pid_t> node_pids_;   // main process of each node (0 = not started)
-  std::vector<pid_t> untraced_;    // untraced processes we started (nodes, oracle)
+  std::vector<pid_t> node_pids_;      // main process of each node (0 = not started)
+  std::vector<pid_t> untraced_;       // untraced processes we started (nodes, oracle)
   pid_t oracle_pid_ = 0;
   int oracle_status_ = 0;
   bool finished_ = false;
@@ -214,13 +225,13 @@ class Session {
   std::unordered_map<pid_t, Thread> threads_;
   std::unordered_map<pid_t, std::shared_ptr<FdTable>> fd_tables_;
   std::unordered_set<std::uint64_t> own_files_;  // inodes of the run's .out/.err logs
-  detail::SocketTable sockets_;  // unix sockets
+  detail::SocketTable sockets_;                  // unix sockets
   // TCP sockets whose data calls run without an exit stop (see Event::inferred).
   struct DeferredTcp {
     std::string local, remote;
-    std::uint64_t base_read = 0, base_written = 0;  // kernel totals before our first look
+    std::uint64_t base_read = 0, base_written = 0;       // kernel totals before our first look
     std::int64_t pending_read = -1, pending_write = -1;  // events waiting for their counts
-    std::uint64_t read_stops = 0, write_stops = 0;  // their threads' stop counts at entry
+    std::uint64_t read_stops = 0, write_stops = 0;       // their threads' stop counts at entry
   };
   std::unordered_map<std::uint64_t, DeferredTcp> deferred_;  // by socket inode
   detail::TcpCounters tcp_counters_;
@@ -234,7 +245,8 @@ class Session {
 
 pid_t Session::spawn(const NodeSpec* node, const std::vector<std::string>& argv,
                      const std::map<std::string, std::string>& env, const std::string& cwd,
-                     const std::filesystem::path& out, const std::filesystem::path& err, bool traced) {
+                     const std::filesystem::path& out, const std::filesystem::path& err,
+                     bool traced) {
   // Everything the child needs is prepared here: between fork and exec only
   // async-signal-safe calls are allowed (the explorer runs several sessions in threads).
   std::vector<std::string> env_strings;
@@ -252,7 +264,8 @@ pid_t Session::spawn(const NodeSpec* node, const std::vector<std::string>& argv,
   args.push_back(nullptr);
   std::string program = resolve_program(argv[0], spec_.dir);
   int out_fd = open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  int err_fd = out == err ? out_fd : open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  int err_fd =
+      out == err ? out_fd : open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
   if (out_fd < 0 || err_fd < 0 || null_fd < 0)
     throw RunError(fmt::format("cannot create {}: {}", out.string(), strerror(errno)));
@@ -297,9 +310,10 @@ pid_t Session::spawn(const NodeSpec* node, const std::vector<std::string>& argv,
   while ((got = waitpid(pid, &status, __WALL | __WNOTHREAD)) < 0 && errno == EINTR) {
   }
   if (got != pid || !WIFSTOPPED(status))
-    throw RunError(fmt::format("{}: the child did not stop for the tracer (status {:#x}); "
-                               "is ptrace allowed here (kernel.yama.ptrace_scope, seccomp)?",
-                               argv[0], status));
+    throw RunError(
+        fmt::format("{}: the child did not stop for the tracer (status {:#x}); "
+                    "is ptrace allowed here (kernel.yama.ptrace_scope, seccomp)?",
+                    argv[0], status));
   long options = PTRACE_O_EXITKILL | PTRACE_O_TRACESECCOMP | PTRACE_O_TRACEFORK |
                  PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC |
                  PTRACE_O_TRACESYSGOOD;
@@ -321,7 +335,8 @@ void Session::start_node(std::size_t i) {
   std::string cwd = n.cwd.empty() ? run_dir.string() : expand_vars(n.cwd, run_dir, spec_.dir);
   if (!n.cwd.empty() && std::filesystem::path(cwd).is_relative()) cwd = (spec_.dir / cwd).string();
   rec.start_ns = now_ns();
-  pid_t pid = spawn(&n, rec.argv, env, cwd, run_dir / (n.name + ".out"), run_dir / (n.name + ".err"), n.traced);
+  pid_t pid = spawn(&n, rec.argv, env, cwd, run_dir / (n.name + ".out"),
+                    run_dir / (n.name + ".err"), n.traced);
   rec.pid = pid;
   rec.end = NodeEnd::Running;
   node_pids_[i] = pid;
@@ -331,8 +346,10 @@ void Session::start_node(std::size_t i) {
 bool Session::node_ready(std::size_t i) {
   const ReadyCheck& r = spec_.nodes[i].ready;
   switch (r.kind) {
-    case ReadyCheck::Kind::Immediate: return true;
-    case ReadyCheck::Kind::Tcp: return detail::tcp_port_listening(r.port);
+    case ReadyCheck::Kind::Immediate:
+      return true;
+    case ReadyCheck::Kind::Tcp:
+      return detail::tcp_port_listening(r.port);
     case ReadyCheck::Kind::File: {
       std::filesystem::path p = expand_vars(r.path, opts_.run_dir, spec_.dir);
       if (p.is_relative()) p = opts_.run_dir / p;
@@ -350,11 +367,16 @@ void Session::on_tick() {
   if (phase_ != Phase::TearingDown && now_ns() > deadline_ns_) {
     result_.trace.end = RunEnd::Timeout;
     std::string waiting;
-    if (phase_ == Phase::Starting) waiting = fmt::format(" while waiting for node '{}' to be ready", spec_.nodes[next_node_ - 1].name);
-    else if (phase_ == Phase::Oracle) waiting = " while the oracle ran";
-    else waiting = " while the workload ran";
-    result_.trace.end_message = fmt::format("timeout after {}ms{}",
-                                            std::chrono::duration_cast<std::chrono::milliseconds>(spec_.timeout).count(), waiting);
+    if (phase_ == Phase::Starting)
+      waiting =
+          fmt::format(" while waiting for node '{}' to be ready", spec_.nodes[next_node_ - 1].name);
+    else if (phase_ == Phase::Oracle)
+      waiting = " while the oracle ran";
+    else
+      waiting = " while the workload ran";
+    result_.trace.end_message = fmt::format(
+        "timeout after {}ms{}",
+        std::chrono::duration_cast<std::chrono::milliseconds>(spec_.timeout).count(), waiting);
     finish({VerdictKind::Hang, result_.trace.end_message});
     return;
   }
@@ -384,7 +406,8 @@ void Session::maybe_finish_workload() {
     if (n.end != NodeEnd::Exited || n.exit_code != *spec_.oracle.workload_exit) {
       v.kind = VerdictKind::Bug;
       v.message = n.end == NodeEnd::Exited
-                      ? fmt::format("workload node '{}' exited with {} (expected {})", n.name, n.exit_code, *spec_.oracle.workload_exit)
+                      ? fmt::format("workload node '{}' exited with {} (expected {})", n.name,
+                                    n.exit_code, *spec_.oracle.workload_exit)
                       : fmt::format("workload node '{}' was killed by signal {}", n.name, n.signal);
       break;
     }
@@ -435,7 +458,8 @@ Thread& Session::adopt(pid_t tid, pid_t tgid, std::uint32_t node) {
 void Session::resume(pid_t tid, bool want_exit, int sig) {
   // ESRCH: the task was killed meanwhile (teardown, or SIGKILL from a sibling); its exit
   // status still arrives through waitpid.
-  ptrace(want_exit ? PTRACE_SYSCALL : PTRACE_CONT, tid, nullptr, reinterpret_cast<void*>(static_cast<long>(sig)));
+  ptrace(want_exit ? PTRACE_SYSCALL : PTRACE_CONT, tid, nullptr,
+         reinterpret_cast<void*>(static_cast<long>(sig)));
 }
 
 Event& Session::add_event(Thread& t, Sys sys) {
@@ -482,8 +506,8 @@ void Session::on_wait(pid_t tid, int status) {
     return;
   }
   ++stats.other_stops;
-  if (sig == SIGTRAP && (event == PTRACE_EVENT_FORK || event == PTRACE_EVENT_VFORK ||
-                                event == PTRACE_EVENT_CLONE)) {
+  if (sig == SIGTRAP &&
+      (event == PTRACE_EVENT_FORK || event == PTRACE_EVENT_VFORK || event == PTRACE_EVENT_CLONE)) {
     on_spawn(t, event);
   } else if (sig == SIGTRAP && event == PTRACE_EVENT_EXEC) {
     on_exec(t);
@@ -514,10 +538,12 @@ void Session::on_task_exit(pid_t tid, int status) {
       if (spec_.nodes[i].workload && spec_.oracle.workload_exit &&
           (n.end != NodeEnd::Exited || n.exit_code != *spec_.oracle.workload_exit)) {
         v.kind = VerdictKind::Bug;
-        v.message = (n.end == NodeEnd::Exited
-                         ? fmt::format("workload node '{}' exited with {} (expected {})", n.name, n.exit_code, *spec_.oracle.workload_exit)
-                         : fmt::format("workload node '{}' was killed by signal {}", n.name, n.signal)) +
-                    (v.message.empty() ? "" : "; oracle: " + v.message);
+        v.message =
+            (n.end == NodeEnd::Exited
+                 ? fmt::format("workload node '{}' exited with {} (expected {})", n.name,
+                               n.exit_code, *spec_.oracle.workload_exit)
+                 : fmt::format("workload node '{}' was killed by signal {}", n.name, n.signal)) +
+            (v.message.empty() ? "" : "; oracle: " + v.message);
         break;
       }
     }
@@ -532,16 +558,19 @@ void Session::on_task_exit(pid_t tid, int status) {
       n.end = NodeEnd::Exited;
       n.exit_code = WEXITSTATUS(status);
     } else {
-      n.end = phase_ == Phase::TearingDown && WTERMSIG(status) == SIGKILL ? NodeEnd::Killed : NodeEnd::Signaled;
+      n.end = phase_ == Phase::TearingDown && WTERMSIG(status) == SIGKILL ? NodeEnd::Killed
+                                                                          : NodeEnd::Signaled;
       n.signal = WTERMSIG(status);
     }
-    if (phase_ == Phase::Starting && i + 1 == next_node_ && !spec_.nodes[i].workload && !node_ready(i)) {
+    if (phase_ == Phase::Starting && i + 1 == next_node_ && !spec_.nodes[i].workload &&
+        !node_ready(i)) {
       result_.trace.end = RunEnd::StartFailed;
       std::string how = n.end == NodeEnd::Exited ? fmt::format("exited with {}", n.exit_code)
                                                  : fmt::format("was killed by signal {}", n.signal);
       std::string err = tail_of_file(opts_.run_dir / (n.name + ".err"));
-      result_.trace.end_message = fmt::format("node '{}' {} before it was ready{}", n.name, how,
-                                              err.empty() ? "" : fmt::format(" ({}.err: {})", n.name, err));
+      result_.trace.end_message =
+          fmt::format("node '{}' {} before it was ready{}", n.name, how,
+                      err.empty() ? "" : fmt::format(" ({}.err: {})", n.name, err));
       finish({VerdictKind::StartFailed, result_.trace.end_message});
     }
     maybe_finish_workload();
@@ -599,7 +628,8 @@ void Session::on_exec(Thread& t) {
   pid_t tgid = t.tgid;
   std::uint32_t node = t.node;
   std::uint64_t seq = t.seq;
-  std::erase_if(threads_, [&](const auto& kv) { return kv.second.tgid == tgid && kv.first != t.tid; });
+  std::erase_if(threads_,
+                [&](const auto& kv) { return kv.second.tgid == tgid && kv.first != t.tid; });
   Thread& self = threads_[tgid];
   self.tid = tgid;
   self.tgid = tgid;
@@ -623,15 +653,18 @@ std::int64_t Session::bytes_asked(pid_t tid, const PendingCall& c) {
     return sum;
   };
   switch (c.info->shape) {
-    case BufShape::Plain: return static_cast<std::int64_t>(a[2]);
-    case BufShape::Iov: return iov_sum(a[1], a[2]);
+    case BufShape::Plain:
+      return static_cast<std::int64_t>(a[2]);
+    case BufShape::Iov:
+      return iov_sum(a[1], a[2]);
     case BufShape::Msg: {
       msghdr m{};
       if (!detail::read_memory(tid, a[1], &m, sizeof m)) return 0;
       return iov_sum(reinterpret_cast<std::uint64_t>(m.msg_iov), m.msg_iovlen);
     }
     case BufShape::MMsg:
-    case BufShape::None: return 0;
+    case BufShape::None:
+      return 0;
   }
   return 0;
 }
@@ -673,7 +706,8 @@ void Session::on_seccomp(Thread& t) {
   if (info->has(kSend | kRecv | kSync)) {
     FdInfo& fdi = fd_info(t.tgid, c.fd);
     bool file = fdi.kind == FdInfo::Kind::File;
-    bool wanted = fdi.carries_data() && (!info->has(kFileOnly) || file) && !(info->has(kRecv) && file);
+    bool wanted =
+        fdi.carries_data() && (!info->has(kFileOnly) || file) && !(info->has(kRecv) && file);
     if (wanted && defer(t, c)) {
       wanted = false;
     } else if (wanted) {
@@ -682,26 +716,31 @@ void Session::on_seccomp(Thread& t) {
       if (fdi.dgram() && (info->sys == Sys::sendto) && c.args[4]) {
         std::array<char, 128> sa{};
         std::size_t len = std::min<std::size_t>(c.args[5], sa.size());
-        if (detail::read_memory(t.tid, c.args[4], sa.data(), len)) c.peer = detail::format_sockaddr(sa.data(), len);
+        if (detail::read_memory(t.tid, c.args[4], sa.data(), len))
+          c.peer = detail::format_sockaddr(sa.data(), len);
       }
       if (fdi.dgram() && info->sys == Sys::sendmsg) {
         msghdr m{};
         std::array<char, 128> sa{};
         if (detail::read_memory(t.tid, c.args[1], &m, sizeof m) && m.msg_name &&
-            detail::read_memory(t.tid, reinterpret_cast<std::uint64_t>(m.msg_name), sa.data(), std::min<std::size_t>(m.msg_namelen, sa.size())))
-          c.peer = detail::format_sockaddr(sa.data(), std::min<std::size_t>(m.msg_namelen, sa.size()));
+            detail::read_memory(t.tid, reinterpret_cast<std::uint64_t>(m.msg_name), sa.data(),
+                                std::min<std::size_t>(m.msg_namelen, sa.size())))
+          c.peer =
+              detail::format_sockaddr(sa.data(), std::min<std::size_t>(m.msg_namelen, sa.size()));
       }
       want_exit = true;
     }
   } else if (info->has(kSetup)) {
     if (info->sys == Sys::shutdown) {
       auto it = fds(t.tgid).find(c.fd);
-      if (it != fds(t.tgid).end() && it->second.kind == FdInfo::Kind::Socket) settle(it->second.inode);
+      if (it != fds(t.tgid).end() && it->second.kind == FdInfo::Kind::Socket)
+        settle(it->second.inode);
     }
     if (info->sys == Sys::connect || info->sys == Sys::bind) {
       std::array<char, 128> sa{};
       std::size_t len = std::min<std::size_t>(c.args[2], sa.size());
-      if (detail::read_memory(t.tid, c.args[1], sa.data(), len)) c.peer = detail::format_sockaddr(sa.data(), len);
+      if (detail::read_memory(t.tid, c.args[1], sa.data(), len))
+        c.peer = detail::format_sockaddr(sa.data(), len);
     }
     want_exit = true;
   } else if (info->has(kClose)) {
@@ -709,7 +748,8 @@ void Session::on_seccomp(Thread& t) {
       FdTable& table = fds(t.tgid);
       auto it = table.find(c.fd);
       if (it != table.end() && it->second.kind == FdInfo::Kind::Socket) settle(it->second.inode);
-      if (it != table.end() && (it->second.kind == FdInfo::Kind::Socket || it->second.kind == FdInfo::Kind::Pipe) &&
+      if (it != table.end() &&
+          (it->second.kind == FdInfo::Kind::Socket || it->second.kind == FdInfo::Kind::Pipe) &&
           it->second.carries_data()) {
         Event& e = add_event(t, Sys::close);
         e.fd = c.fd;
@@ -794,11 +834,14 @@ void Session::on_syscall_exit(Thread& t) {
       case Sys::accept:
       case Sys::accept4:
         if (ret >= 0) {
-          const FdInfo& fdi = fd_info(t.tgid, static_cast<int>(ret), {ResolveHint::Role::Acceptor, {}});
+          const FdInfo& fdi =
+              fd_info(t.tgid, static_cast<int>(ret), {ResolveHint::Role::Acceptor, {}});
           e.channel = fdi.channel;
-          if (fdi.kind == FdInfo::Kind::Socket && !fdi.remote.empty()) e.peer = fdi.remote;
-          else if (fdi.channel >= 0) e.peer = fdi.a_side ? result_.trace.channels[fdi.channel].side_b
-                                                         : result_.trace.channels[fdi.channel].side_a;
+          if (fdi.kind == FdInfo::Kind::Socket && !fdi.remote.empty())
+            e.peer = fdi.remote;
+          else if (fdi.channel >= 0)
+            e.peer = fdi.a_side ? result_.trace.channels[fdi.channel].side_b
+                                : result_.trace.channels[fdi.channel].side_a;
         }
         break;
       case Sys::shutdown: {
@@ -818,7 +861,8 @@ void Session::on_syscall_exit(Thread& t) {
         }
         break;
       }
-      default: break;
+      default:
+        break;
     }
   } else if (info.has(kDup)) {
     if (ret >= 0) {
@@ -838,8 +882,10 @@ void Session::on_syscall_exit(Thread& t) {
   pid_t tid = t.tid;
   std::optional<int> died = stop.injector ? stop.injector->died() : std::nullopt;
   int sig = end_stop();
-  if (died) on_task_exit(tid, *died);
-  else resume(tid, false, sig);
+  if (died)
+    on_task_exit(tid, *died);
+  else
+    resume(tid, false, sig);
 }
 
 void Session::record_data(Thread& t, const user_regs_struct& regs) {
@@ -853,7 +899,9 @@ void Session::record_data(Thread& t, const user_regs_struct& regs) {
     // One event per datagram: each is its own message for causality.
     std::uint64_t n = ret > 0 ? static_cast<std::uint64_t>(ret) : 0;
     std::vector<mmsghdr> msgs(std::min<std::uint64_t>(n, 1024));
-    if (!msgs.empty() && !detail::read_memory(t.tid, c.args[1], msgs.data(), msgs.size() * sizeof(mmsghdr))) msgs.clear();
+    if (!msgs.empty() &&
+        !detail::read_memory(t.tid, c.args[1], msgs.data(), msgs.size() * sizeof(mmsghdr)))
+      msgs.clear();
     for (const auto& m : msgs) {
       Event& e = add_event(t, info.sys);
       e.fd = c.fd;
@@ -861,7 +909,9 @@ void Session::record_data(Thread& t, const user_regs_struct& regs) {
       e.result = m.msg_len;
       std::array<char, 128> sa{};
       std::size_t len = std::min<std::size_t>(m.msg_hdr.msg_namelen, sa.size());
-      if (m.msg_hdr.msg_name && detail::read_memory(t.tid, reinterpret_cast<std::uint64_t>(m.msg_hdr.msg_name), sa.data(), len))
+      if (m.msg_hdr.msg_name &&
+          detail::read_memory(t.tid, reinterpret_cast<std::uint64_t>(m.msg_hdr.msg_name), sa.data(),
+                              len))
         e.peer = detail::format_sockaddr(sa.data(), len);
       if (e.peer.empty()) e.peer = fdi.remote;
       e.channel = dgram_channel(fdi, e.peer, sending, e.dir);
@@ -879,7 +929,8 @@ void Session::record_data(Thread& t, const user_regs_struct& regs) {
   e.asked = c.asked;
   e.result = ret;
   e.moved = ret > 0 && !info.has(kSync) ? ret : 0;
-  bool peek = (info.sys == Sys::recvfrom && (c.args[3] & MSG_PEEK)) || (info.sys == Sys::recvmsg && (c.args[2] & MSG_PEEK));
+  bool peek = (info.sys == Sys::recvfrom && (c.args[3] & MSG_PEEK)) ||
+              (info.sys == Sys::recvmsg && (c.args[2] & MSG_PEEK));
   if (peek) e.moved = 0;
 
   if (fdi.dgram()) {
@@ -894,14 +945,17 @@ void Session::record_data(Thread& t, const user_regs_struct& regs) {
         if (detail::read_memory(t.tid, c.args[5], &sl, sizeof sl)) len = sl, addr = c.args[4];
       } else if (info.sys == Sys::recvmsg) {
         msghdr m{};
-        if (detail::read_memory(t.tid, c.args[1], &m, sizeof m) && m.msg_name) len = m.msg_namelen, addr = reinterpret_cast<std::uint64_t>(m.msg_name);
+        if (detail::read_memory(t.tid, c.args[1], &m, sizeof m) && m.msg_name)
+          len = m.msg_namelen, addr = reinterpret_cast<std::uint64_t>(m.msg_name);
       }
       len = std::min(len, sa.size());
-      if (addr && detail::read_memory(t.tid, addr, sa.data(), len)) peer = detail::format_sockaddr(sa.data(), len);
+      if (addr && detail::read_memory(t.tid, addr, sa.data(), len))
+        peer = detail::format_sockaddr(sa.data(), len);
     }
     if (peer.empty()) peer = fdi.remote;
     e.peer = peer;
-    if (sending && fdi.ckind == ChannelKind::Udp && (fdi.local.empty() || fdi.local.ends_with(":0"))) {
+    if (sending && fdi.ckind == ChannelKind::Udp &&
+        (fdi.local.empty() || fdi.local.ends_with(":0"))) {
       // The first send of an unbound socket picked its port: learn it now.
       forget_fd(t.tgid, c.fd);
       c.fdi = fd_info(t.tgid, c.fd);
@@ -945,7 +999,8 @@ void Session::track_tcp(const FdInfo& fdi) {
 // the socket is closed, the process execs or exits, or the run ends).
 bool Session::defer(Thread& t, const PendingCall& c) {
   const FdInfo& fdi = fd_info(t.tgid, c.fd);
-  if (fdi.kind != FdInfo::Kind::Socket || fdi.ckind != ChannelKind::Tcp || fdi.channel < 0) return false;
+  if (fdi.kind != FdInfo::Kind::Socket || fdi.ckind != ChannelKind::Tcp || fdi.channel < 0)
+    return false;
   bool peek = (c.info->sys == Sys::recvfrom && (c.args[3] & MSG_PEEK)) ||
               (c.info->sys == Sys::recvmsg && (c.args[2] & MSG_PEEK));
   if (peek || c.info->shape == BufShape::MMsg) return false;
@@ -976,8 +1031,12 @@ void Session::settle(std::uint64_t inode, bool force) {
   auto& events = result_.trace.events;
   // A call still blocked in its thread (another process closing its copy of the socket,
   // say) stays pending: its bytes are not all in the counters yet.
-  bool read_done = d.pending_read >= 0 && (force || returned(events[static_cast<std::size_t>(d.pending_read)], d.read_stops));
-  bool write_done = d.pending_write >= 0 && (force || returned(events[static_cast<std::size_t>(d.pending_write)], d.write_stops));
+  bool read_done =
+      d.pending_read >= 0 &&
+      (force || returned(events[static_cast<std::size_t>(d.pending_read)], d.read_stops));
+  bool write_done =
+      d.pending_write >= 0 &&
+      (force || returned(events[static_cast<std::size_t>(d.pending_write)], d.write_stops));
   if (!read_done && !write_done) return;
   auto now = tcp_counters_.query(d.local, d.remote, inode);
   auto finish = [&](std::int64_t& pending, bool reading, bool done) {
@@ -997,7 +1056,9 @@ void Session::settle(std::uint64_t inode, bool force) {
     e.offset = counter;
     e.moved = moved;
     counter += static_cast<std::uint64_t>(moved);
-    e.result = moved > 0 ? moved : in_flight ? -EINTR : (reading && now->fin_received ? 0 : -EAGAIN);
+    e.result = moved > 0   ? moved
+               : in_flight ? -EINTR
+                           : (reading && now->fin_received ? 0 : -EAGAIN);
   };
   finish(d.pending_read, true, read_done);
   finish(d.pending_write, false, write_done);
@@ -1005,8 +1066,10 @@ void Session::settle(std::uint64_t inode, bool force) {
 
 void Session::settle_where(const std::function<bool(const Event&)>& owner, bool force) {
   for (auto& [inode, d] : deferred_) {
-    bool mine = (d.pending_read >= 0 && owner(result_.trace.events[static_cast<std::size_t>(d.pending_read)])) ||
-                (d.pending_write >= 0 && owner(result_.trace.events[static_cast<std::size_t>(d.pending_write)]));
+    bool mine = (d.pending_read >= 0 &&
+                 owner(result_.trace.events[static_cast<std::size_t>(d.pending_read)])) ||
+                (d.pending_write >= 0 &&
+                 owner(result_.trace.events[static_cast<std::size_t>(d.pending_write)]));
     if (mine) settle(inode, force);
   }
 }
@@ -1038,7 +1101,8 @@ std::string Session::file_label(const std::string& path) const {
 
 std::int32_t Session::channel(ChannelKind kind, const std::string& key, const std::string& a,
                               const std::string& b, const std::string& label) {
-  auto [it, inserted] = channel_by_key_.try_emplace(key, static_cast<std::int32_t>(result_.trace.channels.size()));
+  auto [it, inserted] =
+      channel_by_key_.try_emplace(key, static_cast<std::int32_t>(result_.trace.channels.size()));
   if (inserted) {
     Channel& ch = result_.trace.channels.emplace_back();
     ch.id = static_cast<std::uint32_t>(it->second);
@@ -1057,11 +1121,13 @@ std::int32_t Session::channel(ChannelKind kind, const std::string& key, const st
 static std::string concrete_local(const std::string& local, const std::string& peer) {
   auto host_of = [](const std::string& ep) { return ep.substr(0, ep.rfind(':')); };
   std::string host = host_of(local);
-  if ((host == "0.0.0.0" || host == "[::]") && !peer.empty()) return host_of(peer) + local.substr(local.rfind(':'));
+  if ((host == "0.0.0.0" || host == "[::]") && !peer.empty())
+    return host_of(peer) + local.substr(local.rfind(':'));
   return local;
 }
 
-std::int32_t Session::dgram_channel(const FdInfo& fdi, const std::string& peer, bool sending, EventDir& dir) {
+std::int32_t Session::dgram_channel(const FdInfo& fdi, const std::string& peer, bool sending,
+                                    EventDir& dir) {
   if (fdi.channel >= 0) {  // connected unix datagram pair
     dir = sending ? fdi.send_dir() : fdi.recv_dir();
     return fdi.channel;
@@ -1070,7 +1136,8 @@ std::int32_t Session::dgram_channel(const FdInfo& fdi, const std::string& peer, 
   std::string local = concrete_local(fdi.local, peer);
   const std::string& lo = std::min(local, peer);
   const std::string& hi = std::max(local, peer);
-  std::int32_t id = channel(fdi.ckind, fmt::format("{}:{}|{}", to_string(fdi.ckind), lo, hi), lo, hi, fmt::format("{} <-> {}", lo, hi));
+  std::int32_t id = channel(fdi.ckind, fmt::format("{}:{}|{}", to_string(fdi.ckind), lo, hi), lo,
+                            hi, fmt::format("{} <-> {}", lo, hi));
   bool local_is_a = result_.trace.channels[id].side_a == local;
   dir = (sending == local_is_a) ? EventDir::AtoB : EventDir::BtoA;
   return id;
@@ -1083,19 +1150,21 @@ bool Session::describe_inet(int fd, FdInfo& out, const ResolveHint& hint) {
   if (!stop_->injector) stop_->injector.emplace(stop_->thread->tid, *stop_->regs, stop_->at_entry);
   detail::Injector& inj = *stop_->injector;
   const std::uint64_t len_at = inj.scratch(), buf_at = inj.scratch() + 16;
-  auto query = [&](long nr, std::uint64_t level, std::uint64_t opt) -> std::optional<std::vector<char>> {
+  auto query = [&](long nr, std::uint64_t level,
+                   std::uint64_t opt) -> std::optional<std::vector<char>> {
     socklen_t len = 128;
     if (!inj.write(len_at, &len, sizeof len)) return std::nullopt;
     auto ud = [](int v) { return static_cast<std::uint64_t>(v); };
-    std::array<std::uint64_t, 6> args = nr == SYS_getsockopt
-        ? std::array<std::uint64_t, 6>{ud(fd), level, opt, buf_at, len_at, 0}
-        : std::array<std::uint64_t, 6>{ud(fd), buf_at, len_at, 0, 0, 0};
+    std::array<std::uint64_t, 6> args =
+        nr == SYS_getsockopt ? std::array<std::uint64_t, 6>{ud(fd), level, opt, buf_at, len_at, 0}
+                             : std::array<std::uint64_t, 6>{ud(fd), buf_at, len_at, 0, 0, 0};
     ++result_.trace.stats.injected_calls;
     auto rc = inj.call(nr, args);
     if (!rc || *rc < 0) return std::nullopt;
     if (!detail::read_memory(stop_->thread->tid, len_at, &len, sizeof len)) return std::nullopt;
     std::vector<char> data(std::min<socklen_t>(len, 128));
-    if (!detail::read_memory(stop_->thread->tid, buf_at, data.data(), data.size())) return std::nullopt;
+    if (!detail::read_memory(stop_->thread->tid, buf_at, data.data(), data.size()))
+      return std::nullopt;
     return data;
   };
   auto local = query(SYS_getsockname, 0, 0);
@@ -1110,7 +1179,8 @@ bool Session::describe_inet(int fd, FdInfo& out, const ResolveHint& hint) {
   out.kind = FdInfo::Kind::Socket;
   out.ckind = sock_type == SOCK_STREAM ? ChannelKind::Tcp : ChannelKind::Udp;
   out.local = detail::format_sockaddr(local->data(), local->size());
-  if (auto peer = query(SYS_getpeername, 0, 0)) out.remote = detail::format_sockaddr(peer->data(), peer->size());
+  if (auto peer = query(SYS_getpeername, 0, 0))
+    out.remote = detail::format_sockaddr(peer->data(), peer->size());
   if (out.ckind == ChannelKind::Udp) return true;
   if (out.remote.empty() && hint.role == ResolveHint::Role::Connector) out.remote = hint.remote;
   if (out.remote.empty()) return true;  // listening, or not connected yet
@@ -1119,7 +1189,8 @@ bool Session::describe_inet(int fd, FdInfo& out, const ResolveHint& hint) {
   // Side a is the connector. Without a hint, the acceptor is the end on a listening port.
   bool acceptor = hint.role == ResolveHint::Role::Acceptor ||
                   (hint.role == ResolveHint::Role::Unknown &&
-                   detail::tcp_port_listening(static_cast<std::uint16_t>(std::stoi(out.local.substr(out.local.rfind(':') + 1)))));
+                   detail::tcp_port_listening(static_cast<std::uint16_t>(
+                       std::stoi(out.local.substr(out.local.rfind(':') + 1)))));
   const std::string& a = acceptor ? out.remote : out.local;
   const std::string& b = acceptor ? out.local : out.remote;
   out.channel = channel(ChannelKind::Tcp, "tcp:" + lo + "|" + hi, a, b, b);
@@ -1141,10 +1212,12 @@ FdInfo Session::resolve(pid_t tgid, int fd, const ResolveHint& hint) {
       out.kind = FdInfo::Kind::Socket;
       switch (desc->proto) {
         case SockProto::Tcp:
-        case SockProto::Udp: return out;  // described above
+        case SockProto::Udp:
+          return out;  // described above
         case SockProto::UnixStream:
         case SockProto::UnixDgram: {
-          out.ckind = desc->proto == SockProto::UnixStream ? ChannelKind::UnixStream : ChannelKind::UnixDgram;
+          out.ckind = desc->proto == SockProto::UnixStream ? ChannelKind::UnixStream
+                                                           : ChannelKind::UnixDgram;
           out.local = desc->local;
           auto peer = detail::unix_peer_inode(target.inode);
           if (!peer || *peer == 0) return out;
@@ -1153,15 +1226,18 @@ FdInfo Session::resolve(pid_t tgid, int fd, const ResolveHint& hint) {
           if (label.empty())
             if (auto pd = sockets_.find(tgid, *peer)) label = pd->path;
           if (label.empty()) label = "socketpair";
-          std::uint64_t lo = std::min<std::uint64_t>(target.inode, *peer), hi = std::max<std::uint64_t>(target.inode, *peer);
+          std::uint64_t lo = std::min<std::uint64_t>(target.inode, *peer),
+                        hi = std::max<std::uint64_t>(target.inode, *peer);
           // The unnamed side (the connector) is side a when one side is bound to a path.
           std::string a = desc->path.empty() ? out.local : out.remote;
           std::string b = desc->path.empty() ? out.remote : out.local;
-          out.channel = channel(out.ckind, fmt::format("unix:{}|{}", lo, hi), a, b, file_label(label));
+          out.channel =
+              channel(out.ckind, fmt::format("unix:{}|{}", lo, hi), a, b, file_label(label));
           out.a_side = result_.trace.channels[out.channel].side_a == out.local;
           return out;
         }
-        case SockProto::Other: return out;
+        case SockProto::Other:
+          return out;
       }
       return out;
     }
@@ -1182,7 +1258,8 @@ FdInfo Session::resolve(pid_t tgid, int fd, const ResolveHint& hint) {
       return out;
     }
     case FdTarget::Kind::Other:
-    case FdTarget::Kind::Gone: return out;
+    case FdTarget::Kind::Gone:
+      return out;
   }
   return out;
 }
@@ -1209,9 +1286,11 @@ RunResult Session::run() {
     CPU_ZERO(&one);
     CPU_SET(opts_.cpu, &one);
     if (sched_setaffinity(0, sizeof one, &one) != 0)
-      throw RunError(fmt::format("cannot pin the tracer to CPU {}: {}", opts_.cpu, strerror(errno)));
+      throw RunError(
+          fmt::format("cannot pin the tracer to CPU {}: {}", opts_.cpu, strerror(errno)));
   }
-  struct sigaction sa {}, old_sa {};
+  struct sigaction sa {
+  }, old_sa{};
   sa.sa_handler = tick_handler;
   sigemptyset(&sa.sa_mask);
   sa.sa_flags = 0;  // no SA_RESTART: the tick must interrupt waitpid
@@ -1286,9 +1365,11 @@ void check_executables(const Spec& spec) {
   auto check = [&](const std::vector<std::string>& cmd, const std::string& who) {
     std::string resolved = resolve_program(cmd.at(0), spec.dir);
     if (resolved.empty())
-      throw RunError(fmt::format("{}: {}: '{}' not found on PATH", spec.file.string(), who, cmd[0]));
+      throw RunError(
+          fmt::format("{}: {}: '{}' not found on PATH", spec.file.string(), who, cmd[0]));
     if (access(resolved.c_str(), X_OK) != 0)
-      throw RunError(fmt::format("{}: {}: '{}' is not executable ({})", spec.file.string(), who, resolved, strerror(errno)));
+      throw RunError(fmt::format("{}: {}: '{}' is not executable ({})", spec.file.string(), who,
+                                 resolved, strerror(errno)));
   };
   for (std::size_t i = 0; i < spec.nodes.size(); ++i)
     check(spec.nodes[i].cmd, fmt::format("node '{}' cmd", spec.nodes[i].name));
@@ -1300,7 +1381,9 @@ RunResult run_traced(const Spec& spec, const RunOptions& options) {
   RunOptions opts = options;
   std::error_code ec;
   std::filesystem::create_directories(opts.run_dir, ec);
-  if (ec) throw RunError(fmt::format("cannot create run directory {}: {}", opts.run_dir.string(), ec.message()));
+  if (ec)
+    throw RunError(
+        fmt::format("cannot create run directory {}: {}", opts.run_dir.string(), ec.message()));
   opts.run_dir = std::filesystem::canonical(opts.run_dir);
   if (access(opts.run_dir.c_str(), W_OK) != 0)
     throw RunError(fmt::format("run directory {} is not writable", opts.run_dir.string()));

@@ -12,7 +12,7 @@
 namespace fissure {
 
 struct PairTraffic {
-  std::string from, to;  // node names; "(untraced)" for a peer outside the run, "(file)"
+  std::string from, to;        // node names; "(untraced)" for a peer outside the run, "(file)"
   std::uint64_t messages = 0;  // send events that moved bytes
   std::uint64_t bytes = 0;
 };

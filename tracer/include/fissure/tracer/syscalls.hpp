@@ -28,42 +28,42 @@ enum class BufShape : std::uint8_t { None, Plain, Iov, Msg, MMsg };
 
 // X(name, flags, shape). Names are the kernel's (x86-64). Reads of regular files are not
 // communication, so pread64/preadv are left out: they would cost a stop and record nothing.
-#define FISSURE_SYSCALLS(X)                                   \
-  X(read, kRecv, BufShape::Plain)                             \
-  X(write, kSend, BufShape::Plain)                            \
-  X(readv, kRecv, BufShape::Iov)                              \
-  X(writev, kSend, BufShape::Iov)                             \
-  X(pwrite64, kSend | kFileOnly, BufShape::Plain)             \
-  X(recvfrom, kRecv | kDgramAddr, BufShape::Plain)            \
-  X(sendto, kSend | kDgramAddr, BufShape::Plain)              \
-  X(recvmsg, kRecv | kDgramAddr, BufShape::Msg)               \
-  X(sendmsg, kSend | kDgramAddr, BufShape::Msg)               \
-  X(recvmmsg, kRecv | kDgramAddr, BufShape::MMsg)             \
-  X(sendmmsg, kSend | kDgramAddr, BufShape::MMsg)             \
-  X(fsync, kSync | kFileOnly, BufShape::None)                 \
-  X(fdatasync, kSync | kFileOnly, BufShape::None)             \
-  X(socket, kSetup | kNoFd, BufShape::None)                   \
-  X(socketpair, kSetup | kNoFd, BufShape::None)               \
-  X(bind, kSetup, BufShape::None)                             \
-  X(listen, kSetup, BufShape::None)                           \
-  X(connect, kSetup, BufShape::None)                          \
-  X(accept, kSetup, BufShape::None)                           \
-  X(accept4, kSetup, BufShape::None)                          \
-  X(shutdown, kSetup, BufShape::None)                         \
-  X(pipe, kSetup | kNoFd, BufShape::None)                     \
-  X(pipe2, kSetup | kNoFd, BufShape::None)                    \
-  X(close, kClose, BufShape::None)                            \
-  X(close_range, kClose | kNoFd, BufShape::None)              \
-  X(dup, kDup, BufShape::None)                                \
-  X(dup2, kDup, BufShape::None)                               \
-  X(dup3, kDup, BufShape::None)                               \
+#define FISSURE_SYSCALLS(X)                                    \
+  X(read, kRecv, BufShape::Plain)                              \
+  X(write, kSend, BufShape::Plain)                             \
+  X(readv, kRecv, BufShape::Iov)                               \
+  X(writev, kSend, BufShape::Iov)                              \
+  X(pwrite64, kSend | kFileOnly, BufShape::Plain)              \
+  X(recvfrom, kRecv | kDgramAddr, BufShape::Plain)             \
+  X(sendto, kSend | kDgramAddr, BufShape::Plain)               \
+  X(recvmsg, kRecv | kDgramAddr, BufShape::Msg)                \
+  X(sendmsg, kSend | kDgramAddr, BufShape::Msg)                \
+  X(recvmmsg, kRecv | kDgramAddr, BufShape::MMsg)              \
+  X(sendmmsg, kSend | kDgramAddr, BufShape::MMsg)              \
+  X(fsync, kSync | kFileOnly, BufShape::None)                  \
+  X(fdatasync, kSync | kFileOnly, BufShape::None)              \
+  X(socket, kSetup | kNoFd, BufShape::None)                    \
+  X(socketpair, kSetup | kNoFd, BufShape::None)                \
+  X(bind, kSetup, BufShape::None)                              \
+  X(listen, kSetup, BufShape::None)                            \
+  X(connect, kSetup, BufShape::None)                           \
+  X(accept, kSetup, BufShape::None)                            \
+  X(accept4, kSetup, BufShape::None)                           \
+  X(shutdown, kSetup, BufShape::None)                          \
+  X(pipe, kSetup | kNoFd, BufShape::None)                      \
+  X(pipe2, kSetup | kNoFd, BufShape::None)                     \
+  X(close, kClose, BufShape::None)                             \
+  X(close_range, kClose | kNoFd, BufShape::None)               \
+  X(dup, kDup, BufShape::None)                                 \
+  X(dup2, kDup, BufShape::None)                                \
+  X(dup3, kDup, BufShape::None)                                \
   X(fcntl, kDup, BufShape::None) /* only F_DUPFD*: filtered */ \
-  X(execve, kProcess | kNoFd, BufShape::None)                 \
-  X(execveat, kProcess | kNoFd, BufShape::None)               \
-  X(exit_group, kProcess | kNoFd, BufShape::None)             \
-  X(fork, kProcess | kNoFd, BufShape::None)                   \
-  X(vfork, kProcess | kNoFd, BufShape::None)                  \
-  X(clone, kProcess | kNoFd, BufShape::None)                  \
+  X(execve, kProcess | kNoFd, BufShape::None)                  \
+  X(execveat, kProcess | kNoFd, BufShape::None)                \
+  X(exit_group, kProcess | kNoFd, BufShape::None)              \
+  X(fork, kProcess | kNoFd, BufShape::None)                    \
+  X(vfork, kProcess | kNoFd, BufShape::None)                   \
+  X(clone, kProcess | kNoFd, BufShape::None)                   \
   X(clone3, kProcess | kNoFd, BufShape::None)
 
 enum class Sys : std::uint16_t {
@@ -80,8 +80,10 @@ struct SysInfo {
   BufShape shape;
   // fork/vfork/clone/clone3 are observed through ptrace events (PTRACE_O_TRACEFORK...),
   // not through the seccomp filter: a seccomp stop there would cost a stop for nothing.
-  bool in_filter() const { return !(flags & kProcess) || sys == Sys::execve ||
-                                  sys == Sys::execveat || sys == Sys::exit_group; }
+  bool in_filter() const {
+    return !(flags & kProcess) || sys == Sys::execve || sys == Sys::execveat ||
+           sys == Sys::exit_group;
+  }
   bool has(std::uint32_t f) const { return (flags & f) != 0; }
 };
 

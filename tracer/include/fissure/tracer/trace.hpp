@@ -22,9 +22,9 @@ ChannelKind channel_kind_from_string(std::string_view s);
 struct Channel {
   std::uint32_t id = 0;
   ChannelKind kind = ChannelKind::Tcp;
-  std::string side_a;  // for TCP: the connecting side (or lower endpoint when unknown)
-  std::string side_b;  // for TCP: the accepting side
-  std::string label;   // human label: "127.0.0.1:7000", a unix path, a file path
+  std::string side_a;        // for TCP: the connecting side (or lower endpoint when unknown)
+  std::string side_b;        // for TCP: the accepting side
+  std::string label;         // human label: "127.0.0.1:7000", a unix path, a file path
   std::int32_t node_a = -1;  // node seen acting on side_a, -1 if none (untraced peer)
   std::int32_t node_b = -1;
 };
@@ -33,24 +33,24 @@ enum class EventDir : std::uint8_t { None, AtoB, BtoA };
 
 // One interesting syscall (or ptrace event) of one thread.
 struct Event {
-  std::uint64_t id = 0;     // index in Trace::events
-  std::uint32_t node = 0;   // index in Trace::nodes
-  std::int32_t pid = 0;     // thread group id
+  std::uint64_t id = 0;    // index in Trace::events
+  std::uint32_t node = 0;  // index in Trace::nodes
+  std::int32_t pid = 0;    // thread group id
   std::int32_t tid = 0;
-  std::uint64_t seq = 0;    // per-thread sequence number, from 0
+  std::uint64_t seq = 0;  // per-thread sequence number, from 0
   Sys sys = Sys::read;
   std::int32_t fd = -1;
-  std::int32_t channel = -1;  // index in Trace::channels or -1
+  std::int32_t channel = -1;      // index in Trace::channels or -1
   EventDir dir = EventDir::None;  // direction of bytes for sends/receives on the channel
-  std::int64_t asked = 0;   // bytes asked for (count / sum of iov lengths)
-  std::int64_t moved = 0;   // bytes actually transferred (0 on error)
-  std::int64_t result = 0;  // raw return value (>= 0), or -errno
-  std::uint64_t offset = 0;  // stream/pipe: position of the first moved byte in its direction
-  std::int32_t child = 0;    // fork/clone: the new pid/tid
-  std::string peer;          // datagram peer endpoint, connect target, exec path, ...
-  std::uint64_t time_ns = 0;  // CLOCK_MONOTONIC when the call started (inferred) or returned
-  std::uint64_t end_ns = 0;   // when it was known complete: its return, or for inferred
-                              // results when its counts were read (an upper bound)
+  std::int64_t asked = 0;         // bytes asked for (count / sum of iov lengths)
+  std::int64_t moved = 0;         // bytes actually transferred (0 on error)
+  std::int64_t result = 0;        // raw return value (>= 0), or -errno
+  std::uint64_t offset = 0;       // stream/pipe: position of the first moved byte in its direction
+  std::int32_t child = 0;         // fork/clone: the new pid/tid
+  std::string peer;               // datagram peer endpoint, connect target, exec path, ...
+  std::uint64_t time_ns = 0;      // CLOCK_MONOTONIC when the call started (inferred) or returned
+  std::uint64_t end_ns = 0;       // when it was known complete: its return, or for inferred
+                                  // results when its counts were read (an upper bound)
   // TCP data calls are not stopped at their exit: their byte counts come from the kernel's
   // TCP counters (exact), and when no byte moved, the result is inferred: 0 for end of
   // stream after the peer's FIN, -EAGAIN otherwise, -ESRCH if the socket vanished first.
@@ -81,8 +81,8 @@ struct NodeRecord {
   std::vector<std::string> argv;  // as started, with ${RUN_DIR} expanded
   std::int32_t pid = 0;           // the node's first process
   NodeEnd end = NodeEnd::NotStarted;
-  std::int32_t exit_code = 0;     // Exited
-  std::int32_t signal = 0;        // Signaled / Killed
+  std::int32_t exit_code = 0;  // Exited
+  std::int32_t signal = 0;     // Signaled / Killed
   std::uint64_t start_ns = 0;
   std::uint64_t end_ns = 0;
 };
@@ -100,7 +100,7 @@ struct TraceStats {
 };
 
 struct Trace {
-  std::string target;   // spec name
+  std::string target;  // spec name
   std::string run_dir;
   RunEnd end = RunEnd::Completed;
   std::string end_message;  // why a run did not complete
