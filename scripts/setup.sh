@@ -11,7 +11,7 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config
   libseccomp-dev libz3-dev libtbb-dev libboost-graph-dev libcereal-dev
   libtomlplusplus-dev libcli11-dev libfmt-dev libgtest-dev
-  redis-server redis-sentinel redis-tools strace util-linux python3
+  redis-server redis-sentinel redis-tools etcd-server etcd-client strace util-linux python3
 )
 
 missing=()
@@ -27,9 +27,12 @@ if ((${#missing[@]})); then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq >/dev/null
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  # Debian's redis-server package starts a system instance where an init system runs;
+  # Debian's redis-server and etcd packages start system instances where an init system runs;
   # it would hold the ports the bundled targets use.
-  if command -v service >/dev/null 2>&1; then service redis-server stop >/dev/null 2>&1 || true; fi
+  if command -v service >/dev/null 2>&1; then
+    service redis-server stop >/dev/null 2>&1 || true
+    service etcd stop >/dev/null 2>&1 || true
+  fi
 fi
 
 cmake -S "$FISSURE_ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null

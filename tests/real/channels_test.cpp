@@ -281,3 +281,45 @@ workload_exit = 0
 
 }  // namespace
 }  // namespace fissure::testing
+
+namespace fissure::testing {
+namespace {
+
+class SocketPairs : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(SocketPairs, ChildToParent) {
+  const bool dgram = GetParam() == "dgram";
+  ScratchDir dir;
+  RunResult r = run_spec(dir, fmt::format(R"(name = "socketpair"
+[[node]]
+name = "pair"
+role = "workload"
+cmd = {}
+[oracle]
+workload_exit = 0
+)", toml_array({prog("socketpair_pair"), GetParam()})));
+  ASSERT_EQ(r.verdict.kind, VerdictKind::Good) << r.verdict.message;
+  const Trace& t = r.trace;
+  auto pairs = channels(t, dgram ? ChannelKind::UnixDgram : ChannelKind::UnixStream);
+  ASSERT_EQ(pairs.size(), 1u);
+  EXPECT_EQ(pairs[0]->label, "socketpair");
+  auto writes = events_on(t, pairs[0]->id, Sys::write);
+  auto reads = events_on(t, pairs[0]->id, Sys::read);
+  ASSERT_EQ(writes.size(), 3u);
+  for (const Event* w : writes) EXPECT_NE(w->pid, t.nodes[0].pid) << "the child writes";
+  std::int64_t got = 0;
+  for (const Event* e : reads) got += e->moved;
+  EXPECT_EQ(got, 120);
+  if (dgram) {
+    ASSERT_EQ(reads.size(), 3u);
+    for (int i = 0; i < 3; ++i)
+      EXPECT_EQ(sources(t, *reads[i], EdgeKind::Datagram), std::vector<std::uint64_t>{writes[i]->id});
+  } else {
+    expect_stream_edges(t, writes, reads, EdgeKind::Message);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Channels, SocketPairs, ::testing::Values("stream", "dgram"));
+
+}  // namespace
+}  // namespace fissure::testing

@@ -149,3 +149,45 @@ TEST(Processes, SocketInheritedAcrossExecIsLearnedAtFirstUse) {
 
 }  // namespace
 }  // namespace fissure::testing
+
+namespace fissure::testing {
+namespace {
+
+// A Go runtime (etcd): many threads, signals for preemption, file writes with fdatasync.
+TEST(Processes, GoRuntimeEtcdPutGet) {
+  ScratchDir dir;
+  RunResult r = run_spec(dir, R"(name = "etcd"
+timeout = "30s"
+[[node]]
+name = "etcd"
+cmd = ["etcd", "--data-dir", "${RUN_DIR}/data", "--listen-client-urls", "http://127.0.0.1:23791",
+       "--advertise-client-urls", "http://127.0.0.1:23791", "--listen-peer-urls", "http://127.0.0.1:23801"]
+ready = "tcp:23791"
+[[node]]
+name = "client"
+role = "workload"
+cmd = ["sh", "-c", "etcdctl --endpoints=127.0.0.1:23791 put k v && test \"$(etcdctl --endpoints=127.0.0.1:23791 get --print-value-only k)\" = v"]
+env = { ETCDCTL_API = "3" }
+[oracle]
+workload_exit = 0
+)");
+  ASSERT_EQ(r.verdict.kind, VerdictKind::Good) << r.verdict.message;
+  const Trace& t = r.trace;
+  std::set<pid_t> etcd_threads;
+  for (const Event& e : t.events)
+    if (e.node == 0) etcd_threads.insert(e.tid);
+  EXPECT_GE(etcd_threads.size(), 2u);
+  // The write-ahead log is written and synced (etcd creates it in wal.tmp/ and renames the
+  // folder; a channel keeps the path its file had when first written).
+  bool wal_synced = false;
+  for (const Event& e : t.events)
+    if (e.node == 0 && e.sys == Sys::fdatasync && e.channel >= 0)
+      wal_synced = wal_synced || t.channels[e.channel].label.ends_with(".wal");
+  EXPECT_TRUE(wal_synced);
+  std::size_t client_to_etcd = 0;
+  for (const auto& c : t.channels) client_to_etcd += c.kind == ChannelKind::Tcp && c.node_a == 1 && c.node_b == 0;
+  EXPECT_EQ(client_to_etcd, 2u) << "one connection per etcdctl";
+}
+
+}  // namespace
+}  // namespace fissure::testing
