@@ -1,53 +1,197 @@
-// The fissure command line. Exit status: 0 the run was good, 1 the run showed a bug or hang,
-// 2 a usage, spec or environment error (the message says which).
+// The fissure command line. Exit status: 0 the run was good, 1 the run showed a bug or a
+// hang, 2 a usage, spec, plan or environment error (the message says which), 3 the run was
+// good but some planned faults never fired, so it says nothing about them.
+#include <CLI/CLI.hpp>
+#include <cereal/archives/json.hpp>
+#include <cereal/types/string.hpp>
+#include <cereal/types/vector.hpp>
 #include <fmt/format.h>
 
-#include <CLI/CLI.hpp>
-#include <chrono>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 
+#include "fissure/model/pattern.hpp"
 #include "fissure/model/summary.hpp"
+#include "fissure/tracer/faults.hpp"
 #include "fissure/tracer/spec.hpp"
 #include "fissure/tracer/tracer.hpp"
 
 namespace {
 
+namespace fs = std::filesystem;
+
 constexpr int kExitGood = 0;
 constexpr int kExitBug = 1;
 constexpr int kExitError = 2;
+constexpr int kExitUnreached = 3;
 
-std::filesystem::path default_run_dir(const std::string& target) {
+// What a run directory says about itself (run.json), enough to replay it.
+struct RunRecord {
+  std::string spec;  // absolute path of target.toml
+  std::string plan_id;
+  std::string verdict;
+  std::string message;
+  std::string pattern;  // communication pattern hash
+  int cpu = 0;
+  bool exact = false;
+  std::vector<std::string> fired;
+  std::vector<std::string> unreached;
+
+  template <class A>
+  void serialize(A& ar) {
+    ar(CEREAL_NVP(spec), CEREAL_NVP(plan_id), CEREAL_NVP(verdict), CEREAL_NVP(message), CEREAL_NVP(pattern),
+       CEREAL_NVP(cpu), CEREAL_NVP(exact), CEREAL_NVP(fired), CEREAL_NVP(unreached));
+  }
+};
+
+struct RunSettings {
+  int cpu = 0;
+  bool json = false;
+  bool exact = false;
+};
+
+fs::path new_run_dir(const std::string& requested, const std::string& target) {
+  if (!requested.empty()) {
+    fs::path dir(requested);
+    if (fs::exists(dir) && !fs::is_empty(dir))
+      throw fissure::RunError(fmt::format("{}: already exists and is not empty; choose a new -o DIR", requested));
+    return dir;
+  }
   std::time_t now = std::time(nullptr);
   char stamp[32];
   std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", std::localtime(&now));
-  return std::filesystem::path("runs") / fmt::format("{}-{}", target, stamp);
+  fs::path base = fs::path("runs") / fmt::format("{}-{}", target, stamp);
+  fs::path dir = base;
+  for (int n = 2; fs::exists(dir); ++n) dir = fmt::format("{}-{}", base.string(), n);
+  return dir;
 }
 
-int cmd_trace(const std::string& spec_path, std::string out_dir, int cpu, bool json, bool exact) {
-  fissure::Spec spec = fissure::load_spec(spec_path);
-  if (out_dir.empty()) out_dir = default_run_dir(spec.name).string();
-  std::filesystem::path dir(out_dir);
-  if (std::filesystem::exists(dir) && !std::filesystem::is_empty(dir))
-    throw fissure::RunError(
-        fmt::format("{}: already exists and is not empty; choose a new -o DIR", out_dir));
-  fissure::RunResult r =
-      fissure::run_traced(spec, {.run_dir = dir, .cpu = cpu, .exact_results = exact});
-  std::string trace_file = (dir / "trace.bin").string();
-  fissure::save_binary(r.trace, trace_file);
-  if (json) {
+std::vector<std::string> node_names(const fissure::Spec& spec) {
+  std::vector<std::string> names;
+  for (const auto& n : spec.nodes) names.push_back(n.name);
+  return names;
+}
+
+// Runs once, keeps everything a later look or replay needs in `dir`.
+fissure::RunResult execute(const fissure::Spec& spec, const fissure::FaultPlan& plan, const fs::path& dir,
+                           const RunSettings& s) {
+  fissure::RunResult r = fissure::run_traced(
+      spec, {.run_dir = dir, .cpu = s.cpu, .exact_results = s.exact, .plan = plan});
+  fissure::save_binary(r.trace, (dir / "trace.bin").string());
+  if (s.json) {
     std::ofstream os(dir / "trace.json");
     fissure::write_json(r.trace, os);
   }
+  {
+    std::ofstream os(dir / "plan.json");
+    fissure::write_plan(plan, os);
+  }
+  RunRecord rec{fs::absolute(spec.file).string(), plan.id(), std::string(to_string(r.verdict.kind)),
+                r.verdict.message, fissure::comm_pattern(r.trace).hash(), s.cpu, s.exact, {}, {}};
+  for (const auto& f : r.trace.fired) rec.fired.push_back(describe(plan.faults[f.fault]));
+  for (auto i : r.unreached) rec.unreached.push_back(describe(plan.faults[i]));
+  std::ofstream os(dir / "run.json");
+  cereal::JSONOutputArchive ar(os);
+  ar(cereal::make_nvp("run", rec));
+  return r;
+}
+
+int exit_code(const fissure::RunResult& r) {
+  switch (r.verdict.kind) {
+    case fissure::VerdictKind::Good: return r.unreached.empty() ? kExitGood : kExitUnreached;
+    case fissure::VerdictKind::StartFailed: return kExitError;
+    case fissure::VerdictKind::Bug:
+    case fissure::VerdictKind::Hang: return kExitBug;
+  }
+  return kExitError;
+}
+
+void print_faults(const fissure::RunResult& r) {
+  const auto& plan = r.trace.plan;
+  for (const auto& f : r.trace.fired) {
+    const auto& e = r.trace.events.at(f.event);
+    double at_ms = static_cast<double>(f.time_ns - r.trace.start_ns) / 1e6;
+    std::cout << fmt::format("fired: {} (at {}, {} in pid {}, {:.1f}ms){}\n", describe(plan.faults[f.fault]),
+                             e.point.empty() ? std::string(to_string(e.sys)) : to_string(e.point), to_string(e.sys),
+                             e.pid, at_ms, f.note.empty() ? "" : ": " + f.note);
+  }
+  for (auto i : r.unreached)
+    std::cout << fmt::format("NOT REACHED: {} (the run never got there; it says nothing about this fault)\n",
+                             describe(plan.faults[i]));
+}
+
+int cmd_trace(const std::string& spec_path, const std::string& out, const RunSettings& s) {
+  fissure::Spec spec = fissure::load_spec(spec_path);
+  fs::path dir = new_run_dir(out, spec.name);
+  fissure::RunResult r = execute(spec, {}, dir, s);
   std::cout << fissure::format_summary(r.trace, fissure::summarize(r.trace));
   std::cout << fmt::format("verdict: {}: {}\n", to_string(r.verdict.kind), r.verdict.message);
-  std::cout << fmt::format("trace: {}{}\n", trace_file,
-                           json ? fmt::format(" (and {})", (dir / "trace.json").string()) : "");
-  return r.verdict.kind == fissure::VerdictKind::Good          ? kExitGood
-         : r.verdict.kind == fissure::VerdictKind::StartFailed ? kExitError
-                                                               : kExitBug;
+  std::cout << fmt::format("trace: {}{}\n", (dir / "trace.bin").string(),
+                           s.json ? fmt::format(" (and {})", (dir / "trace.json").string()) : "");
+  return exit_code(r);
+}
+
+int cmd_run(const std::string& spec_path, const std::string& plan_path, const std::string& out, const RunSettings& s) {
+  fissure::Spec spec = fissure::load_spec(spec_path);
+  fissure::FaultPlan plan = fissure::load_plan(plan_path, node_names(spec));
+  fs::path dir = new_run_dir(out, spec.name);
+  fissure::RunResult r = execute(spec, plan, dir, s);
+  std::cout << fmt::format("plan {} ({} fault{})\n", plan.id(), plan.faults.size(), plan.faults.size() == 1 ? "" : "s");
+  print_faults(r);
+  std::cout << fmt::format("verdict: {}: {}\n", to_string(r.verdict.kind), r.verdict.message);
+  std::cout << fmt::format("trace: {} (replay: fissure replay {})\n", (dir / "trace.bin").string(), dir.string());
+  return exit_code(r);
+}
+
+int cmd_points(const std::string& spec_path, const std::string& out, const RunSettings& s) {
+  fissure::Spec spec = fissure::load_spec(spec_path);
+  fs::path dir = new_run_dir(out, spec.name);
+  fissure::RunResult r = execute(spec, {}, dir, s);
+  std::size_t n = 0;
+  for (const auto& e : r.trace.events) {
+    if (e.point.empty()) continue;
+    ++n;
+    std::cout << fmt::format("{:<12} {:<10} {:<28} {:>5}   ({} at {:.1f}ms)\n", e.point.node, to_string(e.point.op),
+                             e.point.peer, e.point.k, to_string(e.sys),
+                             static_cast<double>(e.time_ns - r.trace.start_ns) / 1e6);
+  }
+  std::cerr << fmt::format("{} injection points; verdict {}; trace {}\n", n, to_string(r.verdict.kind),
+                           (dir / "trace.bin").string());
+  return exit_code(r);
+}
+
+int cmd_replay(const std::string& run_dir, int times) {
+  fs::path dir(run_dir);
+  RunRecord rec;
+  {
+    std::ifstream is(dir / "run.json");
+    if (!is) throw fissure::RunError(fmt::format("{}: no run.json; is this a fissure run directory?", run_dir));
+    cereal::JSONInputArchive ar(is);
+    ar(cereal::make_nvp("run", rec));
+  }
+  fissure::Spec spec = fissure::load_spec(rec.spec);
+  fissure::FaultPlan plan = fissure::load_plan((dir / "plan.json").string(), node_names(spec));
+  fissure::Trace recorded = fissure::load_binary((dir / "trace.bin").string());
+  fissure::CommPattern want = fissure::comm_pattern(recorded);
+  int same_verdict = 0, same_pattern = 0;
+  for (int i = 1; i <= times; ++i) {
+    fs::path rdir = dir / fmt::format("replay-{}", i);
+    for (int n = 2; fs::exists(rdir); ++n) rdir = dir / fmt::format("replay-{}-{}", i, n);
+    fissure::RunResult r = execute(spec, plan, rdir, {.cpu = rec.cpu, .json = false, .exact = rec.exact});
+    bool verdict_ok = std::string(to_string(r.verdict.kind)) == rec.verdict;
+    fissure::CommPattern got = fissure::comm_pattern(r.trace);
+    bool pattern_ok = got == want;
+    same_verdict += verdict_ok;
+    same_pattern += pattern_ok;
+    std::cout << fmt::format("replay {}: verdict {} ({}), pattern {}{}\n", i, to_string(r.verdict.kind),
+                             verdict_ok ? "same" : "DIFFERENT from " + rec.verdict, pattern_ok ? "same" : "DIFFERENT",
+                             pattern_ok ? "" : ": " + fissure::first_difference(want, got));
+  }
+  std::cout << fmt::format("verdict reproduced {}/{}, communication pattern reproduced {}/{}\n", same_verdict, times,
+                           same_pattern, times);
+  return same_verdict == times ? kExitGood : kExitBug;
 }
 
 // The filter's syscalls: fork and friends come from ptrace events and stop nowhere else.
@@ -68,20 +212,27 @@ int main(int argc, char** argv) {
   CLI::App app{"fissure: find fault-tolerance bugs in real distributed systems"};
   app.require_subcommand(1);
 
-  std::string spec_path, out_dir;
-  int cpu = 0;
-  bool json = false, exact = false;
-  CLI::App* trace =
-      app.add_subcommand("trace", "Run the cluster once without faults and record its trace");
-  trace->add_option("SPEC", spec_path, "target spec (target.toml)")->required();
-  trace->add_option("-o,--out", out_dir, "run directory (default: runs/NAME-TIMESTAMP)");
-  trace->add_option("--cpu", cpu, "CPU to pin the tracer and the nodes to (-1: no pinning)")
-      ->default_val(0);
-  trace->add_flag("--json", json, "also write trace.json");
-  trace->add_flag("--exact", exact,
-                  "stop at the exit of every TCP data syscall for its exact result (slower)");
-
+  std::string spec_path, out_dir, plan_path, run_dir;
+  RunSettings settings;
+  int times = 1;
   bool comma = false;
+  auto run_options = [&](CLI::App* cmd) {
+    cmd->add_option("SPEC", spec_path, "target spec (target.toml)")->required();
+    cmd->add_option("-o,--out", out_dir, "run directory (default: runs/NAME-TIMESTAMP)");
+    cmd->add_option("--cpu", settings.cpu, "CPU to pin the tracer and the nodes to (-1: no pinning)")->default_val(0);
+    cmd->add_flag("--json", settings.json, "also write trace.json");
+    cmd->add_flag("--exact", settings.exact, "stop at the exit of every TCP data syscall for its exact result (slower)");
+  };
+  CLI::App* trace = app.add_subcommand("trace", "Run the cluster once without faults and record its trace");
+  run_options(trace);
+  CLI::App* run = app.add_subcommand("run", "Run the cluster once with a fault plan");
+  run_options(run);
+  run->add_option("--plan", plan_path, "fault plan (JSON)")->required();
+  CLI::App* points = app.add_subcommand("points", "Run without faults and list the injection points");
+  run_options(points);
+  CLI::App* replay = app.add_subcommand("replay", "Re-run a recorded run's plan; compare verdict and pattern");
+  replay->add_option("RUN_DIR", run_dir, "a run directory written by trace, run or points")->required();
+  replay->add_option("-n,--times", times, "how many replays")->default_val(1)->check(CLI::PositiveNumber);
   CLI::App* syscalls = app.add_subcommand("syscalls", "List the syscalls the tracer stops at");
   syscalls->add_flag("--comma", comma, "one comma-separated line (for strace -e trace=)");
 
@@ -92,17 +243,19 @@ int main(int argc, char** argv) {
     return rc == 0 ? 0 : kExitError;
   }
   try {
-    if (*trace) return cmd_trace(spec_path, out_dir, cpu, json, exact);
+    if (*trace) return cmd_trace(spec_path, out_dir, settings);
+    if (*run) return cmd_run(spec_path, plan_path, out_dir, settings);
+    if (*points) return cmd_points(spec_path, out_dir, settings);
+    if (*replay) return cmd_replay(run_dir, times);
     if (*syscalls) return cmd_syscalls(comma);
   } catch (const fissure::SpecError& e) {
     std::cerr << "fissure: bad spec: " << e.what() << "\n";
-    return kExitError;
+  } catch (const fissure::PlanError& e) {
+    std::cerr << "fissure: bad plan: " << e.what() << "\n";
   } catch (const fissure::RunError& e) {
     std::cerr << "fissure: " << e.what() << "\n";
-    return kExitError;
   } catch (const std::exception& e) {
     std::cerr << "fissure: " << e.what() << "\n";
-    return kExitError;
   }
   return kExitError;
 }

@@ -12,7 +12,7 @@ namespace {
 RunResult run_target(const std::string& name, const ScratchDir& dir) {
   Spec spec =
       load_spec(std::string(FISSURE_SOURCE_DIR) + "/experiments/targets/" + name + "/target.toml");
-  return run_traced(spec, {.run_dir = dir.path() / "run", .cpu = 0});
+  return run_traced(spec, {.run_dir = dir.path() / "run", .cpu = 0, .exact_results = false, .plan = {}});
 }
 
 const Channel* channel_between(const Trace& t, const std::string& a, const std::string& b) {

@@ -81,7 +81,7 @@ RunResult run_spec(const ScratchDir& dir, const std::string& spec_text, bool exa
   auto file = dir.write("target.toml", spec_text);
   Spec spec = load_spec(file);
   return run_traced(spec,
-                    {.run_dir = dir.path() / "run", .cpu = 0, .exact_results = exact_results});
+                    {.run_dir = dir.path() / "run", .cpu = 0, .exact_results = exact_results, .plan = {}});
 }
 
 // A zombie is dead: it only waits for init to reap it once its parent is gone.

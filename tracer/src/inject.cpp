@@ -22,7 +22,10 @@ Injector::Injector(pid_t tid, const user_regs_struct& regs, bool at_entry)
 Injector::~Injector() {
   if (!used_ || died_) return;
   user_regs_struct r = saved_;
-  if (at_entry_) {
+  if (result_) {
+    // The original syscall does not run: the tracee sees `result_` as its return value.
+    r.rax = static_cast<std::uint64_t>(*result_);
+  } else if (at_entry_) {
     // The original syscall was replaced by ours: execute its instruction again.
     r.rip -= kSyscallInsnLen;
     r.rax = saved_.orig_rax;

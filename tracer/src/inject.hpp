@@ -29,6 +29,9 @@ class Injector {
   std::uint64_t scratch() const { return scratch_; }
   bool write(std::uint64_t addr, const void* data, std::size_t len);
   bool consumed_syscall() const { return at_entry_ && used_; }
+  // At entry, after call(): instead of letting the original syscall run afterwards, make it
+  // return `value` (a fault that fails the call after acting on the tracee's socket).
+  void skip_with_result(long value) { result_ = value; }
   int pending_signal() const { return pending_signal_; }
   // Exit status if the task died while we ran calls in it.
   std::optional<int> died() const { return died_; }
@@ -42,6 +45,7 @@ class Injector {
   std::uint64_t scratch_;
   int pending_signal_ = 0;
   std::optional<int> died_;
+  std::optional<long> result_;
 };
 
 }  // namespace fissure::detail

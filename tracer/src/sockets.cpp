@@ -282,7 +282,11 @@ bool parse_endpoint(const std::string& ep, int& family, std::array<std::uint32_t
                     std::uint16_t& port) {
   auto colon = ep.rfind(':');
   if (colon == std::string::npos) return false;
-  port = htons(static_cast<std::uint16_t>(std::stoul(ep.substr(colon + 1))));
+  const char* digits = ep.c_str() + colon + 1;
+  char* end = nullptr;
+  unsigned long p = std::strtoul(digits, &end, 10);
+  if (end == digits || *end != 0 || p > 65535) return false;
+  port = htons(static_cast<std::uint16_t>(p));
   std::string host = ep.substr(0, colon);
   addr = {};
   if (host.size() > 2 && host.front() == '[') {
@@ -298,15 +302,15 @@ bool parse_endpoint(const std::string& ep, int& family, std::array<std::uint32_t
 TcpCounters::TcpCounters() : nl_(std::make_unique<DiagSocket>()) {}
 TcpCounters::~TcpCounters() = default;
 
-std::optional<TcpTotals> TcpCounters::query(const std::string& local, const std::string& remote,
-                                            std::uint64_t inode) {
+const nlmsghdr* TcpCounters::lookup(const std::string& local, const std::string& remote, char* buf,
+                                    std::size_t len) {
   auto msg = diag_request<inet_diag_req_v2>(0);
   int family = 0, peer_family = 0;
   std::array<std::uint32_t, 4> src{}, dst{};
   std::uint16_t sport = 0, dport = 0;
   if (!parse_endpoint(local, family, src, sport) ||
       !parse_endpoint(remote, peer_family, dst, dport))
-    return std::nullopt;
+    return nullptr;
   if (family != peer_family) {
     // An IPv6 socket talking to an IPv4 peer names both ends v4-mapped.
     auto mapped = [](std::array<std::uint32_t, 4>& a) { a = {0, 0, htonl(0xffff), a[0]}; };
@@ -325,19 +329,35 @@ std::optional<TcpTotals> TcpCounters::query(const std::string& local, const std:
   std::memcpy(msg.req.id.idiag_src, src.data(), sizeof src);
   std::memcpy(msg.req.id.idiag_dst, dst.data(), sizeof dst);
   msg.req.id.idiag_cookie[0] = msg.req.id.idiag_cookie[1] = INET_DIAG_NOCOOKIE;
-  if (!nl_->send_request(msg)) return std::nullopt;
-  alignas(nlmsghdr) char buf[4096];
-  ssize_t n = nl_->receive(buf, sizeof buf);
-  auto* h = reinterpret_cast<nlmsghdr*>(buf);
+  if (!nl_->send_request(msg)) return nullptr;
+  ssize_t n = nl_->receive(buf, len);
+  auto* h = reinterpret_cast<const nlmsghdr*>(buf);
   if (n <= 0 || !NLMSG_OK(h, static_cast<unsigned>(n)) || h->nlmsg_type != SOCK_DIAG_BY_FAMILY)
-    return std::nullopt;
-  auto* d = static_cast<inet_diag_msg*>(NLMSG_DATA(h));
+    return nullptr;
+  return h;
+}
+
+std::optional<std::uint64_t> TcpCounters::inode_of(const std::string& local, const std::string& remote) {
+  alignas(nlmsghdr) char buf[4096];
+  const nlmsghdr* h = lookup(local, remote, buf, sizeof buf);
+  if (!h) return std::nullopt;
+  auto inode = static_cast<const inet_diag_msg*>(NLMSG_DATA(h))->idiag_inode;
+  if (inode == 0) return std::nullopt;
+  return inode;
+}
+
+std::optional<TcpTotals> TcpCounters::query(const std::string& local, const std::string& remote,
+                                            std::uint64_t inode) {
+  alignas(nlmsghdr) char buf[4096];
+  const nlmsghdr* h = lookup(local, remote, buf, sizeof buf);
+  if (!h) return std::nullopt;
+  auto* d = static_cast<const inet_diag_msg*>(NLMSG_DATA(h));
   // A closed socket's 4-tuple can still match its listener: only our own inode counts.
   if (d->idiag_inode != inode) return std::nullopt;
   tcp_info info{};
   int len = static_cast<int>(h->nlmsg_len - NLMSG_LENGTH(sizeof *d));
   bool have_info = false;
-  for (auto* a = reinterpret_cast<rtattr*>(d + 1); RTA_OK(a, len); a = RTA_NEXT(a, len))
+  for (auto* a = reinterpret_cast<const rtattr*>(d + 1); RTA_OK(a, len); a = RTA_NEXT(a, len))
     if (a->rta_type == INET_DIAG_INFO) {
       std::memcpy(&info, RTA_DATA(a), std::min<std::size_t>(RTA_PAYLOAD(a), sizeof info));
       have_info = true;

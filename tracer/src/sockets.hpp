@@ -5,6 +5,8 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <linux/netlink.h>
+
 #include <memory>
 #include <optional>
 #include <string>
@@ -89,8 +91,11 @@ class TcpCounters {
   // nullopt if no socket with this 4-tuple and inode exists (closed, or a crashed owner).
   std::optional<TcpTotals> query(const std::string& local, const std::string& remote,
                                  std::uint64_t inode);
+  // The inode of the socket with this 4-tuple, seen from its own side.
+  std::optional<std::uint64_t> inode_of(const std::string& local, const std::string& remote);
 
  private:
+  const struct nlmsghdr* lookup(const std::string& local, const std::string& remote, char* buf, std::size_t len);
   std::unique_ptr<DiagSocket> nl_;
 };
 

@@ -6,6 +6,7 @@
 #include <cereal/types/string.hpp>
 #include <cereal/types/vector.hpp>
 #include <fstream>
+#include <sstream>
 #include <stdexcept>
 
 #include "fissure/tracer/trace.hpp"
@@ -74,6 +75,34 @@ FISSURE_ENUM_NAMES(NodeEnd, kNodeEnds, "node end")
 FISSURE_ENUM_NAMES(RunEnd, kRunEnds, "run end")
 #undef FISSURE_ENUM_NAMES
 
+// In traces a point is one compact string field per part; empty for calls no fault can hit.
+template <class A>
+void serialize(A& ar, InjectionPoint& p) {
+  std::string op(to_string(p.op));
+  ar(cereal::make_nvp("node", p.node), cereal::make_nvp("op", op), cereal::make_nvp("peer", p.peer),
+     cereal::make_nvp("k", p.k));
+  if (auto o = op_class_from_string(op)) p.op = *o;
+}
+
+template <class A>
+void serialize(A& ar, FiredFault& f) {
+  ar(cereal::make_nvp("fault", f.fault), cereal::make_nvp("event", f.event),
+     cereal::make_nvp("time_ns", f.time_ns), cereal::make_nvp("note", f.note));
+}
+
+// The plan travels as its own JSON text: one format for plans wherever they are kept.
+template <class A>
+std::string save_minimal(const A&, const FaultPlan& plan) {
+  std::ostringstream os;
+  write_plan(plan, os);
+  return os.str();
+}
+template <class A>
+void load_minimal(const A&, FaultPlan& plan, const std::string& text) {
+  std::istringstream is(text);
+  plan = read_plan(is);
+}
+
 template <class A>
 void serialize(A& ar, Channel& c) {
   ar(cereal::make_nvp("id", c.id), cereal::make_nvp("kind", c.kind),
@@ -91,7 +120,8 @@ void serialize(A& ar, Event& e) {
      cereal::make_nvp("moved", e.moved), cereal::make_nvp("result", e.result),
      cereal::make_nvp("offset", e.offset), cereal::make_nvp("child", e.child),
      cereal::make_nvp("peer", e.peer), cereal::make_nvp("time_ns", e.time_ns),
-     cereal::make_nvp("end_ns", e.end_ns), cereal::make_nvp("inferred", e.inferred));
+     cereal::make_nvp("end_ns", e.end_ns), cereal::make_nvp("inferred", e.inferred),
+     cereal::make_nvp("point", e.point), cereal::make_nvp("injected", e.injected));
 }
 
 template <class A>
@@ -106,7 +136,7 @@ void serialize(A& ar, NodeRecord& n) {
      cereal::make_nvp("argv", n.argv), cereal::make_nvp("pid", n.pid),
      cereal::make_nvp("end", n.end), cereal::make_nvp("exit_code", n.exit_code),
      cereal::make_nvp("signal", n.signal), cereal::make_nvp("start_ns", n.start_ns),
-     cereal::make_nvp("end_ns", n.end_ns));
+     cereal::make_nvp("end_ns", n.end_ns), cereal::make_nvp("restarts", n.restarts));
 }
 
 template <class A>
@@ -122,6 +152,7 @@ void serialize(A& ar, Trace& t) {
   ar(cereal::make_nvp("target", t.target), cereal::make_nvp("run_dir", t.run_dir),
      cereal::make_nvp("end", t.end), cereal::make_nvp("end_message", t.end_message),
      cereal::make_nvp("start_ns", t.start_ns), cereal::make_nvp("end_ns", t.end_ns),
+     cereal::make_nvp("plan", t.plan), cereal::make_nvp("fired", t.fired),
      cereal::make_nvp("nodes", t.nodes), cereal::make_nvp("channels", t.channels),
      cereal::make_nvp("events", t.events), cereal::make_nvp("edges", t.edges),
      cereal::make_nvp("stats", t.stats));

@@ -21,6 +21,8 @@
 #include <cstring>
 #include <fstream>
 #include <functional>
+#include <map>
+#include <tuple>
 #include <memory>
 #include <unordered_map>
 #include <unordered_set>
@@ -56,6 +58,26 @@ std::uint64_t now_ns() {
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000ull +
          static_cast<std::uint64_t>(ts.tv_nsec);
+}
+
+// Loopback datagrams leave a wildcard-bound socket from the address they were sent to, so a
+// wildcard local address is named after the peer's host: both ends then agree on the key.
+std::string concrete_local(const std::string& local, const std::string& peer) {
+  auto host_of = [](const std::string& ep) { return ep.substr(0, ep.rfind(':')); };
+  std::string host = host_of(local);
+  if ((host == "0.0.0.0" || host == "[::]") && !peer.empty())
+    return host_of(peer) + local.substr(local.rfind(':'));
+  return local;
+}
+
+std::uint16_t port_of(const std::string& endpoint) {
+  auto colon = endpoint.rfind(':');
+  if (colon == std::string::npos) return 0;
+  try {
+    return static_cast<std::uint16_t>(std::stoul(endpoint.substr(colon + 1)));
+  } catch (const std::exception&) {
+    return 0;
+  }
 }
 
 // Set by the run's interval timer; the loop looks at its clocks only when it is set, so a
@@ -124,6 +146,13 @@ struct PendingCall {
   FdInfo fdi;
   std::int64_t asked = 0;
   std::string peer;  // from the entry: connect/bind/sendto address, exec path
+  // Fault injection.
+  InjectionPoint point;                  // where this call is, if a fault could land here
+  std::optional<long> forced;            // the call is skipped and returns this
+  std::optional<std::size_t> crash_after;  // crash the node once the call has returned
+  std::optional<std::size_t> fires;      // the planned fault this call fires (delay, partition)
+  std::uint64_t delay_until = 0;         // keep the thread stopped until then
+  bool injected = false;
 };
 
 struct Thread {
@@ -153,6 +182,7 @@ class Session {
   void start_node(std::size_t i);
   bool node_ready(std::size_t i);
   void on_tick();
+  void release_due_faults();
   void maybe_finish_workload();
   void start_oracle();
   void finish(Verdict v);
@@ -198,6 +228,20 @@ class Session {
   bool returned(const Event& e, std::uint64_t stops_at_entry) const;
   void settle_where(const std::function<bool(const Event&)>& owner, bool force = false);
   bool defer(Thread& t, const PendingCall& c);
+
+  // Fault injection.
+  std::string peer_of(const Thread& t, const PendingCall& c, OpClass op, const FdInfo& fdi);
+  std::string endpoint_name(const std::string& endpoint, const std::string& local);
+  InjectionPoint make_point(const Thread& t, OpClass op, std::string peer);
+  // Applies the plan at this call. True when it has fully handled the stop (the node was
+  // crashed, or the call failed in place); otherwise it may have marked the call in `c`.
+  bool apply_faults(Thread& t, PendingCall& c, user_regs_struct& regs, const FdInfo& fdi);
+  bool cut_by_partition(const Thread& t, const std::string& peer) const;
+  void note_call(Event& e, const PendingCall& c);
+  void fire(std::size_t fault, std::uint64_t event, std::string note);
+  void crash_node(std::size_t node, std::size_t fault, std::uint64_t event);
+  void skip_call(Thread& t, PendingCall& c, user_regs_struct& regs, long result);
+  bool fail_connection(Thread& t, PendingCall& c, long result);
   void forget_fd(pid_t tgid, int fd);
   std::int32_t channel(ChannelKind kind, const std::string& key, const std::string& a,
                        const std::string& b, const std::string& label);
@@ -235,6 +279,33 @@ class Session {
   };
   std::unordered_map<std::uint64_t, DeferredTcp> deferred_;  // by socket inode
   detail::TcpCounters tcp_counters_;
+
+  // Fault injection: which node is behind an endpoint, counts that make points, and the
+  // faults in progress.
+  std::unordered_map<pid_t, std::uint32_t> tgid_node_;
+  std::unordered_map<std::string, std::int32_t> endpoint_node_;      // connector/UDP endpoints
+  std::unordered_map<std::uint16_t, std::int32_t> listen_port_node_;  // TCP listening ports
+  std::unordered_map<std::uint64_t, std::int32_t> unix_inode_node_;
+  std::map<std::tuple<std::uint32_t, OpClass, std::string>, std::uint32_t> point_counts_;
+  std::vector<bool> fault_fired_;
+  std::vector<bool> crashed_;  // per node: killed by a crash fault, not restarted since
+  struct Delayed {
+    pid_t tid;
+    std::uint64_t until_ns;
+    bool want_exit;
+    int sig;
+  };
+  std::vector<Delayed> delayed_;
+  struct PendingRestart {
+    std::size_t node, fault;
+    std::uint64_t at_ns;
+  };
+  std::vector<PendingRestart> restarts_;
+  struct ActivePartition {
+    std::size_t fault;
+    std::uint64_t until_ns;  // 0: never heals
+  };
+  std::vector<ActivePartition> partitions_;
   Stop* stop_ = nullptr;
   std::unordered_map<std::string, std::int32_t> channel_by_key_;
   std::vector<std::array<std::uint64_t, 2>> sent_, received_;  // per channel and direction
@@ -344,6 +415,7 @@ void Session::start_node(std::size_t i) {
 }
 
 bool Session::node_ready(std::size_t i) {
+  if (crashed_[i]) return true;  // a fault killed it while starting: the run goes on
   const ReadyCheck& r = spec_.nodes[i].ready;
   switch (r.kind) {
     case ReadyCheck::Kind::Immediate:
@@ -380,6 +452,7 @@ void Session::on_tick() {
     finish({VerdictKind::Hang, result_.trace.end_message});
     return;
   }
+  release_due_faults();
   while (phase_ == Phase::Starting) {
     if (next_node_ > 0 && !node_ready(next_node_ - 1)) return;
     if (next_node_ == spec_.nodes.size()) {
@@ -388,6 +461,33 @@ void Session::on_tick() {
       return;
     }
     start_node(next_node_++);
+  }
+}
+
+// Delayed calls whose time has come go on; crashed nodes due for a restart start again.
+void Session::release_due_faults() {
+  std::uint64_t now = now_ns();
+  std::erase_if(delayed_, [&](const Delayed& d) {
+    if (d.until_ns > now) return false;
+    if (threads_.contains(d.tid)) resume(d.tid, d.want_exit, d.sig);
+    return true;
+  });
+  std::vector<PendingRestart> due;
+  std::erase_if(restarts_, [&](const PendingRestart& r) {
+    if (r.at_ns > now) return false;
+    due.push_back(r);
+    return true;
+  });
+  for (const auto& r : due) {
+    if (phase_ == Phase::TearingDown || phase_ == Phase::Oracle) continue;
+    NodeRecord& rec = result_.trace.nodes[r.node];
+    ++rec.restarts;
+    crashed_[r.node] = false;
+    std::uint64_t ready_since = ready_since_ns_;
+    start_node(r.node);
+    ready_since_ns_ = ready_since;  // a restart does not reset the readiness wait of another node
+    fire(r.fault, result_.trace.events.empty() ? 0 : result_.trace.events.size() - 1,
+         fmt::format("restarted node '{}' as pid {}", rec.name, node_pids_[r.node]));
   }
 }
 
@@ -447,6 +547,7 @@ void Session::teardown() {
 // ptrace
 
 Thread& Session::adopt(pid_t tid, pid_t tgid, std::uint32_t node) {
+  tgid_node_[tgid] = node;
   Thread& t = threads_[tid];
   t.tid = tid;
   t.tgid = tgid;
@@ -579,7 +680,10 @@ void Session::on_task_exit(pid_t tid, int status) {
   if (it != threads_.end()) {
     pid_t tgid = it->second.tgid;
     threads_.erase(it);
-    if (tid == tgid) fd_tables_.erase(tgid);
+    if (tid == tgid) {
+      fd_tables_.erase(tgid);
+      tgid_node_.erase(tgid);
+    }
   }
   // Gone threads' calls have returned; what they moved is in the counters if the socket
   // lives on in another process, else the events say -ESRCH.
@@ -685,7 +789,8 @@ void Session::on_seccomp(Thread& t) {
   bool want_exit = false;
   Stop stop{&t, &regs, true, {}};
   stop_ = &stop;
-  if (info->has(kSend | kRecv | kSync | kDup) && c.fd >= 0) {
+  bool accepting = info->sys == Sys::accept || info->sys == Sys::accept4;
+  if ((info->has(kSend | kRecv | kSync | kDup) || accepting) && c.fd >= 0) {
     // First sight of this fd: learning what it is may run syscalls in the tracee, in place
     // of the one it is entering; that one then runs again and stops here once more.
     pid_t tid = t.tid;
@@ -708,9 +813,7 @@ void Session::on_seccomp(Thread& t) {
     bool file = fdi.kind == FdInfo::Kind::File;
     bool wanted =
         fdi.carries_data() && (!info->has(kFileOnly) || file) && !(info->has(kRecv) && file);
-    if (wanted && defer(t, c)) {
-      wanted = false;
-    } else if (wanted) {
+    if (wanted) {
       c.fdi = fdi;
       c.asked = bytes_asked(t.tid, c);
       if (fdi.dgram() && (info->sys == Sys::sendto) && c.args[4]) {
@@ -728,7 +831,11 @@ void Session::on_seccomp(Thread& t) {
           c.peer =
               detail::format_sockaddr(sa.data(), std::min<std::size_t>(m.msg_namelen, sa.size()));
       }
-      want_exit = true;
+      OpClass op = file ? (info->has(kSync) ? OpClass::Fsync : OpClass::FileWrite)
+                        : (info->has(kSend) ? OpClass::Send : OpClass::Recv);
+      c.point = make_point(t, op, peer_of(t, c, op, c.fdi));
+      if (apply_faults(t, c, regs, c.fdi)) return;
+      want_exit = c.forced || c.crash_after || !defer(t, c);
     }
   } else if (info->has(kSetup)) {
     if (info->sys == Sys::shutdown) {
@@ -741,6 +848,13 @@ void Session::on_seccomp(Thread& t) {
       std::size_t len = std::min<std::size_t>(c.args[2], sa.size());
       if (detail::read_memory(t.tid, c.args[1], sa.data(), len))
         c.peer = detail::format_sockaddr(sa.data(), len);
+    }
+    if (info->sys == Sys::connect || accepting) {
+      FdInfo none;
+      const FdInfo& fdi = accepting ? fd_info(t.tgid, c.fd) : none;  // accept: the listener
+      OpClass op = accepting ? OpClass::Accept : OpClass::Connect;
+      c.point = make_point(t, op, peer_of(t, c, op, fdi));
+      if (apply_faults(t, c, regs, fdi)) return;
     }
     want_exit = true;
   } else if (info->has(kClose)) {
@@ -784,6 +898,10 @@ void Session::on_seccomp(Thread& t) {
   }
   t.in_call = want_exit;
   int sig = end_stop();
+  if (c.delay_until) {  // a delay fault: the rest of the cluster runs meanwhile
+    delayed_.push_back({t.tid, c.delay_until, want_exit, sig});
+    return;
+  }
   resume(t.tid, want_exit, sig);
 }
 
@@ -806,10 +924,15 @@ void Session::on_syscall_exit(Thread& t) {
     resume(t.tid, false);
     return;
   }
+  if (c.forced) {  // a skipped call (error, disk, dropped datagram): it returns what we say
+    regs.rax = static_cast<std::uint64_t>(*c.forced);
+    ptrace(PTRACE_SETREGS, t.tid, nullptr, &regs);
+  }
   auto ret = static_cast<std::int64_t>(regs.rax);
   const SysInfo& info = *c.info;
   Stop stop{&t, &regs, false, {}};
   stop_ = &stop;
+  std::size_t events_before = result_.trace.events.size();
   if (info.has(kSend | kRecv | kSync)) {
     record_data(t, regs);
   } else if (info.has(kSetup)) {
@@ -817,6 +940,7 @@ void Session::on_syscall_exit(Thread& t) {
     e.fd = c.fd;
     e.result = ret;
     e.peer = c.peer;
+    note_call(e, c);
     switch (info.sys) {
       case Sys::connect:
       case Sys::bind:
@@ -825,6 +949,13 @@ void Session::on_syscall_exit(Thread& t) {
         ResolveHint hint;
         if (info.sys == Sys::connect) hint = {ResolveHint::Role::Connector, c.peer};
         const FdInfo& fdi = fd_info(t.tgid, c.fd, hint);
+        // Who is behind which endpoint: peers are named after nodes, not ports.
+        if (ret == 0 || ret == -EINPROGRESS) {
+          bool listener = info.sys == Sys::listen || (info.sys == Sys::bind && fdi.ckind == ChannelKind::Udp);
+          if (listener && fdi.kind == FdInfo::Kind::Socket) listen_port_node_[port_of(fdi.local)] = static_cast<std::int32_t>(t.node);
+          if (info.sys != Sys::listen && !fdi.local.empty()) endpoint_node_[fdi.local] = static_cast<std::int32_t>(t.node);
+          if (info.sys == Sys::bind && c.peer.starts_with("unix:")) endpoint_node_[c.peer] = static_cast<std::int32_t>(t.node);
+        }
         if (info.sys == Sys::connect && fdi.channel >= 0) {
           e.channel = fdi.channel;
           e.dir = fdi.send_dir();
@@ -878,6 +1009,15 @@ void Session::on_syscall_exit(Thread& t) {
     e.result = ret;
     e.peer = c.peer;
   }
+  if (c.crash_after && result_.trace.events.size() > events_before) {
+    // A crash just after the call: it has returned (and been recorded); the node dies now.
+    std::size_t fault = *c.crash_after;
+    c.info = nullptr;
+    end_stop();
+    result_.trace.events.back().injected = true;
+    crash_node(t.node, fault, result_.trace.events.size() - 1);
+    return;
+  }
   c.info = nullptr;
   pid_t tid = t.tid;
   std::optional<int> died = stop.injector ? stop.injector->died() : std::nullopt;
@@ -904,6 +1044,7 @@ void Session::record_data(Thread& t, const user_regs_struct& regs) {
       msgs.clear();
     for (const auto& m : msgs) {
       Event& e = add_event(t, info.sys);
+      note_call(e, c);
       e.fd = c.fd;
       e.moved = e.asked = m.msg_len;
       e.result = m.msg_len;
@@ -925,6 +1066,7 @@ void Session::record_data(Thread& t, const user_regs_struct& regs) {
   }
 
   Event& e = add_event(t, info.sys);
+  note_call(e, c);
   e.fd = c.fd;
   e.asked = c.asked;
   e.result = ret;
@@ -959,6 +1101,8 @@ void Session::record_data(Thread& t, const user_regs_struct& regs) {
       // The first send of an unbound socket picked its port: learn it now.
       forget_fd(t.tgid, c.fd);
       c.fdi = fd_info(t.tgid, c.fd);
+      if (!c.fdi.local.empty())
+        endpoint_node_[concrete_local(c.fdi.local, peer)] = static_cast<std::int32_t>(t.node);
     }
     if (e.moved > 0 || sending) e.channel = dgram_channel(c.fdi, peer, sending, e.dir);
     return;
@@ -1010,10 +1154,12 @@ bool Session::defer(Thread& t, const PendingCall& c) {
   if ((sending ? it->second.pending_write : it->second.pending_read) >= 0) settle(fdi.inode);
   Event& e = add_event(t, c.info->sys);
   e.fd = c.fd;
-  e.asked = bytes_asked(t.tid, c);
+  e.asked = c.asked;
   e.channel = fdi.channel;
   e.dir = sending ? fdi.send_dir() : fdi.recv_dir();
   e.inferred = true;
+  if (c.delay_until) e.time_ns = c.delay_until;  // it starts once the delay is over
+  note_call(e, c);
   (sending ? it->second.pending_write : it->second.pending_read) = static_cast<std::int64_t>(e.id);
   (sending ? it->second.write_stops : it->second.read_stops) = t.stops;
   return true;
@@ -1075,6 +1221,213 @@ void Session::settle_where(const std::function<bool(const Event&)>& owner, bool 
 }
 
 // ---------------------------------------------------------------------------------------
+// Fault injection
+
+
+// The node behind an inet endpoint, by name; outside the run, the endpoint itself with an
+// ephemeral port written as "*", so the name stays the same from run to run.
+std::string Session::endpoint_name(const std::string& endpoint, const std::string& local) {
+  auto exact = endpoint_node_.find(endpoint);
+  if (exact != endpoint_node_.end()) return spec_.nodes[exact->second].name;
+  auto listener = listen_port_node_.find(port_of(endpoint));
+  if (listener != listen_port_node_.end()) return spec_.nodes[listener->second].name;
+  if (endpoint.starts_with("unix:")) return endpoint;  // a path nobody in the run bound
+  // The connecting side's own connect exit may not have been handled yet: find the
+  // process that holds the other end of this connection.
+  if (auto inode = tcp_counters_.inode_of(endpoint, local)) {
+    for (const auto& [tgid, node] : tgid_node_) {
+      std::error_code ec;
+      for (const auto& entry : std::filesystem::directory_iterator(fmt::format("/proc/{}/fd", tgid), ec)) {
+        std::error_code lec;
+        auto target = std::filesystem::read_symlink(entry.path(), lec);
+        if (!lec && target.string() == fmt::format("socket:[{}]", *inode)) {
+          endpoint_node_[endpoint] = static_cast<std::int32_t>(node);
+          return spec_.nodes[node].name;
+        }
+      }
+    }
+  }
+  std::uint16_t port = port_of(endpoint);
+  if (port >= 32768) return endpoint.substr(0, endpoint.rfind(':')) + ":*";
+  return endpoint;
+}
+
+std::string Session::peer_of(const Thread& t, const PendingCall& c, OpClass op, const FdInfo& fdi) {
+  switch (op) {
+    case OpClass::FileWrite:
+    case OpClass::Fsync: return fdi.local;
+    case OpClass::Accept: return fdi.local;  // the listening endpoint
+    case OpClass::Connect: return c.peer.empty() ? "?" : endpoint_name(c.peer, fdi.local);
+    case OpClass::Send:
+    case OpClass::Recv: break;
+  }
+  if (fdi.kind == FdInfo::Kind::Pipe) return spec_.nodes[t.node].name;
+  if (fdi.kind != FdInfo::Kind::Socket) return "?";
+  if (fdi.ckind == ChannelKind::Tcp) return endpoint_name(fdi.remote, fdi.local);
+  if (fdi.ckind == ChannelKind::Udp) {
+    std::string peer = !c.peer.empty() ? c.peer : fdi.remote;
+    return peer.empty() ? "*" : endpoint_name(peer, fdi.local);  // unconnected receive: anyone
+  }
+  // Unix sockets: the node holding the peer socket, else the socket's path.
+  if (fdi.remote.starts_with("unix:")) {
+    auto it = unix_inode_node_.find(std::stoull(fdi.remote.substr(5)));
+    if (it != unix_inode_node_.end()) return spec_.nodes[it->second].name;
+  }
+  return fdi.channel >= 0 ? result_.trace.channels[fdi.channel].label : "?";
+}
+
+InjectionPoint Session::make_point(const Thread& t, OpClass op, std::string peer) {
+  std::uint32_t k = ++point_counts_[{t.node, op, peer}];
+  return {spec_.nodes[t.node].name, op, std::move(peer), k};
+}
+
+bool Session::cut_by_partition(const Thread& t, const std::string& peer) const {
+  const std::string& self = spec_.nodes[t.node].name;
+  std::uint64_t now = now_ns();
+  for (const auto& p : partitions_) {
+    if (p.until_ns && now >= p.until_ns) continue;  // healed
+    int mine = -1, theirs = -1;
+    const auto& groups = opts_.plan.faults[p.fault].groups;
+    for (std::size_t g = 0; g < groups.size(); ++g)
+      for (const auto& n : groups[g]) {
+        if (n == self) mine = static_cast<int>(g);
+        if (n == peer) theirs = static_cast<int>(g);
+      }
+    if (mine >= 0 && theirs >= 0 && mine != theirs) return true;
+  }
+  return false;
+}
+
+void Session::fire(std::size_t fault, std::uint64_t event, std::string note) {
+  if (fault_fired_[fault]) return;
+  fault_fired_[fault] = true;
+  result_.trace.fired.push_back({fault, event, now_ns(), std::move(note)});
+}
+
+void Session::note_call(Event& e, const PendingCall& c) {
+  e.point = c.point;
+  e.injected = c.injected;
+  if (c.fires) {
+    const Fault& f = opts_.plan.faults[*c.fires];
+    fire(*c.fires, e.id, describe(f));
+    if (f.kind == FaultKind::Partition)
+      partitions_.push_back({*c.fires, f.heal_ms ? now_ns() + f.heal_ms * 1'000'000ull : 0});
+  }
+}
+
+// SIGKILL to the node's process group and to every task of it the tracer knows (those that
+// left the group too), after reading the counts of its in-flight TCP calls.
+void Session::crash_node(std::size_t node, std::size_t fault, std::uint64_t event) {
+  settle_where([&](const Event& e) { return e.node == node; });
+  crashed_[node] = true;
+  pid_t pid = node_pids_[node];
+  if (pid > 0) kill(-pid, SIGKILL);
+  for (auto& [tid, th] : threads_)
+    if (th.node == node) syscall(SYS_tgkill, th.tgid, tid, SIGKILL);
+  fire(fault, event, fmt::format("killed node '{}' (process group {})", spec_.nodes[node].name, pid));
+  for (std::size_t i = 0; i < opts_.plan.faults.size(); ++i) {
+    const Fault& f = opts_.plan.faults[i];
+    if (f.kind == FaultKind::Restart && f.node == spec_.nodes[node].name && !fault_fired_[i])
+      restarts_.push_back({node, i, now_ns() + f.delay_ms * 1'000'000ull});
+  }
+}
+
+// The call does not happen: at its exit stop it returns `result`.
+void Session::skip_call(Thread& t, PendingCall& c, user_regs_struct& regs, long result) {
+  regs.orig_rax = static_cast<std::uint64_t>(-1);
+  ptrace(PTRACE_SETREGS, t.tid, nullptr, &regs);
+  c.forced = result;
+  c.injected = true;
+}
+
+// Breaks a TCP connection for both ends (connect(AF_UNSPEC) in the tracee resets it, so the
+// peer sees ECONNRESET) and fails the current call with `result`. The event is recorded here.
+bool Session::fail_connection(Thread& t, PendingCall& c, long result) {
+  if (!stop_) return false;
+  if (!stop_->injector) stop_->injector.emplace(t.tid, *stop_->regs, stop_->at_entry);
+  detail::Injector& inj = *stop_->injector;
+  sockaddr unspec{};
+  unspec.sa_family = AF_UNSPEC;
+  if (!inj.write(inj.scratch(), &unspec, sizeof unspec)) return false;
+  ++result_.trace.stats.injected_calls;
+  auto rc = inj.call(SYS_connect, {static_cast<std::uint64_t>(c.fd), inj.scratch(), sizeof unspec, 0, 0, 0});
+  if (!rc) return false;
+  inj.skip_with_result(result);
+  c.injected = true;
+  Event& e = add_event(t, c.info->sys);
+  e.fd = c.fd;
+  e.asked = c.asked;
+  e.result = result;
+  e.channel = c.fdi.channel;
+  e.dir = c.info->has(kSend) ? c.fdi.send_dir() : c.fdi.recv_dir();
+  note_call(e, c);
+  return true;
+}
+
+bool Session::apply_faults(Thread& t, PendingCall& c, user_regs_struct& regs, const FdInfo& fdi) {
+  const OpClass op = c.point.op;
+  const auto& faults = opts_.plan.faults;
+  for (std::size_t i = 0; i < faults.size(); ++i) {
+    const Fault& f = faults[i];
+    if (fault_fired_[i] || f.kind == FaultKind::Restart || f.at != c.point) continue;
+    c.fires = i;
+    switch (f.kind) {
+      case FaultKind::Crash: {
+        if (f.after) {
+          c.crash_after = i;
+          c.fires.reset();
+          return false;
+        }
+        c.injected = true;
+        c.fires.reset();
+        Event& e = add_event(t, c.info->sys);  // the call never runs: its node dies first
+        e.fd = c.fd;
+        e.channel = fdi.channel;
+        note_call(e, c);
+        crash_node(t.node, i, e.id);
+        end_stop();
+        return true;
+      }
+      case FaultKind::Error:
+      case FaultKind::Disk: skip_call(t, c, regs, -f.err); return false;
+      case FaultKind::Drop:
+        if (fdi.dgram()) {
+          skip_call(t, c, regs, c.asked);  // the sender sees success; nothing is delivered
+          return false;
+        }
+        c.fdi = fdi;
+        if (fail_connection(t, c, -ECONNRESET)) {
+          int sig = end_stop();
+          resume(t.tid, false, sig);
+          return true;
+        }
+        return false;
+      case FaultKind::Delay: c.delay_until = now_ns() + f.delay_ms * 1'000'000ull; return false;
+      case FaultKind::Partition: return false;  // starts once this call has been recorded
+      case FaultKind::Restart: break;
+    }
+  }
+  // Calls across an active partition: connects time out, stream traffic breaks, datagrams
+  // vanish.
+  if ((op == OpClass::Send || op == OpClass::Recv || op == OpClass::Connect) && !partitions_.empty() &&
+      cut_by_partition(t, c.point.peer)) {
+    if (op == OpClass::Connect) {
+      skip_call(t, c, regs, -ETIMEDOUT);
+    } else if (fdi.dgram()) {
+      if (op == OpClass::Send) skip_call(t, c, regs, c.asked);
+    } else {
+      c.fdi = fdi;
+      if (fail_connection(t, c, -ECONNRESET)) {
+        int sig = end_stop();
+        resume(t.tid, false, sig);
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+// ---------------------------------------------------------------------------------------
 // fds and channels
 
 FdInfo& Session::fd_info(pid_t tgid, int fd, const ResolveHint& hint) {
@@ -1114,16 +1467,6 @@ std::int32_t Session::channel(ChannelKind kind, const std::string& key, const st
     received_.push_back({0, 0});
   }
   return it->second;
-}
-
-// Loopback datagrams leave a wildcard-bound socket from the address they were sent to, so a
-// wildcard local address is named after the peer's host: both ends then agree on the key.
-static std::string concrete_local(const std::string& local, const std::string& peer) {
-  auto host_of = [](const std::string& ep) { return ep.substr(0, ep.rfind(':')); };
-  std::string host = host_of(local);
-  if ((host == "0.0.0.0" || host == "[::]") && !peer.empty())
-    return host_of(peer) + local.substr(local.rfind(':'));
-  return local;
 }
 
 std::int32_t Session::dgram_channel(const FdInfo& fdi, const std::string& peer, bool sending,
@@ -1218,6 +1561,8 @@ FdInfo Session::resolve(pid_t tgid, int fd, const ResolveHint& hint) {
         case SockProto::UnixDgram: {
           out.ckind = desc->proto == SockProto::UnixStream ? ChannelKind::UnixStream
                                                            : ChannelKind::UnixDgram;
+          if (auto n = tgid_node_.find(tgid); n != tgid_node_.end())
+            unix_inode_node_[target.inode] = static_cast<std::int32_t>(n->second);
           out.local = desc->local;
           auto peer = detail::unix_peer_inode(target.inode);
           if (!peer || *peer == 0) return out;
@@ -1271,6 +1616,9 @@ RunResult Session::run() {
   trace.target = spec_.name;
   trace.run_dir = opts_.run_dir.string();
   node_pids_.assign(spec_.nodes.size(), 0);
+  crashed_.assign(spec_.nodes.size(), false);
+  fault_fired_.assign(opts_.plan.faults.size(), false);
+  trace.plan = opts_.plan;
   for (const auto& n : spec_.nodes) {
     NodeRecord& rec = trace.nodes.emplace_back();
     rec.name = n.name;
@@ -1353,6 +1701,8 @@ RunResult Session::run() {
     if (n.end == NodeEnd::Running) n.end = NodeEnd::Killed, n.signal = SIGKILL;
   trace.end_ns = now_ns();
   derive_causality(trace);
+  for (std::size_t i = 0; i < fault_fired_.size(); ++i)
+    if (!fault_fired_[i]) result_.unreached.push_back(i);
   return std::move(result_);
 }
 

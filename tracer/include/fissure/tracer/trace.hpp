@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "fissure/tracer/faults.hpp"
 #include "fissure/tracer/syscalls.hpp"
 
 namespace fissure {
@@ -55,6 +56,10 @@ struct Event {
   // TCP counters (exact), and when no byte moved, the result is inferred: 0 for end of
   // stream after the peer's FIN, -EAGAIN otherwise, -ESRCH if the socket vanished first.
   bool inferred = false;
+  // Where a fault could land at this call: set for sends, receives, connects, accepts, file
+  // writes and syncs; empty otherwise.
+  InjectionPoint point;
+  bool injected = false;  // a planned fault changed this call (see RunResult::fired)
 
   bool failed() const { return result < 0; }
   int error() const { return result < 0 ? static_cast<int>(-result) : 0; }
@@ -85,6 +90,7 @@ struct NodeRecord {
   std::int32_t signal = 0;     // Signaled / Killed
   std::uint64_t start_ns = 0;
   std::uint64_t end_ns = 0;
+  std::uint32_t restarts = 0;  // times a restart fault started it again
 };
 
 enum class RunEnd : std::uint8_t { Completed, Timeout, StartFailed };
@@ -106,6 +112,8 @@ struct Trace {
   std::string end_message;  // why a run did not complete
   std::uint64_t start_ns = 0;
   std::uint64_t end_ns = 0;
+  FaultPlan plan;                  // the faults this run was asked to inject
+  std::vector<FiredFault> fired;   // those that fired
   std::vector<NodeRecord> nodes;
   std::vector<Channel> channels;
   std::vector<Event> events;

@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "fissure/tracer/faults.hpp"
 #include "fissure/tracer/spec.hpp"
 #include "fissure/tracer/trace.hpp"
 
@@ -25,6 +26,7 @@ struct RunOptions {
   // Stop at the exit of every TCP data syscall to read its result, instead of taking byte
   // counts from the kernel's TCP counters at the next call: slower, and errnos are exact.
   bool exact_results = false;
+  FaultPlan plan;  // faults to inject; empty for a fault-free run
 };
 
 enum class VerdictKind { Good, Bug, Hang, StartFailed };
@@ -36,8 +38,11 @@ struct Verdict {
 };
 
 struct RunResult {
-  Trace trace;
+  Trace trace;  // trace.fired: the planned faults that fired, in order
   Verdict verdict;
+  // Indices of planned faults whose point the run never reached: such a run says nothing
+  // about those faults, good verdict or not.
+  std::vector<std::size_t> unreached;
 };
 
 // Starts the nodes in order (each after the previous is ready), waits for every workload
