@@ -25,6 +25,7 @@ struct RunOptions {
   int cpu = 0;
   // Stop at the exit of every TCP data syscall to read its result, instead of taking byte
   // counts from the kernel's TCP counters at the next call: slower, and errnos are exact.
+  // Always on when the plan has faults.
   bool exact_results = false;
   FaultPlan plan;  // faults to inject; empty for a fault-free run
 };
