@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include <cerrno>
 #include <charconv>
 #include <fstream>
 #include <set>
@@ -178,6 +179,67 @@ class SpecReader {
     return n;
   }
 
+  std::vector<std::string> strings(const toml::node& n, std::string_view field) const {
+    const toml::array* arr = n.as_array();
+    if (!arr) fail(&n, field, "must be an array of strings");
+    std::vector<std::string> out;
+    for (auto&& el : *arr) {
+      if (!el.is_string()) fail(&el, field, "every element must be a string");
+      out.emplace_back(el.as_string()->get());
+    }
+    return out;
+  }
+
+  FaultSpace fault_space(const toml::node* node, const Spec& spec) const {
+    FaultSpace fs;
+    for (std::size_t k = 0; k <= static_cast<std::size_t>(FaultKind::Restart); ++k) fs.kinds.push_back(static_cast<FaultKind>(k));
+    fs.errnos = {ECONNRESET, EPIPE, ETIMEDOUT};
+    fs.delays = {std::chrono::milliseconds(100), std::chrono::seconds(1)};
+    for (const auto& n : spec.nodes) fs.nodes.push_back(n.name);
+    if (!node) return fs;
+    const toml::table* t = node->as_table();
+    if (!t) fail(node, "faults", "must be a table [faults]");
+    reject_unknown(*t, "faults.", {"kinds", "max", "nodes", "errnos", "delays"});
+    if (const toml::node* k = t->get("kinds")) {
+      fs.kinds.clear();
+      for (const auto& name : strings(*k, "faults.kinds")) {
+        auto kind = fault_kind_from_string(name);
+        if (!kind) fail(k, "faults.kinds", fmt::format("'{}' is not one of crash, error, drop, delay, partition, disk, restart", name));
+        fs.kinds.push_back(*kind);
+      }
+      if (fs.kinds.empty()) fail(k, "faults.kinds", "lists no kind");
+    }
+    if (const toml::node* m = t->get("max")) {
+      if (!m->is_integer() || m->as_integer()->get() < 1 || m->as_integer()->get() > 64)
+        fail(m, "faults.max", "must be an integer from 1 to 64 (faults per plan)");
+      fs.max = static_cast<std::uint32_t>(m->as_integer()->get());
+    }
+    if (const toml::node* n = t->get("nodes")) {
+      fs.nodes = strings(*n, "faults.nodes");
+      for (const auto& name : fs.nodes)
+        if (!spec.node_index(name)) fail(n, "faults.nodes", fmt::format("no node named '{}'", name));
+    }
+    if (const toml::node* e = t->get("errnos")) {
+      fs.errnos.clear();
+      for (const auto& name : strings(*e, "faults.errnos")) {
+        auto err = errno_from_name(name);
+        if (!err) fail(e, "faults.errnos", fmt::format("'{}' is not an errno fissure knows (ECONNRESET, EPIPE, EIO, ENOSPC, ...)", name));
+        fs.errnos.push_back(*err);
+      }
+    }
+    if (const toml::node* d = t->get("delays")) {
+      fs.delays.clear();
+      for (const auto& text : strings(*d, "faults.delays")) {
+        try {
+          fs.delays.push_back(std::chrono::duration_cast<std::chrono::milliseconds>(parse_duration(text)));
+        } catch (const std::invalid_argument& ex) {
+          fail(d, "faults.delays", ex.what());
+        }
+      }
+    }
+    return fs;
+  }
+
   Spec read(const toml::table& root) const {
     Spec spec;
     spec.file = file_;
@@ -208,11 +270,10 @@ class SpecReader {
       }
       spec.oracle.cmd = argv(*ot, "cmd", "oracle.cmd", false);
     }
-    // [faults] and [explore] belong to the fault-injection and explorer issues; until they
-    // land, accepting them silently would be the "ignored key" the contract forbids.
-    for (auto section : {"faults", "explore"})
-      if (const toml::node* s = root.get(section))
-        fail(s, section, "not supported by this version of fissure");
+    spec.faults = fault_space(root.get("faults"), spec);
+    // [explore] belongs to the explorer; until it lands, accepting it silently would be the
+    // "ignored key" the contract forbids.
+    if (const toml::node* s = root.get("explore")) fail(s, "explore", "not supported by this version of fissure");
     return spec;
   }
 

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "fissure/tracer/faults.hpp"
+
 namespace fissure {
 
 // A spec the user must fix. what() reads "FILE:LINE: FIELD: problem".
@@ -45,6 +47,15 @@ struct OracleSpec {
   std::vector<std::string> cmd;
 };
 
+// [faults]: the space strategies may draw plans from.
+struct FaultSpace {
+  std::vector<FaultKind> kinds;   // default: every kind
+  std::uint32_t max = 1;          // faults per plan
+  std::vector<std::string> nodes;  // which nodes may be faulted; default: all (workload too)
+  std::vector<int> errnos;         // for error faults; default ECONNRESET, EPIPE, ETIMEDOUT
+  std::vector<std::chrono::milliseconds> delays;  // for delay faults; default 100ms, 1s
+};
+
 struct Spec {
   std::filesystem::path file;
   std::filesystem::path dir;
@@ -52,6 +63,7 @@ struct Spec {
   std::chrono::microseconds timeout{std::chrono::seconds(10)};
   std::vector<NodeSpec> nodes;
   OracleSpec oracle;
+  FaultSpace faults;
 
   std::optional<std::size_t> node_index(std::string_view name) const;
 };
