@@ -72,14 +72,19 @@ void derive_causality(Trace& t) {
       connects[e.channel].push_back(&e);
       acts_as_a = true;
     } else if (e.dir != EventDir::None) {
-      bool sending = info.has(kSend) || e.sys == Sys::close || e.sys == Sys::shutdown;
+      // Closing the fd (close, close_range, dup2/dup3 onto it, exec's close-on-exec) or
+      // shutting it down ends what this side sends.
+      bool closing = e.sys == Sys::close || e.sys == Sys::close_range || e.sys == Sys::dup2 ||
+                     e.sys == Sys::dup3 || e.sys == Sys::execve || e.sys == Sys::execveat ||
+                     e.sys == Sys::shutdown;
+      bool sending = info.has(kSend) || closing;
       acts_as_a = (e.dir == EventDir::AtoB) == sending;
       Flow& f = flows[{e.channel, dir_index(e.dir)}];
       if (info.has(kSend) && e.moved > 0)
         f.sends.push_back(&e);
       else if (info.has(kRecv) && !e.failed())
         f.recvs.push_back(&e);
-      else if (e.sys == Sys::close || e.sys == Sys::shutdown)
+      else if (closing)
         f.closes.push_back(&e);
     } else {
       continue;

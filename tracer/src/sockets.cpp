@@ -3,13 +3,17 @@
 #include <arpa/inet.h>
 #include <fmt/format.h>
 #include <linux/inet_diag.h>
+#include <fcntl.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <linux/sock_diag.h>
 #include <linux/tcp.h>
 #include <linux/unix_diag.h>
 #include <netinet/in.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <sys/un.h>
@@ -246,19 +250,32 @@ bool tcp_port_listening(std::uint16_t port) {
   return found;
 }
 
-int fd_access_mode(pid_t pid, int fd) {
+namespace {
+// The "flags:" line of /proc/PID/fdinfo/FD (octal open flags), -1 if unreadable.
+long fdinfo_flags(pid_t pid, int fd) {
   std::ifstream in(fmt::format("/proc/{}/fdinfo/{}", pid, fd));
   std::string key;
   while (in >> key) {
     if (key == "flags:") {
       std::string octal;
       in >> octal;
-      return static_cast<int>(std::stoul(octal, nullptr, 8) & 3);
+      return static_cast<long>(std::stoul(octal, nullptr, 8));
     }
     std::string rest;
     std::getline(in, rest);
   }
   return -1;
+}
+}  // namespace
+
+bool fd_close_on_exec(pid_t pid, int fd) {
+  long flags = fdinfo_flags(pid, fd);
+  return flags >= 0 && (flags & O_CLOEXEC) != 0;
+}
+
+int fd_access_mode(pid_t pid, int fd) {
+  long flags = fdinfo_flags(pid, fd);
+  return flags < 0 ? -1 : static_cast<int>(flags & 3);
 }
 
 }  // namespace fissure::detail
@@ -369,11 +386,78 @@ std::optional<TcpTotals> TcpCounters::query(const std::string& local, const std:
                   t.state == TCP_LAST_ACK || t.state == TCP_TIME_WAIT;
   t.fin_received = t.state == TCP_CLOSE_WAIT || t.state == TCP_LAST_ACK || t.state == TCP_CLOSING ||
                    t.state == TCP_TIME_WAIT;
+  // rqueue counts the FIN until the read that reaches it, which also consumes it.
   std::uint64_t received = info.tcpi_bytes_received;
-  t.read = received - d->idiag_rqueue;
-  // Reading past the last data byte also consumes the FIN's sequence number.
-  if (t.fin_received && received > 0) t.read = std::min(t.read, received - 1);
+  t.read_if_no_fin = received - d->idiag_rqueue;
+  t.read_if_fin = received > 0 ? std::min(t.read_if_no_fin, received - 1) : 0;
   t.written = info.tcpi_bytes_acked + d->idiag_wqueue - (fin_sent ? 1 : 0);
+  return t;
+}
+
+}  // namespace fissure::detail
+
+namespace fissure::detail {
+
+OwnedFd& OwnedFd::operator=(OwnedFd&& o) noexcept {
+  if (this != &o) {
+    if (fd_ >= 0) close(fd_);
+    fd_ = std::exchange(o.fd_, -1);
+  }
+  return *this;
+}
+
+OwnedFd::~OwnedFd() {
+  if (fd_ >= 0) close(fd_);
+}
+
+OwnedFd TraceeFds::copy(pid_t tgid, int fd, std::uint64_t inode) {
+  auto it = pidfds_.find(tgid);
+  if (it == pidfds_.end()) {
+    int pidfd = static_cast<int>(syscall(SYS_pidfd_open, tgid, 0));
+    if (pidfd < 0) return {};
+    it = pidfds_.emplace(tgid, OwnedFd(pidfd)).first;
+  }
+  OwnedFd copy(static_cast<int>(syscall(SYS_pidfd_getfd, it->second.get(), fd, 0)));
+  if (!copy || inode == 0) return copy;
+  struct stat st {};
+  if (fstat(copy.get(), &st) != 0 || st.st_ino != inode) return {};
+  return copy;
+}
+
+std::optional<InetSocket> describe_inet_socket(int fd) {
+  sockaddr_storage local{}, remote{};
+  socklen_t llen = sizeof local, rlen = sizeof remote;
+  if (getsockname(fd, reinterpret_cast<sockaddr*>(&local), &llen) != 0) return std::nullopt;
+  if (local.ss_family != AF_INET && local.ss_family != AF_INET6) return std::nullopt;
+  int type = 0;
+  socklen_t tlen = sizeof type;
+  if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tlen) != 0) return std::nullopt;
+  if (type != SOCK_STREAM && type != SOCK_DGRAM) return std::nullopt;
+  InetSocket s;
+  s.stream = type == SOCK_STREAM;
+  s.local = format_sockaddr(&local, llen);
+  if (getpeername(fd, reinterpret_cast<sockaddr*>(&remote), &rlen) == 0) s.remote = format_sockaddr(&remote, rlen);
+  return s;
+}
+
+std::optional<TcpTotals> tcp_totals(int fd) {
+  tcp_info info{};
+  socklen_t len = sizeof info;
+  int inq = 0, outq = 0;
+  if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &len) != 0 || ioctl(fd, SIOCINQ, &inq) != 0 ||
+      ioctl(fd, SIOCOUTQ, &outq) != 0)
+    return std::nullopt;
+  TcpTotals t;
+  t.state = info.tcpi_state;
+  bool fin_sent = t.state == TCP_FIN_WAIT1 || t.state == TCP_FIN_WAIT2 || t.state == TCP_CLOSING ||
+                  t.state == TCP_LAST_ACK || t.state == TCP_TIME_WAIT;
+  t.fin_received = t.state == TCP_CLOSE_WAIT || t.state == TCP_LAST_ACK || t.state == TCP_CLOSING ||
+                   t.state == TCP_TIME_WAIT;
+  // SIOCINQ counts data only (no FIN); bytes_received counts the FIN's sequence number too.
+  std::uint64_t received = info.tcpi_bytes_received;
+  t.read_if_no_fin = received - static_cast<std::uint64_t>(inq);
+  t.read_if_fin = t.read_if_no_fin > 0 ? t.read_if_no_fin - 1 : 0;
+  t.written = info.tcpi_bytes_acked + static_cast<std::uint64_t>(outq) - (fin_sent ? 1 : 0);
   return t;
 }
 

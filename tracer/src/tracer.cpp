@@ -27,7 +27,6 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "inject.hpp"
 #include "seccomp_filter.hpp"
 #include "sockets.hpp"
 
@@ -182,6 +181,7 @@ class Session {
   void start_node(std::size_t i);
   bool node_ready(std::size_t i);
   void on_tick();
+  void close_fd(Thread& t, int fd, Sys why);
   void release_due_faults();
   void maybe_finish_workload();
   void start_oracle();
@@ -209,23 +209,15 @@ class Session {
     enum class Role { Unknown, Connector, Acceptor } role = Role::Unknown;
     std::string remote;  // connect's address: a non-blocking connect has no peer name yet
   };
-  // The stop the current handler serves; fd lookups may run syscalls in that thread.
-  struct Stop {
-    Thread* thread;
-    const user_regs_struct* regs;
-    bool at_entry;
-    std::optional<detail::Injector> injector;
-  };
   FdInfo& fd_info(pid_t tgid, int fd) { return fd_info(tgid, fd, ResolveHint()); }
   FdInfo& fd_info(pid_t tgid, int fd, const ResolveHint& hint);
   FdInfo resolve(pid_t tgid, int fd, const ResolveHint& hint);
-  bool describe_inet(int fd, FdInfo& out, const ResolveHint& hint);
-  // Restores the thread's registers after injected syscalls; returns a signal held back.
-  int end_stop();
-  void track_tcp(const FdInfo& fdi);
+  bool describe_inet(pid_t tgid, int fd, FdInfo& out, const ResolveHint& hint);
+  void track_tcp(const FdInfo& fdi, int copy);
   // Fills in the pending calls of a socket that have returned (or all, when `force`).
   void settle(std::uint64_t inode, bool force = false);
   bool returned(const Event& e, std::uint64_t stops_at_entry) const;
+  bool peer_finished(std::int32_t channel, EventDir dir) const;
   void settle_where(const std::function<bool(const Event&)>& owner, bool force = false);
   bool defer(Thread& t, const PendingCall& c);
 
@@ -241,7 +233,7 @@ class Session {
   void fire(std::size_t fault, std::uint64_t event, std::string note);
   void crash_node(std::size_t node, std::size_t fault, std::uint64_t event);
   void skip_call(Thread& t, PendingCall& c, user_regs_struct& regs, long result);
-  bool fail_connection(Thread& t, PendingCall& c, long result);
+  bool break_connection(pid_t tgid, const PendingCall& c);
   void forget_fd(pid_t tgid, int fd);
   std::int32_t channel(ChannelKind kind, const std::string& key, const std::string& a,
                        const std::string& b, const std::string& label);
@@ -258,6 +250,7 @@ class Session {
   RunResult result_;
   Phase phase_ = Phase::Starting;
   std::uint64_t deadline_ns_ = 0;
+  std::uint64_t teardown_deadline_ns_ = 0;
   std::size_t next_node_ = 0;         // next node to start
   std::uint64_t ready_since_ns_ = 0;  // start time of the node we wait on
   std::vector<pid_t> node_pids_;      // main process of each node (0 = not started)
@@ -306,7 +299,7 @@ class Session {
     std::uint64_t until_ns;  // 0: never heals
   };
   std::vector<ActivePartition> partitions_;
-  Stop* stop_ = nullptr;
+  detail::TraceeFds tracee_fds_;  // copies of tracee fds, to ask sockets about themselves
   std::unordered_map<std::string, std::int32_t> channel_by_key_;
   std::vector<std::array<std::uint64_t, 2>> sent_, received_;  // per channel and direction
 };
@@ -465,6 +458,23 @@ void Session::on_tick() {
 }
 
 // Delayed calls whose time has come go on; crashed nodes due for a restart start again.
+// An fd is going away (close, close_range, dup2 onto it, exec): its socket's pending counts
+// are read first, and a channel's close is recorded.
+void Session::close_fd(Thread& t, int fd, Sys why) {
+  FdTable& table = fds(t.tgid);
+  auto it = table.find(fd);
+  if (it == table.end()) return;
+  const FdInfo& fi = it->second;
+  if (fi.kind == FdInfo::Kind::Socket) settle(fi.inode);
+  if ((fi.kind == FdInfo::Kind::Socket || fi.kind == FdInfo::Kind::Pipe) && fi.carries_data()) {
+    Event& e = add_event(t, why);
+    e.fd = fd;
+    e.channel = fi.channel;
+    e.dir = fi.send_dir();
+  }
+  forget_fd(t.tgid, fd);
+}
+
 void Session::release_due_faults() {
   std::uint64_t now = now_ns();
   std::erase_if(delayed_, [&](const Delayed& d) {
@@ -540,7 +550,9 @@ void Session::teardown() {
   for (pid_t pid : node_pids_)
     if (pid > 0) kill(-pid, SIGKILL);
   for (pid_t pid : untraced_) kill(-pid, SIGKILL), kill(pid, SIGKILL);
-  for (auto& [tid, t] : threads_) syscall(SYS_tgkill, t.tgid, tid, SIGKILL);
+  // tkill: a task whose parent's fork event has not arrived yet has no known tgid.
+  for (auto& [tid, t] : threads_) syscall(SYS_tkill, tid, SIGKILL);
+  teardown_deadline_ns_ = now_ns() + 10'000'000'000ull;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -787,26 +799,7 @@ void Session::on_seccomp(Thread& t) {
   c.args = {regs.rdi, regs.rsi, regs.rdx, regs.r10, regs.r8, regs.r9};
   c.fd = info->has(kNoFd) ? -1 : static_cast<int>(c.args[0]);
   bool want_exit = false;
-  Stop stop{&t, &regs, true, {}};
-  stop_ = &stop;
   bool accepting = info->sys == Sys::accept || info->sys == Sys::accept4;
-  if ((info->has(kSend | kRecv | kSync | kDup) || accepting) && c.fd >= 0) {
-    // First sight of this fd: learning what it is may run syscalls in the tracee, in place
-    // of the one it is entering; that one then runs again and stops here once more.
-    pid_t tid = t.tid;
-    fd_info(t.tgid, c.fd);
-    if (stop.injector && stop.injector->died()) {
-      stop_ = nullptr;
-      on_task_exit(tid, *stop.injector->died());
-      return;
-    }
-    if (stop.injector && stop.injector->consumed_syscall()) {
-      int sig = end_stop();
-      c.info = nullptr;
-      resume(tid, false, sig);
-      return;
-    }
-  }
 
   if (info->has(kSend | kRecv | kSync)) {
     FdInfo& fdi = fd_info(t.tgid, c.fd);
@@ -859,27 +852,18 @@ void Session::on_seccomp(Thread& t) {
     want_exit = true;
   } else if (info->has(kClose)) {
     if (info->sys == Sys::close) {
-      FdTable& table = fds(t.tgid);
-      auto it = table.find(c.fd);
-      if (it != table.end() && it->second.kind == FdInfo::Kind::Socket) settle(it->second.inode);
-      if (it != table.end() &&
-          (it->second.kind == FdInfo::Kind::Socket || it->second.kind == FdInfo::Kind::Pipe) &&
-          it->second.carries_data()) {
-        Event& e = add_event(t, Sys::close);
-        e.fd = c.fd;
-        e.channel = it->second.channel;
-        e.dir = it->second.send_dir();
-      }
-      forget_fd(t.tgid, c.fd);
+      close_fd(t, c.fd, Sys::close);
     } else if (!(c.args[2] & CLOSE_RANGE_CLOEXEC)) {
       auto first = static_cast<unsigned>(c.args[0]), last = static_cast<unsigned>(c.args[1]);
-      std::erase_if(fds(t.tgid), [&](const auto& kv) {
-        return static_cast<unsigned>(kv.first) >= first && static_cast<unsigned>(kv.first) <= last;
-      });
+      std::vector<int> in_range;
+      for (const auto& [fd, info_] : fds(t.tgid))
+        if (static_cast<unsigned>(fd) >= first && static_cast<unsigned>(fd) <= last) in_range.push_back(fd);
+      for (int fd : in_range) close_fd(t, fd, Sys::close_range);
     }
   } else if (info->has(kDup)) {
     bool onto = info->sys == Sys::dup2 || info->sys == Sys::dup3;
-    if (onto && c.args[1] != c.args[0]) forget_fd(t.tgid, static_cast<int>(c.args[1]));
+    // dup2/dup3 onto an open fd closes it first.
+    if (onto && c.args[1] != c.args[0]) close_fd(t, static_cast<int>(c.args[1]), info->sys);
     FdInfo& src = fd_info(t.tgid, c.fd);
     if (src.carries_data()) {
       c.fdi = src;
@@ -887,7 +871,13 @@ void Session::on_seccomp(Thread& t) {
     }
   } else if (info->sys == Sys::execve || info->sys == Sys::execveat) {
     pid_t tgid = t.tgid;
-    settle_where([tgid](const Event& e) { return e.pid == tgid; });  // CLOEXEC may close them
+    settle_where([tgid](const Event& e) { return e.pid == tgid; });
+    // A successful exec closes the close-on-exec fds; record those that are channels now,
+    // while their flags can still be read.
+    std::vector<int> cloexec;
+    for (const auto& [fd, info_] : fds(tgid))
+      if (info_.kind != FdInfo::Kind::Ignored && detail::fd_close_on_exec(tgid, fd)) cloexec.push_back(fd);
+    for (int fd : cloexec) close_fd(t, fd, info->sys);
     c.peer = detail::read_string(t.tid, info->sys == Sys::execve ? c.args[0] : c.args[1]);
     want_exit = true;  // an exec event follows on success; the exit stop only on failure
   } else if (info->sys == Sys::exit_group) {
@@ -897,22 +887,11 @@ void Session::on_seccomp(Thread& t) {
     e.result = static_cast<std::int64_t>(static_cast<int>(c.args[0]));
   }
   t.in_call = want_exit;
-  int sig = end_stop();
   if (c.delay_until) {  // a delay fault: the rest of the cluster runs meanwhile
-    delayed_.push_back({t.tid, c.delay_until, want_exit, sig});
+    delayed_.push_back({t.tid, c.delay_until, want_exit, 0});
     return;
   }
-  resume(t.tid, want_exit, sig);
-}
-
-int Session::end_stop() {
-  int sig = 0;
-  if (stop_ && stop_->injector) {
-    sig = stop_->injector->pending_signal();
-    stop_->injector.reset();
-  }
-  stop_ = nullptr;
-  return sig;
+  resume(t.tid, want_exit);
 }
 
 void Session::on_syscall_exit(Thread& t) {
@@ -930,8 +909,14 @@ void Session::on_syscall_exit(Thread& t) {
   }
   auto ret = static_cast<std::int64_t>(regs.rax);
   const SysInfo& info = *c.info;
-  Stop stop{&t, &regs, false, {}};
-  stop_ = &stop;
+  if (!c.forced && (ret == -512 || ret == -513 || ret == -514 || ret == -516)) {
+    // ERESTARTSYS and friends: a signal interrupted the call and the kernel will run it again,
+    // through a fresh entry stop. No event, and the same point when it comes back.
+    if (!c.point.empty()) --point_counts_[{t.node, c.point.op, c.point.peer}];
+    c.info = nullptr;
+    resume(t.tid, false);
+    return;
+  }
   std::size_t events_before = result_.trace.events.size();
   if (info.has(kSend | kRecv | kSync)) {
     record_data(t, regs);
@@ -1013,19 +998,12 @@ void Session::on_syscall_exit(Thread& t) {
     // A crash just after the call: it has returned (and been recorded); the node dies now.
     std::size_t fault = *c.crash_after;
     c.info = nullptr;
-    end_stop();
     result_.trace.events.back().injected = true;
     crash_node(t.node, fault, result_.trace.events.size() - 1);
     return;
   }
   c.info = nullptr;
-  pid_t tid = t.tid;
-  std::optional<int> died = stop.injector ? stop.injector->died() : std::nullopt;
-  int sig = end_stop();
-  if (died)
-    on_task_exit(tid, *died);
-  else
-    resume(tid, false, sig);
+  resume(t.tid, false);
 }
 
 void Session::record_data(Thread& t, const user_regs_struct& regs) {
@@ -1128,11 +1106,11 @@ void Session::record_data(Thread& t, const user_regs_struct& regs) {
 
 // Starts deferring a TCP socket's data calls, with the kernel's totals at this moment as the
 // baseline: bytes moved before fissure first saw the socket are not this run's messages.
-void Session::track_tcp(const FdInfo& fdi) {
+void Session::track_tcp(const FdInfo& fdi, int copy) {
   if (deferred_.contains(fdi.inode)) return;
-  auto now = tcp_counters_.query(fdi.local, fdi.remote, fdi.inode);
-  if (!now) return;  // not visible to sock_diag: keep exit stops for this socket
-  DeferredTcp d{fdi.local, fdi.remote, now->read, now->written, -1, -1};
+  auto now = detail::tcp_totals(copy);
+  if (!now) return;  // TCP_INFO unreadable: keep exit stops for this socket
+  DeferredTcp d{fdi.local, fdi.remote, now->read(false), now->written, -1, -1};
   // A connect still in flight: its SYN is counted as acked once the handshake completes.
   if (now->state == detail::kTcpSynSent) d.base_read = 0, d.base_written = 1;
   deferred_.emplace(fdi.inode, std::move(d));
@@ -1151,7 +1129,15 @@ bool Session::defer(Thread& t, const PendingCall& c) {
   auto it = deferred_.find(fdi.inode);
   if (it == deferred_.end()) return false;
   bool sending = c.info->has(kSend);
-  if ((sending ? it->second.pending_write : it->second.pending_read) >= 0) settle(fdi.inode);
+  std::int64_t pending = sending ? it->second.pending_write : it->second.pending_read;
+  if (pending >= 0) {
+    // Another thread's call in this direction is still blocked: its count cannot be told
+    // apart from this one's, so this one is read at its exit stop instead.
+    if (!returned(result_.trace.events[static_cast<std::size_t>(pending)],
+                  sending ? it->second.write_stops : it->second.read_stops))
+      return false;
+    settle(fdi.inode);
+  }
   Event& e = add_event(t, c.info->sys);
   e.fd = c.fd;
   e.asked = c.asked;
@@ -1163,6 +1149,16 @@ bool Session::defer(Thread& t, const PendingCall& c) {
   (sending ? it->second.pending_write : it->second.pending_read) = static_cast<std::int64_t>(e.id);
   (sending ? it->second.write_stops : it->second.read_stops) = t.stops;
   return true;
+}
+
+// Whether the other side has closed or shut down its sending direction `dir` of `channel`
+// (so its FIN may have arrived): the trace knows where the TCP state cannot tell.
+bool Session::peer_finished(std::int32_t channel, EventDir dir) const {
+  for (auto it = result_.trace.events.rbegin(); it != result_.trace.events.rend(); ++it)
+    if (it->channel == channel && it->dir == dir && !sys_info(it->sys).has(kSend | kRecv) &&
+        it->sys != Sys::connect && it->sys != Sys::accept && it->sys != Sys::accept4)
+      return true;
+  return false;
 }
 
 bool Session::returned(const Event& e, std::uint64_t stops_at_entry) const {
@@ -1184,7 +1180,15 @@ void Session::settle(std::uint64_t inode, bool force) {
       d.pending_write >= 0 &&
       (force || returned(events[static_cast<std::size_t>(d.pending_write)], d.write_stops));
   if (!read_done && !write_done) return;
-  auto now = tcp_counters_.query(d.local, d.remote, inode);
+  // Ask the socket itself through a copy of a pending call's fd (still open at every settle
+  // point but a thread's exit); sock_diag only finds sockets still in the connection table.
+  std::optional<detail::TcpTotals> now;
+  for (std::int64_t id : {d.pending_read, d.pending_write}) {
+    if (now || id < 0) continue;
+    const Event& e = events[static_cast<std::size_t>(id)];
+    if (detail::OwnedFd copy = tracee_fds_.copy(e.pid, e.fd, inode)) now = detail::tcp_totals(copy.get());
+  }
+  if (!now) now = tcp_counters_.query(d.local, d.remote, inode);
   auto finish = [&](std::int64_t& pending, bool reading, bool done) {
     if (pending < 0 || !done) return;
     Event& e = events[static_cast<std::size_t>(pending)];
@@ -1195,16 +1199,18 @@ void Session::settle(std::uint64_t inode, bool force) {
       e.result = -ESRCH;
       return;
     }
-    std::uint64_t total = reading ? now->read - d.base_read : now->written - d.base_written;
+    // In CLOSE the state cannot say whether a FIN came (it may have been a reset): the trace
+    // can, if the peer's close or shutdown is in it.
+    bool fin = now->fin_received || (now->state == detail::kTcpClose && peer_finished(e.channel, e.dir));
+    std::uint64_t total = reading ? now->read(fin) - d.base_read : now->written - d.base_written;
     int dir = e.dir == EventDir::AtoB ? 0 : 1;
     std::uint64_t& counter = reading ? received_[e.channel][dir] : sent_[e.channel][dir];
     std::int64_t moved = total > counter ? static_cast<std::int64_t>(total - counter) : 0;
     e.offset = counter;
     e.moved = moved;
     counter += static_cast<std::uint64_t>(moved);
-    e.result = moved > 0   ? moved
-               : in_flight ? -EINTR
-                           : (reading && now->fin_received ? 0 : -EAGAIN);
+    bool eof = reading && fin;
+    e.result = moved > 0 ? moved : in_flight ? -EINTR : eof ? 0 : -EAGAIN;
   };
   finish(d.pending_read, true, read_done);
   finish(d.pending_write, false, write_done);
@@ -1340,28 +1346,14 @@ void Session::skip_call(Thread& t, PendingCall& c, user_regs_struct& regs, long 
   c.injected = true;
 }
 
-// Breaks a TCP connection for both ends (connect(AF_UNSPEC) in the tracee resets it, so the
-// peer sees ECONNRESET) and fails the current call with `result`. The event is recorded here.
-bool Session::fail_connection(Thread& t, PendingCall& c, long result) {
-  if (!stop_) return false;
-  if (!stop_->injector) stop_->injector.emplace(t.tid, *stop_->regs, stop_->at_entry);
-  detail::Injector& inj = *stop_->injector;
+// Resets a TCP connection for both ends: connect(AF_UNSPEC) on a copy of the socket's fd
+// disconnects the socket itself, so the peer sees ECONNRESET.
+bool Session::break_connection(pid_t tgid, const PendingCall& c) {
+  detail::OwnedFd copy = tracee_fds_.copy(tgid, c.fd, c.fdi.inode);
+  if (!copy) return false;
   sockaddr unspec{};
   unspec.sa_family = AF_UNSPEC;
-  if (!inj.write(inj.scratch(), &unspec, sizeof unspec)) return false;
-  ++result_.trace.stats.injected_calls;
-  auto rc = inj.call(SYS_connect, {static_cast<std::uint64_t>(c.fd), inj.scratch(), sizeof unspec, 0, 0, 0});
-  if (!rc) return false;
-  inj.skip_with_result(result);
-  c.injected = true;
-  Event& e = add_event(t, c.info->sys);
-  e.fd = c.fd;
-  e.asked = c.asked;
-  e.result = result;
-  e.channel = c.fdi.channel;
-  e.dir = c.info->has(kSend) ? c.fdi.send_dir() : c.fdi.recv_dir();
-  note_call(e, c);
-  return true;
+  return connect(copy.get(), &unspec, sizeof unspec) == 0;
 }
 
 bool Session::apply_faults(Thread& t, PendingCall& c, user_regs_struct& regs, const FdInfo& fdi) {
@@ -1385,7 +1377,6 @@ bool Session::apply_faults(Thread& t, PendingCall& c, user_regs_struct& regs, co
         e.channel = fdi.channel;
         note_call(e, c);
         crash_node(t.node, i, e.id);
-        end_stop();
         return true;
       }
       case FaultKind::Error:
@@ -1396,11 +1387,8 @@ bool Session::apply_faults(Thread& t, PendingCall& c, user_regs_struct& regs, co
           return false;
         }
         c.fdi = fdi;
-        if (fail_connection(t, c, -ECONNRESET)) {
-          int sig = end_stop();
-          resume(t.tid, false, sig);
-          return true;
-        }
+        break_connection(t.tgid, c);
+        skip_call(t, c, regs, -ECONNRESET);
         return false;
       case FaultKind::Delay: c.delay_until = now_ns() + f.delay_ms * 1'000'000ull; return false;
       case FaultKind::Partition: return false;  // starts once this call has been recorded
@@ -1417,11 +1405,8 @@ bool Session::apply_faults(Thread& t, PendingCall& c, user_regs_struct& regs, co
       if (op == OpClass::Send) skip_call(t, c, regs, c.asked);
     } else {
       c.fdi = fdi;
-      if (fail_connection(t, c, -ECONNRESET)) {
-        int sig = end_stop();
-        resume(t.tid, false, sig);
-        return true;
-      }
+      break_connection(t.tgid, c);
+      skip_call(t, c, regs, -ECONNRESET);
     }
   }
   return false;
@@ -1433,9 +1418,13 @@ bool Session::apply_faults(Thread& t, PendingCall& c, user_regs_struct& regs, co
 FdInfo& Session::fd_info(pid_t tgid, int fd, const ResolveHint& hint) {
   FdTable& table = fds(tgid);
   auto it = table.find(fd);
-  // A socket seen before it connected is described again at its connect's exit stop.
-  if (it != table.end()) return it->second;
-  return table.emplace(fd, resolve(tgid, fd, hint)).first->second;
+  // A socket seen before it connected is described again at its connect's exit stop. A
+  // unix socket that connected before its peer accepted has no peer inode yet (the accept
+  // makes it): it is looked at again at its next use.
+  bool unsettled = it != table.end() && it->second.kind == FdInfo::Kind::Socket &&
+                   it->second.ckind == ChannelKind::UnixStream && it->second.channel < 0;
+  if (it != table.end() && !unsettled) return it->second;
+  return table.insert_or_assign(fd, resolve(tgid, fd, hint)).first->second;
 }
 
 void Session::forget_fd(pid_t tgid, int fd) {
@@ -1486,44 +1475,18 @@ std::int32_t Session::dgram_channel(const FdInfo& fdi, const std::string& peer, 
   return id;
 }
 
-// Learns an inet socket's type and endpoints by running getsockname, getsockopt(SO_TYPE)
-// and getpeername inside the stopped tracee. False if it is not an inet socket.
-bool Session::describe_inet(int fd, FdInfo& out, const ResolveHint& hint) {
-  if (!stop_) return false;
-  if (!stop_->injector) stop_->injector.emplace(stop_->thread->tid, *stop_->regs, stop_->at_entry);
-  detail::Injector& inj = *stop_->injector;
-  const std::uint64_t len_at = inj.scratch(), buf_at = inj.scratch() + 16;
-  auto query = [&](long nr, std::uint64_t level,
-                   std::uint64_t opt) -> std::optional<std::vector<char>> {
-    socklen_t len = 128;
-    if (!inj.write(len_at, &len, sizeof len)) return std::nullopt;
-    auto ud = [](int v) { return static_cast<std::uint64_t>(v); };
-    std::array<std::uint64_t, 6> args =
-        nr == SYS_getsockopt ? std::array<std::uint64_t, 6>{ud(fd), level, opt, buf_at, len_at, 0}
-                             : std::array<std::uint64_t, 6>{ud(fd), buf_at, len_at, 0, 0, 0};
-    ++result_.trace.stats.injected_calls;
-    auto rc = inj.call(nr, args);
-    if (!rc || *rc < 0) return std::nullopt;
-    if (!detail::read_memory(stop_->thread->tid, len_at, &len, sizeof len)) return std::nullopt;
-    std::vector<char> data(std::min<socklen_t>(len, 128));
-    if (!detail::read_memory(stop_->thread->tid, buf_at, data.data(), data.size()))
-      return std::nullopt;
-    return data;
-  };
-  auto local = query(SYS_getsockname, 0, 0);
-  if (!local || local->size() < sizeof(sa_family_t)) return false;
-  sa_family_t family;
-  std::memcpy(&family, local->data(), sizeof family);
-  if (family != AF_INET && family != AF_INET6) return false;
-  auto type = query(SYS_getsockopt, SOL_SOCKET, SO_TYPE);
-  int sock_type = 0;
-  if (type && type->size() >= sizeof(int)) std::memcpy(&sock_type, type->data(), sizeof(int));
-  if (sock_type != SOCK_STREAM && sock_type != SOCK_DGRAM) return false;
+// Learns an inet socket's type and endpoints from a copy of its fd (pidfd_getfd): nothing
+// runs inside the tracee. False if it is not an inet socket.
+bool Session::describe_inet(pid_t tgid, int fd, FdInfo& out, const ResolveHint& hint) {
+  detail::OwnedFd copy = tracee_fds_.copy(tgid, fd, out.inode);
+  if (!copy) return false;
+  ++result_.trace.stats.fd_copies;
+  auto inet = detail::describe_inet_socket(copy.get());
+  if (!inet) return false;
   out.kind = FdInfo::Kind::Socket;
-  out.ckind = sock_type == SOCK_STREAM ? ChannelKind::Tcp : ChannelKind::Udp;
-  out.local = detail::format_sockaddr(local->data(), local->size());
-  if (auto peer = query(SYS_getpeername, 0, 0))
-    out.remote = detail::format_sockaddr(peer->data(), peer->size());
+  out.ckind = inet->stream ? ChannelKind::Tcp : ChannelKind::Udp;
+  out.local = inet->local;
+  out.remote = inet->remote;
   if (out.ckind == ChannelKind::Udp) return true;
   if (out.remote.empty() && hint.role == ResolveHint::Role::Connector) out.remote = hint.remote;
   if (out.remote.empty()) return true;  // listening, or not connected yet
@@ -1531,14 +1494,12 @@ bool Session::describe_inet(int fd, FdInfo& out, const ResolveHint& hint) {
   const std::string& hi = std::max(out.local, out.remote);
   // Side a is the connector. Without a hint, the acceptor is the end on a listening port.
   bool acceptor = hint.role == ResolveHint::Role::Acceptor ||
-                  (hint.role == ResolveHint::Role::Unknown &&
-                   detail::tcp_port_listening(static_cast<std::uint16_t>(
-                       std::stoi(out.local.substr(out.local.rfind(':') + 1)))));
+                  (hint.role == ResolveHint::Role::Unknown && detail::tcp_port_listening(port_of(out.local)));
   const std::string& a = acceptor ? out.remote : out.local;
   const std::string& b = acceptor ? out.local : out.remote;
   out.channel = channel(ChannelKind::Tcp, "tcp:" + lo + "|" + hi, a, b, b);
   out.a_side = result_.trace.channels[out.channel].side_a == out.local;
-  if (!opts_.exact_results) track_tcp(out);
+  if (!opts_.exact_results) track_tcp(out, copy.get());
   return true;
 }
 
@@ -1549,7 +1510,7 @@ FdInfo Session::resolve(pid_t tgid, int fd, const ResolveHint& hint) {
   out.inode = target.inode;
   switch (target.kind) {
     case FdTarget::Kind::Socket: {
-      if (describe_inet(fd, out, hint)) return out;
+      if (describe_inet(tgid, fd, out, hint)) return out;
       auto desc = sockets_.find(tgid, target.inode);
       if (!desc) return out;  // netlink, packet, ...: not a channel between nodes
       out.kind = FdInfo::Kind::Socket;
@@ -1660,6 +1621,9 @@ RunResult Session::run() {
       if (g_tick) {
         g_tick = 0;
         if (phase_ != Phase::TearingDown) on_tick();
+        else if (now_ns() > teardown_deadline_ns_)
+          throw RunError(fmt::format("processes of the run did not die within 10s of SIGKILL ({} traced tasks left)",
+                                     threads_.size()));
       }
       int status = 0;
       pid_t pid = waitpid(-1, &status, __WALL | __WNOTHREAD);

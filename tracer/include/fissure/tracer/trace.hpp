@@ -101,7 +101,7 @@ std::string_view to_string(RunEnd e);
 struct TraceStats {
   std::uint64_t seccomp_stops = 0;   // syscall-entry stops from the filter
   std::uint64_t exit_stops = 0;      // syscall-exit stops we asked for
-  std::uint64_t injected_calls = 0;  // syscalls run inside tracees to learn endpoints
+  std::uint64_t fd_copies = 0;  // tracee fds copied (pidfd_getfd) to ask sockets about themselves
   std::uint64_t other_stops = 0;     // signals, fork/clone/exec events
 };
 
