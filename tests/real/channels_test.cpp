@@ -103,6 +103,33 @@ TEST_P(TcpResults, ClientServerBytesAndEdges) {
   }
 }
 
+// The client half-closes, then the server answers and closes: the client's socket ends in
+// CLOSE, where the TCP state alone cannot tell a FIN from a reset.
+TEST_P(TcpResults, HalfCloseThenReadToEnd) {
+  const bool exact = GetParam();
+  ScratchDir dir;
+  auto port = free_port();
+  RunResult r = run_spec(dir, pair_spec("tcp_server", "halfclose_client", std::to_string(port), fmt::format("tcp:{}", port)),
+                         exact);
+  ASSERT_EQ(r.verdict.kind, VerdictKind::Good) << r.verdict.message;
+  const Trace& t = r.trace;
+  std::vector<const Event*> reads;
+  for (const Event& e : t.events)
+    if (e.node == 1 && e.sys == Sys::read && e.channel >= 0) reads.push_back(&e);
+  ASSERT_GE(reads.size(), 2u);
+  std::int64_t got = 0;
+  for (const Event* e : reads) got += e->moved;
+  EXPECT_EQ(got, 300) << "no FIN counted as data";
+  EXPECT_EQ(reads.back()->moved, 0);
+  EXPECT_EQ(reads.back()->result, 0) << "end of stream, not -EAGAIN";
+  EXPECT_EQ(sources(t, *reads.back(), EdgeKind::Eof).size(), 1u);
+  for (const Event* e : reads) {
+    if (e->moved > 0) {
+      EXPECT_FALSE(sources(t, *e, EdgeKind::Message).empty());
+    }
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Channels, TcpResults, ::testing::Values(false, true),
                          [](const auto& info) {
                            return info.param ? "ExactExitStops" : "InferredFromCounters";
