@@ -277,6 +277,7 @@ class Session {
   // faults in progress.
   std::unordered_map<pid_t, std::uint32_t> tgid_node_;
   std::unordered_map<std::string, std::int32_t> endpoint_node_;      // connector/UDP endpoints
+  std::unordered_map<std::string, std::string> outside_endpoints_;  // peers outside the run
   std::unordered_map<std::uint16_t, std::int32_t> listen_port_node_;  // TCP listening ports
   std::unordered_map<std::uint64_t, std::int32_t> unix_inode_node_;
   std::map<std::tuple<std::uint32_t, OpClass, std::string>, std::uint32_t> point_counts_;
@@ -1180,15 +1181,15 @@ void Session::settle(std::uint64_t inode, bool force) {
       d.pending_write >= 0 &&
       (force || returned(events[static_cast<std::size_t>(d.pending_write)], d.write_stops));
   if (!read_done && !write_done) return;
-  // Ask the socket itself through a copy of a pending call's fd (still open at every settle
-  // point but a thread's exit); sock_diag only finds sockets still in the connection table.
-  std::optional<detail::TcpTotals> now;
+  // sock_diag finds sockets still in the connection table (a few microseconds); after a
+  // reset or a FIN they have left it, and a copy of a pending call's fd (open at every settle
+  // point but a thread's exit) asks the socket itself. Copying an fd costs far more.
+  std::optional<detail::TcpTotals> now = tcp_counters_.query(d.local, d.remote, inode);
   for (std::int64_t id : {d.pending_read, d.pending_write}) {
     if (now || id < 0) continue;
     const Event& e = events[static_cast<std::size_t>(id)];
     if (detail::OwnedFd copy = tracee_fds_.copy(e.pid, e.fd, inode)) now = detail::tcp_totals(copy.get());
   }
-  if (!now) now = tcp_counters_.query(d.local, d.remote, inode);
   auto finish = [&](std::int64_t& pending, bool reading, bool done) {
     if (pending < 0 || !done) return;
     Event& e = events[static_cast<std::size_t>(pending)];
@@ -1235,6 +1236,8 @@ void Session::settle_where(const std::function<bool(const Event&)>& owner, bool 
 std::string Session::endpoint_name(const std::string& endpoint, const std::string& local) {
   auto exact = endpoint_node_.find(endpoint);
   if (exact != endpoint_node_.end()) return spec_.nodes[exact->second].name;
+  auto outside = outside_endpoints_.find(endpoint);
+  if (outside != outside_endpoints_.end()) return outside->second;
   auto listener = listen_port_node_.find(port_of(endpoint));
   if (listener != listen_port_node_.end()) return spec_.nodes[listener->second].name;
   if (endpoint.starts_with("unix:")) return endpoint;  // a path nobody in the run bound
@@ -1253,9 +1256,10 @@ std::string Session::endpoint_name(const std::string& endpoint, const std::strin
       }
     }
   }
-  std::uint16_t port = port_of(endpoint);
-  if (port >= 32768) return endpoint.substr(0, endpoint.rfind(':')) + ":*";
-  return endpoint;
+  // No process of the run holds the other end: it is outside the run, and stays so.
+  std::string label = port_of(endpoint) >= 32768 ? endpoint.substr(0, endpoint.rfind(':')) + ":*" : endpoint;
+  outside_endpoints_.emplace(endpoint, label);
+  return label;
 }
 
 std::string Session::peer_of(const Thread& t, const PendingCall& c, OpClass op, const FdInfo& fdi) {
