@@ -33,7 +33,8 @@ struct RunRecord {
   std::string plan_id;
   std::string verdict;
   std::string message;
-  std::string pattern;  // communication pattern hash
+  std::string pattern;   // communication pattern hash (comm_pattern)
+  std::string sequence;  // the finer per-node sequence hash (comm_sequence)
   int cpu = 0;
   bool exact = false;
   std::vector<std::string> fired;
@@ -41,7 +42,7 @@ struct RunRecord {
 
   template <class A>
   void serialize(A& ar) {
-    ar(CEREAL_NVP(spec), CEREAL_NVP(plan_id), CEREAL_NVP(verdict), CEREAL_NVP(message), CEREAL_NVP(pattern),
+    ar(CEREAL_NVP(spec), CEREAL_NVP(plan_id), CEREAL_NVP(verdict), CEREAL_NVP(message), CEREAL_NVP(pattern), CEREAL_NVP(sequence),
        CEREAL_NVP(cpu), CEREAL_NVP(exact), CEREAL_NVP(fired), CEREAL_NVP(unreached));
   }
 };
@@ -89,7 +90,8 @@ fissure::RunResult execute(const fissure::Spec& spec, const fissure::FaultPlan& 
     fissure::write_plan(plan, os);
   }
   RunRecord rec{fs::absolute(spec.file).string(), plan.id(), std::string(to_string(r.verdict.kind)),
-                r.verdict.message, fissure::comm_pattern(r.trace).hash(), s.cpu, s.exact, {}, {}};
+                r.verdict.message, fissure::comm_pattern(r.trace).hash(), fissure::comm_sequence(r.trace).hash(),
+                s.cpu, s.exact, {}, {}};
   for (const auto& f : r.trace.fired) rec.fired.push_back(describe(plan.faults[f.fault]));
   for (auto i : r.unreached) rec.unreached.push_back(describe(plan.faults[i]));
   std::ofstream os(dir / "run.json");

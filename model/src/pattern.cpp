@@ -2,39 +2,69 @@
 
 #include <fmt/format.h>
 
+#include <map>
+#include <set>
+
 namespace fissure {
 
+// Per (node, peer), the set of consecutive operation pairs, with "^" and "$" marking the
+// first and last operation. Counts of repetitions (timers, heartbeats) and the interleaving
+// of a node's conversations with different peers vary from run to run for no reason a fault
+// search cares about; which operations follow which, with whom, and where a fault landed,
+// do not.
 CommPattern comm_pattern(const Trace& t) {
-  CommPattern p;
-  std::vector<std::string> per_node(t.nodes.size());
-  for (std::size_t i = 0; i < t.nodes.size(); ++i) per_node[i] = t.nodes[i].name + ":";
+  std::map<std::pair<std::string, std::string>, std::vector<std::string>> sequences;
   for (const Event& e : t.events) {
-    if (e.point.empty() || e.node >= per_node.size()) continue;
-    per_node[e.node] += fmt::format(" {} {}{},", to_string(e.point.op), e.point.peer, e.injected ? " (injected)" : "");
+    if (e.point.empty()) continue;
+    std::string op(to_string(e.point.op));
+    if (e.injected) op += "!";
+    sequences[{e.point.node, e.point.peer}].push_back(std::move(op));
   }
-  p.lines = std::move(per_node);
+  CommPattern p;
+  for (const auto& [key, ops] : sequences) {
+    std::set<std::string> pairs;
+    std::string prev = "^";
+    for (const auto& op : ops) {
+      pairs.insert(prev + ">" + op);
+      prev = op;
+    }
+    pairs.insert(prev + ">$");
+    std::string line = fmt::format("{} -> {}:", key.first, key.second);
+    for (const auto& pair : pairs) line += " " + pair;
+    p.lines.push_back(std::move(line));
+  }
+  return p;
+}
+
+CommPattern comm_sequence(const Trace& t) {
+  CommPattern p;
+  p.lines.resize(t.nodes.size());
+  for (std::size_t i = 0; i < t.nodes.size(); ++i) p.lines[i] = t.nodes[i].name + ":";
+  for (const Event& e : t.events)
+    if (!e.point.empty() && e.node < p.lines.size())
+      p.lines[e.node] += fmt::format(" {} {}{}", to_string(e.point.op), e.point.peer, e.injected ? "!" : "");
   return p;
 }
 
 std::string CommPattern::hash() const {
-  std::uint64_t h = 0xcbf29ce484222325ull;
+  std::uint64_t h = 0xcbf29ce484222325ull;  // FNV-1a: stable across builds and machines
   for (const auto& line : lines)
     for (unsigned char ch : line + "\n") h = (h ^ ch) * 0x100000001b3ull;
   return fmt::format("{:016x}", h);
 }
 
 std::string first_difference(const CommPattern& a, const CommPattern& b) {
-  for (std::size_t i = 0; i < std::max(a.lines.size(), b.lines.size()); ++i) {
-    const std::string& x = i < a.lines.size() ? a.lines[i] : "";
-    const std::string& y = i < b.lines.size() ? b.lines[i] : "";
-    if (x == y) continue;
-    std::size_t at = 0;
-    while (at < x.size() && at < y.size() && x[at] == y[at]) ++at;
-    std::size_t from = x.rfind(',', at);
-    from = from == std::string::npos ? 0 : from + 1;
-    return fmt::format("{}\n  recorded: ...{}\n  replayed: ...{}", x.substr(0, x.find(':')), x.substr(from, 80),
-                       y.substr(from, 80));
-  }
+  std::set<std::string> in_a(a.lines.begin(), a.lines.end()), in_b(b.lines.begin(), b.lines.end());
+  for (const auto& line : a.lines)
+    if (!in_b.contains(line)) {
+      std::string key = line.substr(0, line.find(':'));
+      std::string other = "(none)";
+      for (const auto& l : b.lines)
+        if (l.starts_with(key + ":")) other = l;
+      return fmt::format("\n  recorded: {}\n  replayed: {}", line, other);
+    }
+  for (const auto& line : b.lines)
+    if (!in_a.contains(line)) return fmt::format("\n  recorded: (none)\n  replayed: {}", line);
   return {};
 }
 

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <cctype>
 #include <cstring>
 #include <fstream>
 #include <functional>
@@ -1265,7 +1266,25 @@ std::string Session::endpoint_name(const std::string& endpoint, const std::strin
 std::string Session::peer_of(const Thread& t, const PendingCall& c, OpClass op, const FdInfo& fdi) {
   switch (op) {
     case OpClass::FileWrite:
-    case OpClass::Fsync: return fdi.local;
+    case OpClass::Fsync: {
+      // Temporary files carry pids and timestamps in their names ("temp-1795495906.15285.rdb"):
+      // long digit runs become "#" so the point names the same file in every run.
+      std::string name;
+      for (std::size_t i = 0; i < fdi.local.size();) {
+        std::size_t j = i;
+        while (j < fdi.local.size() && std::isdigit(static_cast<unsigned char>(fdi.local[j]))) ++j;
+        if (j - i >= 4) {
+          name += '#';
+          i = j;
+        } else if (j > i) {
+          name.append(fdi.local, i, j - i);
+          i = j;
+        } else {
+          name += fdi.local[i++];
+        }
+      }
+      return name;
+    }
     case OpClass::Accept: return fdi.local;  // the listening endpoint
     case OpClass::Connect: return c.peer.empty() ? "?" : endpoint_name(c.peer, fdi.local);
     case OpClass::Send:

@@ -1,6 +1,7 @@
-// A run's communication pattern: per node, the sequence of operations it performed towards
-// each peer (the injection points without their occurrence numbers), insensitive to pids,
-// ports, timing and payloads. Two runs with equal patterns talked the same way.
+// A run's communication pattern: for each (node, peer), which operation followed which (the
+// set of consecutive pairs of injection-point operations, faults marked), insensitive to
+// pids, ports, timing, payloads, repetition counts and the interleaving of conversations.
+// Two runs with equal patterns talked the same way for a fault search's purposes.
 #pragma once
 
 #include <string>
@@ -11,13 +12,17 @@
 namespace fissure {
 
 struct CommPattern {
-  // One line per node: "master: accept 127.0.0.1:7000, recv client, send client, ...".
+  // One line per (node, peer): "master -> client: ^>accept accept>recv recv>send send>$".
   std::vector<std::string> lines;
   std::string hash() const;  // 16 hex digits
   bool operator==(const CommPattern&) const = default;
 };
 
 CommPattern comm_pattern(const Trace& t);
+// The finer level: each node's whole ordered sequence of operations and peers (still no pids,
+// ports or times). Sensitive to repetition counts and interleaving: it tells how much a
+// target's runs vary, where comm_pattern tells whether they did something different.
+CommPattern comm_sequence(const Trace& t);
 // The first line where two patterns differ, for people; empty if equal.
 std::string first_difference(const CommPattern& a, const CommPattern& b);
 
