@@ -7,15 +7,15 @@
 
 namespace fissure {
 
-// Per (node, peer), the set of consecutive operation pairs, with "^" and "$" marking the
-// first and last operation. Counts of repetitions (timers, heartbeats) and the interleaving
-// of a node's conversations with different peers vary from run to run for no reason a fault
-// search cares about; which operations follow which, with whom, and where a fault landed,
-// do not.
+// Per (node, peer), the set of consecutive operation pairs, between nodes only. Counts of
+// repetitions (timers, heartbeats), the interleaving of a node's conversations with
+// different peers, where teardown cut the run, and a node's traffic with itself (pipes
+// between its own processes) vary from run to run for no reason a fault search cares about;
+// which operations follow which, with whom, and where a fault landed, do not.
 CommPattern comm_pattern(const Trace& t) {
   std::map<std::pair<std::string, std::string>, std::vector<std::string>> sequences;
   for (const Event& e : t.events) {
-    if (e.point.empty()) continue;
+    if (e.point.empty() || e.point.peer == e.point.node) continue;
     std::string op(to_string(e.point.op));
     if (e.injected) op += "!";
     sequences[{e.point.node, e.point.peer}].push_back(std::move(op));
@@ -23,12 +23,7 @@ CommPattern comm_pattern(const Trace& t) {
   CommPattern p;
   for (const auto& [key, ops] : sequences) {
     std::set<std::string> pairs;
-    std::string prev = "^";
-    for (const auto& op : ops) {
-      pairs.insert(prev + ">" + op);
-      prev = op;
-    }
-    pairs.insert(prev + ">$");
+    for (std::size_t i = 0; i < ops.size(); ++i) pairs.insert(i == 0 ? ops[0] : ops[i - 1] + ">" + ops[i]);
     std::string line = fmt::format("{} -> {}:", key.first, key.second);
     for (const auto& pair : pairs) line += " " + pair;
     p.lines.push_back(std::move(line));

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "cluster.hpp"
+#include "fissure/tracer/faults.hpp"
 #include "fissure/tracer/spec.hpp"
 
 namespace fissure::testing {
@@ -102,6 +103,45 @@ TEST(Redis, ReplicationStreamsTheWriteBeforeWaitReturns) {
                     t.events[edge.to].channel == static_cast<std::int32_t>(get->id);
   EXPECT_GE(edges_on_get, 2u);
   for (const auto& n : t.nodes) EXPECT_NE(n.end, NodeEnd::Signaled) << n.name;
+}
+
+}  // namespace
+}  // namespace fissure::testing
+
+namespace fissure::testing {
+namespace {
+
+// experiments/plans/redis-replication/crash-master-after-ok.json: the master answers the
+// client's SET with +OK and dies right after, before it streams the write to the replicas
+// (the plan also defers the stream with EAGAIN in runs where it would come first).
+TEST(Redis, CrashMasterRightAfterItAcknowledgesTheSet) {
+  ScratchDir dir;
+  Spec spec = load_spec(std::string(FISSURE_SOURCE_DIR) + "/experiments/targets/redis-replication/target.toml");
+  FaultPlan plan = load_plan(std::string(FISSURE_SOURCE_DIR) + "/experiments/plans/redis-replication/crash-master-after-ok.json",
+                             {"master", "replica1", "replica2", "sentinel1", "sentinel2", "sentinel3", "client"});
+  RunResult r = run_traced(spec, {.run_dir = dir.path() / "run", .cpu = 0, .exact_results = false, .plan = plan});
+  EXPECT_EQ(r.verdict.kind, VerdictKind::Bug) << r.verdict.message;
+  const Trace& t = r.trace;
+  auto master = *t.node_index("master");
+  const FiredFault* crash = nullptr;
+  for (const auto& f : t.fired)
+    if (plan.faults[f.fault].kind == FaultKind::Crash) crash = &f;
+  ASSERT_NE(crash, nullptr) << "the crash fired";
+  const Event& ok = t.events.at(crash->event);
+  EXPECT_EQ(ok.point, (InjectionPoint{"master", OpClass::Send, "client", 5}));
+  EXPECT_EQ(ok.moved, 5) << "+OK\\r\\n went out";
+  const Event* set = nullptr;
+  for (const Event& e : t.events)
+    if (e.node == master && e.point.op == OpClass::Recv && e.point.peer == "client" && e.moved == 33) set = &e;
+  ASSERT_NE(set, nullptr) << "the master read the SET";
+  EXPECT_LT(set->id, ok.id);
+  for (const Event& e : t.events) {
+    bool to_replica = e.point.peer == "replica1" || e.point.peer == "replica2";
+    if (e.node == master && e.point.op == OpClass::Send && to_replica && e.id > set->id) {
+      EXPECT_EQ(e.moved, 0) << "nothing reached a replica after the SET: " << to_string(e.point);
+    }
+  }
+  EXPECT_EQ(t.nodes[master].end, NodeEnd::Signaled);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
-// A run's communication pattern: for each (node, peer), which operation followed which (the
-// set of consecutive pairs of injection-point operations, faults marked), insensitive to
-// pids, ports, timing, payloads, repetition counts and the interleaving of conversations.
+// A run's communication pattern: for each pair of different nodes (or a node and a file or
+// an outside endpoint), which operations occurred and which followed which (the set of
+// consecutive pairs of injection-point operations, faults marked), insensitive to pids,
+// ports, timing, payloads, repetition counts and the interleaving of conversations.
 // Two runs with equal patterns talked the same way for a fault search's purposes.
 #pragma once
 
@@ -12,7 +13,7 @@
 namespace fissure {
 
 struct CommPattern {
-  // One line per (node, peer): "master -> client: ^>accept accept>recv recv>send send>$".
+  // One line per (node, peer): "client -> master: connect connect>send recv>send send>recv".
   std::vector<std::string> lines;
   std::string hash() const;  // 16 hex digits
   bool operator==(const CommPattern&) const = default;
