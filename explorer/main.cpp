@@ -1,12 +1,12 @@
 // The fissure command line. Exit status: 0 the run was good, 1 the run showed a bug or a
 // hang, 2 a usage, spec, plan or environment error (the message says which), 3 the run was
 // good but some planned faults never fired, so it says nothing about them.
+#include <fmt/format.h>
+
 #include <CLI/CLI.hpp>
 #include <cereal/archives/json.hpp>
 #include <cereal/types/string.hpp>
 #include <cereal/types/vector.hpp>
-#include <fmt/format.h>
-
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -42,8 +42,9 @@ struct RunRecord {
 
   template <class A>
   void serialize(A& ar) {
-    ar(CEREAL_NVP(spec), CEREAL_NVP(plan_id), CEREAL_NVP(verdict), CEREAL_NVP(message), CEREAL_NVP(pattern), CEREAL_NVP(sequence),
-       CEREAL_NVP(cpu), CEREAL_NVP(exact), CEREAL_NVP(fired), CEREAL_NVP(unreached));
+    ar(CEREAL_NVP(spec), CEREAL_NVP(plan_id), CEREAL_NVP(verdict), CEREAL_NVP(message),
+       CEREAL_NVP(pattern), CEREAL_NVP(sequence), CEREAL_NVP(cpu), CEREAL_NVP(exact),
+       CEREAL_NVP(fired), CEREAL_NVP(unreached));
   }
 };
 
@@ -57,7 +58,8 @@ fs::path new_run_dir(const std::string& requested, const std::string& target) {
   if (!requested.empty()) {
     fs::path dir(requested);
     if (fs::exists(dir) && !fs::is_empty(dir))
-      throw fissure::RunError(fmt::format("{}: already exists and is not empty; choose a new -o DIR", requested));
+      throw fissure::RunError(
+          fmt::format("{}: already exists and is not empty; choose a new -o DIR", requested));
     return dir;
   }
   std::time_t now = std::time(nullptr);
@@ -76,8 +78,8 @@ std::vector<std::string> node_names(const fissure::Spec& spec) {
 }
 
 // Runs once, keeps everything a later look or replay needs in `dir`.
-fissure::RunResult execute(const fissure::Spec& spec, const fissure::FaultPlan& plan, const fs::path& dir,
-                           const RunSettings& s) {
+fissure::RunResult execute(const fissure::Spec& spec, const fissure::FaultPlan& plan,
+                           const fs::path& dir, const RunSettings& s) {
   fissure::RunResult r = fissure::run_traced(
       spec, {.run_dir = dir, .cpu = s.cpu, .exact_results = s.exact, .plan = plan});
   fissure::save_binary(r.trace, (dir / "trace.bin").string());
@@ -89,9 +91,16 @@ fissure::RunResult execute(const fissure::Spec& spec, const fissure::FaultPlan& 
     std::ofstream os(dir / "plan.json");
     fissure::write_plan(plan, os);
   }
-  RunRecord rec{fs::absolute(spec.file).string(), plan.id(), std::string(to_string(r.verdict.kind)),
-                r.verdict.message, fissure::comm_pattern(r.trace).hash(), fissure::comm_sequence(r.trace).hash(),
-                s.cpu, s.exact, {}, {}};
+  RunRecord rec{fs::absolute(spec.file).string(),
+                plan.id(),
+                std::string(to_string(r.verdict.kind)),
+                r.verdict.message,
+                fissure::comm_pattern(r.trace).hash(),
+                fissure::comm_sequence(r.trace).hash(),
+                s.cpu,
+                s.exact,
+                {},
+                {}};
   for (const auto& f : r.trace.fired) rec.fired.push_back(describe(plan.faults[f.fault]));
   for (auto i : r.unreached) rec.unreached.push_back(describe(plan.faults[i]));
   std::ofstream os(dir / "run.json");
@@ -102,10 +111,13 @@ fissure::RunResult execute(const fissure::Spec& spec, const fissure::FaultPlan& 
 
 int exit_code(const fissure::RunResult& r) {
   switch (r.verdict.kind) {
-    case fissure::VerdictKind::Good: return r.unreached.empty() ? kExitGood : kExitUnreached;
-    case fissure::VerdictKind::StartFailed: return kExitError;
+    case fissure::VerdictKind::Good:
+      return r.unreached.empty() ? kExitGood : kExitUnreached;
+    case fissure::VerdictKind::StartFailed:
+      return kExitError;
     case fissure::VerdictKind::Bug:
-    case fissure::VerdictKind::Hang: return kExitBug;
+    case fissure::VerdictKind::Hang:
+      return kExitBug;
   }
   return kExitError;
 }
@@ -115,13 +127,15 @@ void print_faults(const fissure::RunResult& r) {
   for (const auto& f : r.trace.fired) {
     const auto& e = r.trace.events.at(f.event);
     double at_ms = static_cast<double>(f.time_ns - r.trace.start_ns) / 1e6;
-    std::cout << fmt::format("fired: {} (at {}, {} in pid {}, {:.1f}ms){}\n", describe(plan.faults[f.fault]),
-                             e.point.empty() ? std::string(to_string(e.sys)) : to_string(e.point), to_string(e.sys),
-                             e.pid, at_ms, f.note.empty() ? "" : ": " + f.note);
+    std::cout << fmt::format("fired: {} (at {}, {} in pid {}, {:.1f}ms){}\n",
+                             describe(plan.faults[f.fault]),
+                             e.point.empty() ? std::string(to_string(e.sys)) : to_string(e.point),
+                             to_string(e.sys), e.pid, at_ms, f.note.empty() ? "" : ": " + f.note);
   }
   for (auto i : r.unreached)
-    std::cout << fmt::format("NOT REACHED: {} (the run never got there; it says nothing about this fault)\n",
-                             describe(plan.faults[i]));
+    std::cout << fmt::format(
+        "NOT REACHED: {} (the run never got there; it says nothing about this fault)\n",
+        describe(plan.faults[i]));
 }
 
 int cmd_trace(const std::string& spec_path, const std::string& out, const RunSettings& s) {
@@ -135,15 +149,18 @@ int cmd_trace(const std::string& spec_path, const std::string& out, const RunSet
   return exit_code(r);
 }
 
-int cmd_run(const std::string& spec_path, const std::string& plan_path, const std::string& out, const RunSettings& s) {
+int cmd_run(const std::string& spec_path, const std::string& plan_path, const std::string& out,
+            const RunSettings& s) {
   fissure::Spec spec = fissure::load_spec(spec_path);
   fissure::FaultPlan plan = fissure::load_plan(plan_path, node_names(spec));
   fs::path dir = new_run_dir(out, spec.name);
   fissure::RunResult r = execute(spec, plan, dir, s);
-  std::cout << fmt::format("plan {} ({} fault{})\n", plan.id(), plan.faults.size(), plan.faults.size() == 1 ? "" : "s");
+  std::cout << fmt::format("plan {} ({} fault{})\n", plan.id(), plan.faults.size(),
+                           plan.faults.size() == 1 ? "" : "s");
   print_faults(r);
   std::cout << fmt::format("verdict: {}: {}\n", to_string(r.verdict.kind), r.verdict.message);
-  std::cout << fmt::format("trace: {} (replay: fissure replay {})\n", (dir / "trace.bin").string(), dir.string());
+  std::cout << fmt::format("trace: {} (replay: fissure replay {})\n", (dir / "trace.bin").string(),
+                           dir.string());
   return exit_code(r);
 }
 
@@ -155,12 +172,12 @@ int cmd_points(const std::string& spec_path, const std::string& out, const RunSe
   for (const auto& e : r.trace.events) {
     if (e.point.empty()) continue;
     ++n;
-    std::cout << fmt::format("{:<12} {:<10} {:<28} {:>5}   ({} at {:.1f}ms)\n", e.point.node, to_string(e.point.op),
-                             e.point.peer, e.point.k, to_string(e.sys),
+    std::cout << fmt::format("{:<12} {:<10} {:<28} {:>5}   ({} at {:.1f}ms)\n", e.point.node,
+                             to_string(e.point.op), e.point.peer, e.point.k, to_string(e.sys),
                              static_cast<double>(e.time_ns - r.trace.start_ns) / 1e6);
   }
-  std::cerr << fmt::format("{} injection points; verdict {}; trace {}\n", n, to_string(r.verdict.kind),
-                           (dir / "trace.bin").string());
+  std::cerr << fmt::format("{} injection points; verdict {}; trace {}\n", n,
+                           to_string(r.verdict.kind), (dir / "trace.bin").string());
   return exit_code(r);
 }
 
@@ -169,7 +186,9 @@ int cmd_replay(const std::string& run_dir, int times) {
   RunRecord rec;
   {
     std::ifstream is(dir / "run.json");
-    if (!is) throw fissure::RunError(fmt::format("{}: no run.json; is this a fissure run directory?", run_dir));
+    if (!is)
+      throw fissure::RunError(
+          fmt::format("{}: no run.json; is this a fissure run directory?", run_dir));
     cereal::JSONInputArchive ar(is);
     ar(cereal::make_nvp("run", rec));
   }
@@ -181,18 +200,20 @@ int cmd_replay(const std::string& run_dir, int times) {
   for (int i = 1; i <= times; ++i) {
     fs::path rdir = dir / fmt::format("replay-{}", i);
     for (int n = 2; fs::exists(rdir); ++n) rdir = dir / fmt::format("replay-{}-{}", i, n);
-    fissure::RunResult r = execute(spec, plan, rdir, {.cpu = rec.cpu, .json = false, .exact = rec.exact});
+    fissure::RunResult r =
+        execute(spec, plan, rdir, {.cpu = rec.cpu, .json = false, .exact = rec.exact});
     bool verdict_ok = std::string(to_string(r.verdict.kind)) == rec.verdict;
     fissure::CommPattern got = fissure::comm_pattern(r.trace);
     bool pattern_ok = got == want;
     same_verdict += verdict_ok;
     same_pattern += pattern_ok;
-    std::cout << fmt::format("replay {}: verdict {} ({}), pattern {}{}\n", i, to_string(r.verdict.kind),
-                             verdict_ok ? "same" : "DIFFERENT from " + rec.verdict, pattern_ok ? "same" : "DIFFERENT",
-                             pattern_ok ? "" : ": " + fissure::first_difference(want, got));
+    std::cout << fmt::format(
+        "replay {}: verdict {} ({}), pattern {}{}\n", i, to_string(r.verdict.kind),
+        verdict_ok ? "same" : "DIFFERENT from " + rec.verdict, pattern_ok ? "same" : "DIFFERENT",
+        pattern_ok ? "" : ": " + fissure::first_difference(want, got));
   }
-  std::cout << fmt::format("verdict reproduced {}/{}, communication pattern reproduced {}/{}\n", same_verdict, times,
-                           same_pattern, times);
+  std::cout << fmt::format("verdict reproduced {}/{}, communication pattern reproduced {}/{}\n",
+                           same_verdict, times, same_pattern, times);
   return same_verdict == times ? kExitGood : kExitBug;
 }
 
@@ -221,20 +242,29 @@ int main(int argc, char** argv) {
   auto run_options = [&](CLI::App* cmd) {
     cmd->add_option("SPEC", spec_path, "target spec (target.toml)")->required();
     cmd->add_option("-o,--out", out_dir, "run directory (default: runs/NAME-TIMESTAMP)");
-    cmd->add_option("--cpu", settings.cpu, "CPU to pin the tracer and the nodes to (-1: no pinning)")->default_val(0);
+    cmd->add_option("--cpu", settings.cpu,
+                    "CPU to pin the tracer and the nodes to (-1: no pinning)")
+        ->default_val(0);
     cmd->add_flag("--json", settings.json, "also write trace.json");
-    cmd->add_flag("--exact", settings.exact, "stop at the exit of every TCP data syscall for its exact result (slower)");
+    cmd->add_flag("--exact", settings.exact,
+                  "stop at the exit of every TCP data syscall for its exact result (slower)");
   };
-  CLI::App* trace = app.add_subcommand("trace", "Run the cluster once without faults and record its trace");
+  CLI::App* trace =
+      app.add_subcommand("trace", "Run the cluster once without faults and record its trace");
   run_options(trace);
   CLI::App* run = app.add_subcommand("run", "Run the cluster once with a fault plan");
   run_options(run);
   run->add_option("--plan", plan_path, "fault plan (JSON)")->required();
-  CLI::App* points = app.add_subcommand("points", "Run without faults and list the injection points");
+  CLI::App* points =
+      app.add_subcommand("points", "Run without faults and list the injection points");
   run_options(points);
-  CLI::App* replay = app.add_subcommand("replay", "Re-run a recorded run's plan; compare verdict and pattern");
-  replay->add_option("RUN_DIR", run_dir, "a run directory written by trace, run or points")->required();
-  replay->add_option("-n,--times", times, "how many replays")->default_val(1)->check(CLI::PositiveNumber);
+  CLI::App* replay =
+      app.add_subcommand("replay", "Re-run a recorded run's plan; compare verdict and pattern");
+  replay->add_option("RUN_DIR", run_dir, "a run directory written by trace, run or points")
+      ->required();
+  replay->add_option("-n,--times", times, "how many replays")
+      ->default_val(1)
+      ->check(CLI::PositiveNumber);
   CLI::App* syscalls = app.add_subcommand("syscalls", "List the syscalls the tracer stops at");
   syscalls->add_flag("--comma", comma, "one comma-separated line (for strace -e trace=)");
 

@@ -23,7 +23,8 @@ CommPattern comm_pattern(const Trace& t) {
   CommPattern p;
   for (const auto& [key, ops] : sequences) {
     std::set<std::string> pairs;
-    for (std::size_t i = 0; i < ops.size(); ++i) pairs.insert(i == 0 ? ops[0] : ops[i - 1] + ">" + ops[i]);
+    for (std::size_t i = 0; i < ops.size(); ++i)
+      pairs.insert(i == 0 ? ops[0] : ops[i - 1] + ">" + ops[i]);
     std::string line = fmt::format("{} -> {}:", key.first, key.second);
     for (const auto& pair : pairs) line += " " + pair;
     p.lines.push_back(std::move(line));
@@ -37,7 +38,8 @@ CommPattern comm_sequence(const Trace& t) {
   for (std::size_t i = 0; i < t.nodes.size(); ++i) p.lines[i] = t.nodes[i].name + ":";
   for (const Event& e : t.events)
     if (!e.point.empty() && e.node < p.lines.size())
-      p.lines[e.node] += fmt::format(" {} {}{}", to_string(e.point.op), e.point.peer, e.injected ? "!" : "");
+      p.lines[e.node] +=
+          fmt::format(" {} {}{}", to_string(e.point.op), e.point.peer, e.injected ? "!" : "");
   return p;
 }
 

@@ -45,6 +45,7 @@ int main(int argc, char** argv) {
     total += static_cast<int>(n);
   }
   int status = 0;
-  if (waitpid(child, &status, 0) != child || !WIFEXITED(status) || WEXITSTATUS(status) != 0) die("child");
+  if (waitpid(child, &status, 0) != child || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    die("child");
   return total == 120 ? 0 : 2;
 }

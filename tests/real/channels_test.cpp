@@ -109,7 +109,9 @@ TEST_P(TcpResults, HalfCloseThenReadToEnd) {
   const bool exact = GetParam();
   ScratchDir dir;
   auto port = free_port();
-  RunResult r = run_spec(dir, pair_spec("tcp_server", "halfclose_client", std::to_string(port), fmt::format("tcp:{}", port)),
+  RunResult r = run_spec(dir,
+                         pair_spec("tcp_server", "halfclose_client", std::to_string(port),
+                                   fmt::format("tcp:{}", port)),
                          exact);
   ASSERT_EQ(r.verdict.kind, VerdictKind::Good) << r.verdict.message;
   const Trace& t = r.trace;
@@ -324,7 +326,8 @@ role = "workload"
 cmd = {}
 [oracle]
 workload_exit = 0
-)", toml_array({prog("socketpair_pair"), GetParam()})));
+)",
+                                          toml_array({prog("socketpair_pair"), GetParam()})));
   ASSERT_EQ(r.verdict.kind, VerdictKind::Good) << r.verdict.message;
   const Trace& t = r.trace;
   auto pairs = channels(t, dgram ? ChannelKind::UnixDgram : ChannelKind::UnixStream);
@@ -340,7 +343,8 @@ workload_exit = 0
   if (dgram) {
     ASSERT_EQ(reads.size(), 3u);
     for (int i = 0; i < 3; ++i)
-      EXPECT_EQ(sources(t, *reads[i], EdgeKind::Datagram), std::vector<std::uint64_t>{writes[i]->id});
+      EXPECT_EQ(sources(t, *reads[i], EdgeKind::Datagram),
+                std::vector<std::uint64_t>{writes[i]->id});
   } else {
     expect_stream_edges(t, writes, reads, EdgeKind::Message);
   }

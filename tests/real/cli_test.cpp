@@ -110,53 +110,79 @@ namespace {
 TEST(Cli, RunPrintsFiredAndUnreachedFaultsAndReplayReproduces) {
   ScratchDir dir;
   auto port = free_port();
-  auto spec = dir.write("target.toml", server_client_spec("cli", {prog("tcp_server"), std::to_string(port)},
-                                                         fmt::format("tcp:{}", port), {prog("tcp_client"), std::to_string(port)}));
+  auto spec =
+      dir.write("target.toml", server_client_spec("cli", {prog("tcp_server"), std::to_string(port)},
+                                                  fmt::format("tcp:{}", port),
+                                                  {prog("tcp_client"), std::to_string(port)}));
   auto plan = dir.write("plan.json", R"({"faults": [
     {"kind": "error", "errno": "EPIPE", "at": {"node": "client", "op": "send", "peer": "server", "k": 3}},
     {"kind": "delay", "ms": 10, "at": {"node": "client", "op": "send", "peer": "server", "k": 9}}]})");
   auto out = dir.path() / "r";
-  CommandResult r = run_fissure(fmt::format("run {} --plan {} -o {}", spec.string(), plan.string(), out.string()));
+  CommandResult r = run_fissure(
+      fmt::format("run {} --plan {} -o {}", spec.string(), plan.string(), out.string()));
   EXPECT_EQ(r.exit_code, 1) << r.output;
-  EXPECT_NE(r.output.find("fired: fail client send->server #3 with EPIPE (at client send->server #3, write in pid"),
-            std::string::npos) << r.output;
-  EXPECT_NE(r.output.find("NOT REACHED: delay client send->server #9 by 10ms"), std::string::npos) << r.output;
-  EXPECT_NE(r.output.find("verdict: bug: workload node 'client' exited with 2 (expected 0)"), std::string::npos);
+  EXPECT_NE(
+      r.output.find(
+          "fired: fail client send->server #3 with EPIPE (at client send->server #3, write in pid"),
+      std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("NOT REACHED: delay client send->server #9 by 10ms"), std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("verdict: bug: workload node 'client' exited with 2 (expected 0)"),
+            std::string::npos);
 
   CommandResult replay = run_fissure(fmt::format("replay {} -n 2", out.string()));
   EXPECT_EQ(replay.exit_code, 0) << replay.output;
-  EXPECT_NE(replay.output.find("verdict reproduced 2/2, communication pattern reproduced 2/2"), std::string::npos)
+  EXPECT_NE(replay.output.find("verdict reproduced 2/2, communication pattern reproduced 2/2"),
+            std::string::npos)
       << replay.output;
 }
 
 TEST(Cli, GoodRunWithUnreachedFaultsIsInconclusive) {
   ScratchDir dir;
   auto port = free_port();
-  auto spec = dir.write("target.toml", server_client_spec("cli", {prog("tcp_server"), std::to_string(port)},
-                                                         fmt::format("tcp:{}", port), {prog("tcp_client"), std::to_string(port)}));
-  auto plan = dir.write("plan.json", R"({"faults": [{"kind": "crash", "at": {"node": "server", "op": "send", "peer": "client", "k": 2}}]})");
-  CommandResult r = run_fissure(fmt::format("run {} --plan {} -o {}", spec.string(), plan.string(), (dir.path() / "r").string()));
+  auto spec =
+      dir.write("target.toml", server_client_spec("cli", {prog("tcp_server"), std::to_string(port)},
+                                                  fmt::format("tcp:{}", port),
+                                                  {prog("tcp_client"), std::to_string(port)}));
+  auto plan = dir.write(
+      "plan.json",
+      R"({"faults": [{"kind": "crash", "at": {"node": "server", "op": "send", "peer": "client", "k": 2}}]})");
+  CommandResult r = run_fissure(fmt::format("run {} --plan {} -o {}", spec.string(), plan.string(),
+                                            (dir.path() / "r").string()));
   EXPECT_EQ(r.exit_code, 3) << r.output;
-  EXPECT_NE(r.output.find("NOT REACHED: crash server just before server send->client #2"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("NOT REACHED: crash server just before server send->client #2"),
+            std::string::npos)
+      << r.output;
 }
 
 TEST(Cli, PointsListsEveryPointAndBadPlansAreRefused) {
   ScratchDir dir;
   auto port = free_port();
-  auto spec = dir.write("target.toml", server_client_spec("cli", {prog("tcp_server"), std::to_string(port)},
-                                                         fmt::format("tcp:{}", port), {prog("tcp_client"), std::to_string(port)}));
-  CommandResult points = run_fissure(fmt::format("points {} -o {}", spec.string(), (dir.path() / "p").string()));
+  auto spec =
+      dir.write("target.toml", server_client_spec("cli", {prog("tcp_server"), std::to_string(port)},
+                                                  fmt::format("tcp:{}", port),
+                                                  {prog("tcp_client"), std::to_string(port)}));
+  CommandResult points =
+      run_fissure(fmt::format("points {} -o {}", spec.string(), (dir.path() / "p").string()));
   EXPECT_EQ(points.exit_code, 0) << points.output;
-  EXPECT_NE(points.output.find("client       send       server                           3"), std::string::npos)
+  EXPECT_NE(points.output.find("client       send       server                           3"),
+            std::string::npos)
       << points.output;
-  EXPECT_NE(points.output.find("server       accept     127.0.0.1:"), std::string::npos) << points.output;
+  EXPECT_NE(points.output.find("server       accept     127.0.0.1:"), std::string::npos)
+      << points.output;
   EXPECT_NE(points.output.find("injection points; verdict good"), std::string::npos);
 
-  auto plan = dir.write("bad.json", R"({"faults": [{"kind": "crash", "at": {"node": "serv", "op": "send", "peer": "client", "k": 1}}]})");
-  CommandResult bad = run_fissure(fmt::format("run {} --plan {} -o {}", spec.string(), plan.string(), (dir.path() / "b").string()));
+  auto plan = dir.write(
+      "bad.json",
+      R"({"faults": [{"kind": "crash", "at": {"node": "serv", "op": "send", "peer": "client", "k": 1}}]})");
+  CommandResult bad = run_fissure(fmt::format("run {} --plan {} -o {}", spec.string(),
+                                              plan.string(), (dir.path() / "b").string()));
   EXPECT_EQ(bad.exit_code, 2);
-  EXPECT_NE(bad.output.find("fissure: bad plan: " + plan.string() + ": fault[0].at.node: no node named 'serv' in the spec"),
-            std::string::npos) << bad.output;
+  EXPECT_NE(bad.output.find("fissure: bad plan: " + plan.string() +
+                            ": fault[0].at.node: no node named 'serv' in the spec"),
+            std::string::npos)
+      << bad.output;
 }
 
 }  // namespace

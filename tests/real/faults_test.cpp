@@ -1,6 +1,6 @@
 // Each fault kind on real processes, checked by its observable effect.
-#include <gtest/gtest.h>
 #include <fmt/format.h>
+#include <gtest/gtest.h>
 
 #include <fstream>
 #include <sstream>
@@ -15,15 +15,19 @@ FaultPlan plan_of(const std::string& json) {
   return read_plan(is);
 }
 
-RunResult run_with(const ScratchDir& dir, const std::string& spec_text, const std::string& plan_json,
-                   bool exact = false) {
+RunResult run_with(const ScratchDir& dir, const std::string& spec_text,
+                   const std::string& plan_json, bool exact = false) {
   auto file = dir.write("target.toml", spec_text);
   Spec spec = load_spec(file);
-  return run_traced(spec, {.run_dir = dir.path() / "run", .cpu = 0, .exact_results = exact, .plan = plan_of(plan_json)});
+  return run_traced(spec, {.run_dir = dir.path() / "run",
+                           .cpu = 0,
+                           .exact_results = exact,
+                           .plan = plan_of(plan_json)});
 }
 
 std::string tcp_pair(std::uint16_t port) {
-  return server_client_spec("pair", {prog("tcp_server"), std::to_string(port)}, fmt::format("tcp:{}", port),
+  return server_client_spec("pair", {prog("tcp_server"), std::to_string(port)},
+                            fmt::format("tcp:{}", port),
                             {prog("tcp_client"), std::to_string(port)});
 }
 
@@ -31,7 +35,8 @@ std::int64_t moved_by(const Trace& t, const std::string& node, bool sends, Chann
   std::int64_t sum = 0;
   auto idx = t.node_index(node);
   for (const Event& e : t.events)
-    if (e.node == *idx && e.channel >= 0 && t.channels[e.channel].kind == kind && sys_info(e.sys).has(sends ? kSend : kRecv))
+    if (e.node == *idx && e.channel >= 0 && t.channels[e.channel].kind == kind &&
+        sys_info(e.sys).has(sends ? kSend : kRecv))
       sum += e.moved;
   return sum;
 }
@@ -43,7 +48,8 @@ const Event& fired_event(const RunResult& r, std::size_t i = 0) {
 
 TEST(Faults, CrashBeforeASendDropsTheClientsConnection) {
   ScratchDir dir;
-  RunResult r = run_with(dir, tcp_pair(free_port()), R"({"faults": [{"kind": "crash", "when": "before",
+  RunResult r =
+      run_with(dir, tcp_pair(free_port()), R"({"faults": [{"kind": "crash", "when": "before",
       "at": {"node": "server", "op": "send", "peer": "client", "k": 1}}]})");
   EXPECT_EQ(r.verdict.kind, VerdictKind::Bug);
   ASSERT_EQ(r.trace.fired.size(), 1u);
@@ -63,7 +69,8 @@ TEST(Faults, CrashBeforeASendDropsTheClientsConnection) {
 
 TEST(Faults, CrashAfterASendLetsItThrough) {
   ScratchDir dir;
-  RunResult r = run_with(dir, tcp_pair(free_port()), R"({"faults": [{"kind": "crash", "when": "after",
+  RunResult r =
+      run_with(dir, tcp_pair(free_port()), R"({"faults": [{"kind": "crash", "when": "after",
       "at": {"node": "server", "op": "send", "peer": "client", "k": 1}}]})");
   ASSERT_EQ(r.trace.fired.size(), 1u);
   EXPECT_EQ(fired_event(r).moved, 300) << "the call ran before the node died";
@@ -73,14 +80,16 @@ TEST(Faults, CrashAfterASendLetsItThrough) {
 
 TEST(Faults, ErrorOnTheKthSendLeavesKMinusOneDelivered) {
   ScratchDir dir;
-  RunResult r = run_with(dir, tcp_pair(free_port()), R"({"faults": [{"kind": "error", "errno": "EPIPE",
+  RunResult r =
+      run_with(dir, tcp_pair(free_port()), R"({"faults": [{"kind": "error", "errno": "EPIPE",
       "at": {"node": "client", "op": "send", "peer": "server", "k": 3}}]})");
   EXPECT_EQ(r.verdict.kind, VerdictKind::Bug);
   const Event& e = fired_event(r);
   EXPECT_EQ(e.result, -EPIPE);
   EXPECT_EQ(e.moved, 0);
   EXPECT_EQ(moved_by(r.trace, "client", true, ChannelKind::Tcp), 200);
-  EXPECT_EQ(moved_by(r.trace, "server", false, ChannelKind::Tcp), 200) << "exactly two of three messages arrived";
+  EXPECT_EQ(moved_by(r.trace, "server", false, ChannelKind::Tcp), 200)
+      << "exactly two of three messages arrived";
 }
 
 TEST(Faults, DelayShowsInTheTimestamps) {
@@ -99,7 +108,9 @@ TEST(Faults, DelayShowsInTheTimestamps) {
 TEST(Faults, DroppedDatagramIsNeverDelivered) {
   ScratchDir dir;
   auto port = free_port();
-  RunResult r = run_with(dir, fmt::format(R"(name = "udp"
+  RunResult r = run_with(
+      dir,
+      fmt::format(R"(name = "udp"
 timeout = "1500ms"
 [[node]]
 name = "server"
@@ -109,7 +120,9 @@ ready = "delay:100ms"
 name = "client"
 role = "workload"
 cmd = {}
-)", toml_array({prog("udp_server"), std::to_string(port)}), toml_array({prog("udp_client"), std::to_string(port)})),
+)",
+                  toml_array({prog("udp_server"), std::to_string(port)}),
+                  toml_array({prog("udp_client"), std::to_string(port)})),
       R"({"faults": [{"kind": "drop", "at": {"node": "client", "op": "send", "peer": "server", "k": 2}}]})");
   EXPECT_EQ(r.verdict.kind, VerdictKind::Hang) << "the client waits for a reply that cannot come";
   const Event& dropped = fired_event(r);
@@ -142,7 +155,8 @@ TEST(Faults, DropOnAStreamBreaksBothEnds) {
 TEST(Faults, PartitionCutsOnlyBetweenItsGroups) {
   ScratchDir dir;
   auto p1 = free_port(), p2 = static_cast<std::uint16_t>(free_port() + 1);
-  RunResult r = run_with(dir, fmt::format(R"(name = "partition"
+  RunResult r = run_with(dir,
+                         fmt::format(R"(name = "partition"
 [[node]]
 name = "s1"
 cmd = {}
@@ -155,9 +169,11 @@ ready = "tcp:{}"
 name = "client"
 role = "workload"
 cmd = ["sh", "-c", "{} {}; {} {} 1"]
-)", toml_array({prog("tcp_server"), std::to_string(p1)}), p1, toml_array({prog("mt_server"), std::to_string(p2), "1"}), p2,
-                                          prog("tcp_client"), p1, prog("mt_client"), p2),
-      R"({"faults": [{"kind": "partition", "groups": [["s1"], ["client"]],
+)",
+                                     toml_array({prog("tcp_server"), std::to_string(p1)}), p1,
+                                     toml_array({prog("mt_server"), std::to_string(p2), "1"}), p2,
+                                     prog("tcp_client"), p1, prog("mt_client"), p2),
+                         R"({"faults": [{"kind": "partition", "groups": [["s1"], ["client"]],
           "at": {"node": "client", "op": "connect", "peer": "s1", "k": 1}}]})");
   ASSERT_EQ(r.trace.fired.size(), 1u);
   const Trace& t = r.trace;
@@ -173,14 +189,17 @@ cmd = ["sh", "-c", "{} {}; {} {} 1"]
 
 TEST(Faults, DiskErrorOnFsync) {
   ScratchDir dir;
-  RunResult r = run_with(dir, fmt::format(R"(name = "disk"
+  RunResult r = run_with(
+      dir,
+      fmt::format(R"(name = "disk"
 [[node]]
 name = "writer"
 role = "workload"
 cmd = {}
 [oracle]
 workload_exit = 0
-)", toml_array({prog("file_writer"), "${RUN_DIR}/data"})),
+)",
+                  toml_array({prog("file_writer"), "${RUN_DIR}/data"})),
       R"({"faults": [{"kind": "disk", "errno": "EIO", "at": {"node": "writer", "op": "fsync", "peer": "${RUN_DIR}/data", "k": 1}}]})");
   EXPECT_EQ(r.verdict.kind, VerdictKind::Bug);
   const Event& e = fired_event(r);
@@ -192,7 +211,9 @@ workload_exit = 0
 TEST(Faults, RestartBringsTheNodeBack) {
   ScratchDir dir;
   auto port = free_port();
-  RunResult r = run_with(dir, fmt::format(R"(name = "restart"
+  RunResult r = run_with(
+      dir,
+      fmt::format(R"(name = "restart"
 timeout = "10s"
 [[node]]
 name = "server"
@@ -204,10 +225,13 @@ role = "workload"
 cmd = ["sh", "-c", "{} {}; {} {}"]
 [oracle]
 workload_exit = 0
-)", prog("tcp_server"), port, port, prog("tcp_client"), port, prog("tcp_client"), port),
+)",
+                  prog("tcp_server"), port, port, prog("tcp_client"), port, prog("tcp_client"),
+                  port),
       R"({"faults": [{"kind": "crash", "when": "before", "at": {"node": "server", "op": "recv", "peer": "client", "k": 1}},
                      {"kind": "restart", "node": "server", "after_ms": 100}]})");
-  EXPECT_EQ(r.verdict.kind, VerdictKind::Good) << "the second client was served: " << r.verdict.message;
+  EXPECT_EQ(r.verdict.kind, VerdictKind::Good)
+      << "the second client was served: " << r.verdict.message;
   ASSERT_EQ(r.trace.fired.size(), 2u);
   EXPECT_EQ(r.trace.nodes[0].restarts, 1u);
   std::ifstream starts(dir.path() / "run" / "starts");
@@ -219,7 +243,8 @@ workload_exit = 0
 
 TEST(Faults, UnreachedPointIsReportedNotPassed) {
   ScratchDir dir;
-  RunResult r = run_with(dir, tcp_pair(free_port()), R"({"faults": [{"kind": "crash", "when": "before",
+  RunResult r =
+      run_with(dir, tcp_pair(free_port()), R"({"faults": [{"kind": "crash", "when": "before",
       "at": {"node": "server", "op": "send", "peer": "client", "k": 7}}]})");
   EXPECT_EQ(r.verdict.kind, VerdictKind::Good);
   EXPECT_TRUE(r.trace.fired.empty());

@@ -185,7 +185,8 @@ workload_exit = 0
       wal_synced = wal_synced || t.channels[e.channel].label.ends_with(".wal");
   EXPECT_TRUE(wal_synced);
   std::size_t client_to_etcd = 0;
-  for (const auto& c : t.channels) client_to_etcd += c.kind == ChannelKind::Tcp && c.node_a == 1 && c.node_b == 0;
+  for (const auto& c : t.channels)
+    client_to_etcd += c.kind == ChannelKind::Tcp && c.node_a == 1 && c.node_b == 0;
   EXPECT_EQ(client_to_etcd, 2u) << "one connection per etcdctl";
 }
 

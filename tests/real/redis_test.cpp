@@ -13,7 +13,8 @@ namespace {
 RunResult run_target(const std::string& name, const ScratchDir& dir) {
   Spec spec =
       load_spec(std::string(FISSURE_SOURCE_DIR) + "/experiments/targets/" + name + "/target.toml");
-  return run_traced(spec, {.run_dir = dir.path() / "run", .cpu = 0, .exact_results = false, .plan = {}});
+  return run_traced(spec,
+                    {.run_dir = dir.path() / "run", .cpu = 0, .exact_results = false, .plan = {}});
 }
 
 const Channel* channel_between(const Trace& t, const std::string& a, const std::string& b) {
@@ -116,10 +117,14 @@ namespace {
 // (the plan also defers the stream with EAGAIN in runs where it would come first).
 TEST(Redis, CrashMasterRightAfterItAcknowledgesTheSet) {
   ScratchDir dir;
-  Spec spec = load_spec(std::string(FISSURE_SOURCE_DIR) + "/experiments/targets/redis-replication/target.toml");
-  FaultPlan plan = load_plan(std::string(FISSURE_SOURCE_DIR) + "/experiments/plans/redis-replication/crash-master-after-ok.json",
-                             {"master", "replica1", "replica2", "sentinel1", "sentinel2", "sentinel3", "client"});
-  RunResult r = run_traced(spec, {.run_dir = dir.path() / "run", .cpu = 0, .exact_results = false, .plan = plan});
+  Spec spec = load_spec(std::string(FISSURE_SOURCE_DIR) +
+                        "/experiments/targets/redis-replication/target.toml");
+  FaultPlan plan = load_plan(
+      std::string(FISSURE_SOURCE_DIR) +
+          "/experiments/plans/redis-replication/crash-master-after-ok.json",
+      {"master", "replica1", "replica2", "sentinel1", "sentinel2", "sentinel3", "client"});
+  RunResult r = run_traced(
+      spec, {.run_dir = dir.path() / "run", .cpu = 0, .exact_results = false, .plan = plan});
   EXPECT_EQ(r.verdict.kind, VerdictKind::Bug) << r.verdict.message;
   const Trace& t = r.trace;
   auto master = *t.node_index("master");
@@ -132,7 +137,9 @@ TEST(Redis, CrashMasterRightAfterItAcknowledgesTheSet) {
   EXPECT_EQ(ok.moved, 5) << "+OK\\r\\n went out";
   const Event* set = nullptr;
   for (const Event& e : t.events)
-    if (e.node == master && e.point.op == OpClass::Recv && e.point.peer == "client" && e.moved == 33) set = &e;
+    if (e.node == master && e.point.op == OpClass::Recv && e.point.peer == "client" &&
+        e.moved == 33)
+      set = &e;
   ASSERT_NE(set, nullptr) << "the master read the SET";
   EXPECT_LT(set->id, ok.id);
   for (const Event& e : t.events) {

@@ -80,8 +80,8 @@ workload_exit = 0
 RunResult run_spec(const ScratchDir& dir, const std::string& spec_text, bool exact_results) {
   auto file = dir.write("target.toml", spec_text);
   Spec spec = load_spec(file);
-  return run_traced(spec,
-                    {.run_dir = dir.path() / "run", .cpu = 0, .exact_results = exact_results, .plan = {}});
+  return run_traced(
+      spec, {.run_dir = dir.path() / "run", .cpu = 0, .exact_results = exact_results, .plan = {}});
 }
 
 // A zombie is dead: it only waits for init to reap it once its parent is gone.

@@ -67,31 +67,56 @@ TEST(Plan, IdentityIgnoresOrderButNotContent) {
 }
 
 TEST(Plan, RefusalsNameTheFaultAndField) {
-  EXPECT_EQ(error_of(R"({"faults": [{"kind": "crash", "at": {"node": "master", "op": "send", "peer": "client", "k": 1}},
+  EXPECT_EQ(
+      error_of(
+          R"({"faults": [{"kind": "crash", "at": {"node": "master", "op": "send", "peer": "client", "k": 1}},
                                     {"kind": "explode", "at": {"node": "master", "op": "send", "peer": "client", "k": 1}}]})"),
-            "fault[1].kind: 'explode' is not one of crash, error, drop, delay, partition, disk, restart");
-  EXPECT_EQ(error_of(R"({"faults": [{"kind": "crash", "at": {"node": "primary", "op": "send", "peer": "client", "k": 1}}]})"),
-            "fault[0].at.node: no node named 'primary' in the spec");
-  EXPECT_EQ(error_of(R"({"faults": [{"kind": "crash", "at": {"node": "master", "op": "yell", "peer": "client", "k": 1}}]})"),
-            "fault[0].at.op: 'yell' is not one of send, recv, connect, accept, file-write, fsync");
-  EXPECT_EQ(error_of(R"({"faults": [{"kind": "error", "at": {"node": "master", "op": "send", "peer": "client", "k": 1}}]})"),
-            "fault[0].errno: missing (a error fault needs it)");
-  EXPECT_EQ(error_of(R"({"faults": [{"kind": "error", "errno": "EOOPS", "at": {"node": "master", "op": "send", "peer": "client", "k": 1}}]})"),
-            "fault[0].errno: 'EOOPS' is not an errno fissure knows (ECONNRESET, EPIPE, EIO, ENOSPC, ...)");
-  EXPECT_EQ(error_of(R"({"faults": [{"kind": "crash", "at": {"node": "master", "op": "send", "peer": "client", "k": 0}}]})"),
-            "fault[0].at.k: occurrences count from 1");
-  EXPECT_EQ(error_of(R"({"faults": [{"kind": "crash", "at": {"node": "master", "op": "send", "peer": "client", "k": 1}, "colour": 1}]})"),
-            "fault[0].colour: unknown field (known: kind, at, when, errno, ms, groups, heal_ms, node, after_ms)");
-  EXPECT_EQ(error_of(R"({"faults": [{"kind": "disk", "errno": "EIO", "at": {"node": "master", "op": "send", "peer": "client", "k": 1}}]})"),
-            "fault[0].at.op: a disk fault lands on a file-write or fsync");
-  EXPECT_EQ(error_of(R"({"faults": [{"kind": "partition", "groups": [["master"], ["master", "client"]], "at": {"node": "master", "op": "send", "peer": "client", "k": 1}}]})"),
-            "fault[0].groups: node 'master' is in two groups");
-  EXPECT_EQ(error_of(R"({"faults": [{"kind": "delay", "ms": 0, "at": {"node": "master", "op": "send", "peer": "client", "k": 1}}]})"),
-            "fault[0].ms: a delay must be positive");
-  EXPECT_EQ(error_of(R"({"faults": [{"kind": "restart", "after_ms": 5}]})"), "fault[0].node: missing (a restart fault needs it)");
-  EXPECT_NE(error_of(R"({"faults": [{"kind": "crash", "at": {"node": "master", "op": "send", "peer": "client", "k": "three"}}]})")
-                .find("fault[0].at.k: wrong type"),
-            std::string::npos);
+      "fault[1].kind: 'explode' is not one of crash, error, drop, delay, partition, disk, restart");
+  EXPECT_EQ(
+      error_of(
+          R"({"faults": [{"kind": "crash", "at": {"node": "primary", "op": "send", "peer": "client", "k": 1}}]})"),
+      "fault[0].at.node: no node named 'primary' in the spec");
+  EXPECT_EQ(
+      error_of(
+          R"({"faults": [{"kind": "crash", "at": {"node": "master", "op": "yell", "peer": "client", "k": 1}}]})"),
+      "fault[0].at.op: 'yell' is not one of send, recv, connect, accept, file-write, fsync");
+  EXPECT_EQ(
+      error_of(
+          R"({"faults": [{"kind": "error", "at": {"node": "master", "op": "send", "peer": "client", "k": 1}}]})"),
+      "fault[0].errno: missing (a error fault needs it)");
+  EXPECT_EQ(
+      error_of(
+          R"({"faults": [{"kind": "error", "errno": "EOOPS", "at": {"node": "master", "op": "send", "peer": "client", "k": 1}}]})"),
+      "fault[0].errno: 'EOOPS' is not an errno fissure knows (ECONNRESET, EPIPE, EIO, ENOSPC, "
+      "...)");
+  EXPECT_EQ(
+      error_of(
+          R"({"faults": [{"kind": "crash", "at": {"node": "master", "op": "send", "peer": "client", "k": 0}}]})"),
+      "fault[0].at.k: occurrences count from 1");
+  EXPECT_EQ(
+      error_of(
+          R"({"faults": [{"kind": "crash", "at": {"node": "master", "op": "send", "peer": "client", "k": 1}, "colour": 1}]})"),
+      "fault[0].colour: unknown field (known: kind, at, when, errno, ms, groups, heal_ms, node, "
+      "after_ms)");
+  EXPECT_EQ(
+      error_of(
+          R"({"faults": [{"kind": "disk", "errno": "EIO", "at": {"node": "master", "op": "send", "peer": "client", "k": 1}}]})"),
+      "fault[0].at.op: a disk fault lands on a file-write or fsync");
+  EXPECT_EQ(
+      error_of(
+          R"({"faults": [{"kind": "partition", "groups": [["master"], ["master", "client"]], "at": {"node": "master", "op": "send", "peer": "client", "k": 1}}]})"),
+      "fault[0].groups: node 'master' is in two groups");
+  EXPECT_EQ(
+      error_of(
+          R"({"faults": [{"kind": "delay", "ms": 0, "at": {"node": "master", "op": "send", "peer": "client", "k": 1}}]})"),
+      "fault[0].ms: a delay must be positive");
+  EXPECT_EQ(error_of(R"({"faults": [{"kind": "restart", "after_ms": 5}]})"),
+            "fault[0].node: missing (a restart fault needs it)");
+  EXPECT_NE(
+      error_of(
+          R"({"faults": [{"kind": "crash", "at": {"node": "master", "op": "send", "peer": "client", "k": "three"}}]})")
+          .find("fault[0].at.k: wrong type"),
+      std::string::npos);
   EXPECT_NE(error_of(R"([1, 2])").find("not a fault plan"), std::string::npos);
 }
 

@@ -89,30 +89,41 @@ TEST(Spec, ErrorsNameFileLineAndField) {
 }
 
 TEST(Spec, FaultSpace) {
-  constexpr const char* kBase = "name = \"x\"\n[[node]]\nname = \"a\"\nrole = \"workload\"\ncmd = [\"a\"]\n[[node]]\nname = \"b\"\ncmd = [\"b\"]\n";
+  constexpr const char* kBase =
+      "name = \"x\"\n[[node]]\nname = \"a\"\nrole = \"workload\"\ncmd = [\"a\"]\n[[node]]\nname = "
+      "\"b\"\ncmd = [\"b\"]\n";
   Spec defaults = parse_spec(kBase, "/specs/target.toml");
   EXPECT_EQ(defaults.faults.kinds.size(), 7u);
   EXPECT_EQ(defaults.faults.max, 1u);
   EXPECT_EQ(defaults.faults.nodes, (std::vector<std::string>{"a", "b"}));
-  Spec s = parse_spec(std::string(kBase) + "[faults]\nkinds = [\"crash\", \"delay\"]\nmax = 2\nnodes = [\"b\"]\n"
-                                           "errnos = [\"EIO\"]\ndelays = [\"50ms\", \"1.5s\"]\n",
+  Spec s = parse_spec(std::string(kBase) +
+                          "[faults]\nkinds = [\"crash\", \"delay\"]\nmax = 2\nnodes = [\"b\"]\n"
+                          "errnos = [\"EIO\"]\ndelays = [\"50ms\", \"1.5s\"]\n",
                       "/specs/target.toml");
   EXPECT_EQ(s.faults.kinds, (std::vector<FaultKind>{FaultKind::Crash, FaultKind::Delay}));
   EXPECT_EQ(s.faults.max, 2u);
   EXPECT_EQ(s.faults.nodes, std::vector<std::string>{"b"});
   EXPECT_EQ(s.faults.errnos, std::vector<int>{EIO});
-  EXPECT_EQ(s.faults.delays, (std::vector<std::chrono::milliseconds>{std::chrono::milliseconds(50), std::chrono::milliseconds(1500)}));
+  EXPECT_EQ(s.faults.delays, (std::vector<std::chrono::milliseconds>{
+                                 std::chrono::milliseconds(50), std::chrono::milliseconds(1500)}));
   EXPECT_EQ(error_of(std::string(kBase) + "[faults]\nkinds = [\"meteor\"]\n"),
-            "/specs/target.toml:10: faults.kinds: 'meteor' is not one of crash, error, drop, delay, partition, disk, restart");
-  EXPECT_EQ(error_of(std::string(kBase) + "[faults]\nnodes = [\"c\"]\n"), "/specs/target.toml:10: faults.nodes: no node named 'c'");
-  EXPECT_EQ(error_of(std::string(kBase) + "[faults]\nmax = 0\n"), "/specs/target.toml:10: faults.max: must be an integer from 1 to 64 (faults per plan)");
+            "/specs/target.toml:10: faults.kinds: 'meteor' is not one of crash, error, drop, "
+            "delay, partition, disk, restart");
+  EXPECT_EQ(error_of(std::string(kBase) + "[faults]\nnodes = [\"c\"]\n"),
+            "/specs/target.toml:10: faults.nodes: no node named 'c'");
+  EXPECT_EQ(error_of(std::string(kBase) + "[faults]\nmax = 0\n"),
+            "/specs/target.toml:10: faults.max: must be an integer from 1 to 64 (faults per plan)");
   EXPECT_EQ(error_of(std::string(kBase) + "[faults]\nerrnos = [\"EWHATEVER\"]\n"),
-            "/specs/target.toml:10: faults.errnos: 'EWHATEVER' is not an errno fissure knows (ECONNRESET, EPIPE, EIO, ENOSPC, ...)");
-  EXPECT_EQ(error_of(std::string(kBase) + "[faults]\ndelays = [\"soon\"]\n"),
-            "/specs/target.toml:10: faults.delays: 'soon' is not a duration (e.g. \"500ms\", \"10s\")");
+            "/specs/target.toml:10: faults.errnos: 'EWHATEVER' is not an errno fissure knows "
+            "(ECONNRESET, EPIPE, EIO, ENOSPC, ...)");
+  EXPECT_EQ(
+      error_of(std::string(kBase) + "[faults]\ndelays = [\"soon\"]\n"),
+      "/specs/target.toml:10: faults.delays: 'soon' is not a duration (e.g. \"500ms\", \"10s\")");
   EXPECT_EQ(error_of(std::string(kBase) + "[faults]\nmaximum = 3\n"),
-            "/specs/target.toml:10: faults.maximum: unknown key (known here: kinds, max, nodes, errnos, delays)");
-  EXPECT_EQ(error_of(std::string(kBase) + "[explore]\nruns = 3\n"), "/specs/target.toml:9: explore: not supported by this version of fissure");
+            "/specs/target.toml:10: faults.maximum: unknown key (known here: kinds, max, nodes, "
+            "errnos, delays)");
+  EXPECT_EQ(error_of(std::string(kBase) + "[explore]\nruns = 3\n"),
+            "/specs/target.toml:9: explore: not supported by this version of fissure");
 }
 
 TEST(Spec, Durations) {

@@ -1,12 +1,12 @@
 #include "fissure/tracer/faults.hpp"
 
-#include <cereal/archives/json.hpp>
-#include <cereal/types/string.hpp>
-#include <cereal/types/vector.hpp>
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <array>
+#include <cereal/archives/json.hpp>
+#include <cereal/types/string.hpp>
+#include <cereal/types/vector.hpp>
 #include <cerrno>
 #include <fstream>
 #include <set>
@@ -16,19 +16,32 @@
 namespace fissure {
 namespace {
 
-constexpr std::array<std::string_view, 6> kOps = {"send", "recv", "connect", "accept", "file-write", "fsync"};
-constexpr std::array<std::string_view, 7> kKinds = {"crash", "error", "drop", "delay", "partition", "disk", "restart"};
+constexpr std::array<std::string_view, 6> kOps = {"send",   "recv",       "connect",
+                                                  "accept", "file-write", "fsync"};
+constexpr std::array<std::string_view, 7> kKinds = {"crash",     "error", "drop",   "delay",
+                                                    "partition", "disk",  "restart"};
 
 constexpr std::pair<std::string_view, int> kErrnos[] = {
-    {"ECONNRESET", ECONNRESET}, {"EPIPE", EPIPE},       {"ECONNREFUSED", ECONNREFUSED},
-    {"ETIMEDOUT", ETIMEDOUT},   {"EIO", EIO},           {"ENOSPC", ENOSPC},
-    {"EAGAIN", EAGAIN},         {"EINTR", EINTR},       {"ECONNABORTED", ECONNABORTED},
-    {"EHOSTUNREACH", EHOSTUNREACH}, {"ENETUNREACH", ENETUNREACH}, {"EDQUOT", EDQUOT},
-    {"EROFS", EROFS},           {"EBADF", EBADF},       {"ENOMEM", ENOMEM},
+    {"ECONNRESET", ECONNRESET},
+    {"EPIPE", EPIPE},
+    {"ECONNREFUSED", ECONNREFUSED},
+    {"ETIMEDOUT", ETIMEDOUT},
+    {"EIO", EIO},
+    {"ENOSPC", ENOSPC},
+    {"EAGAIN", EAGAIN},
+    {"EINTR", EINTR},
+    {"ECONNABORTED", ECONNABORTED},
+    {"EHOSTUNREACH", EHOSTUNREACH},
+    {"ENETUNREACH", ENETUNREACH},
+    {"EDQUOT", EDQUOT},
+    {"EROFS", EROFS},
+    {"EBADF", EBADF},
+    {"ENOMEM", ENOMEM},
 };
 
 template <std::size_t N>
-std::optional<std::size_t> index_of(const std::array<std::string_view, N>& names, std::string_view s) {
+std::optional<std::size_t> index_of(const std::array<std::string_view, N>& names,
+                                    std::string_view s) {
   for (std::size_t i = 0; i < N; ++i)
     if (names[i] == s) return i;
   return std::nullopt;
@@ -47,12 +60,16 @@ thread_local ReadPosition g_pos;
 
 }  // namespace
 
-std::string_view to_string(OpClass op) { return kOps.at(static_cast<std::size_t>(op)); }
+std::string_view to_string(OpClass op) {
+  return kOps.at(static_cast<std::size_t>(op));
+}
 std::optional<OpClass> op_class_from_string(std::string_view s) {
   if (auto i = index_of(kOps, s)) return static_cast<OpClass>(*i);
   return std::nullopt;
 }
-std::string_view to_string(FaultKind k) { return kKinds.at(static_cast<std::size_t>(k)); }
+std::string_view to_string(FaultKind k) {
+  return kKinds.at(static_cast<std::size_t>(k));
+}
 std::optional<FaultKind> fault_kind_from_string(std::string_view s) {
   if (auto i = index_of(kKinds, s)) return static_cast<FaultKind>(*i);
   return std::nullopt;
@@ -76,10 +93,15 @@ std::string to_string(const InjectionPoint& p) {
 
 std::string describe(const Fault& f) {
   switch (f.kind) {
-    case FaultKind::Crash: return fmt::format("crash {} {} {}", f.at.node, f.after ? "just after" : "just before", to_string(f.at));
-    case FaultKind::Error: return fmt::format("fail {} with {}", to_string(f.at), errno_name(f.err));
-    case FaultKind::Drop: return fmt::format("drop at {}", to_string(f.at));
-    case FaultKind::Delay: return fmt::format("delay {} by {}ms", to_string(f.at), f.delay_ms);
+    case FaultKind::Crash:
+      return fmt::format("crash {} {} {}", f.at.node, f.after ? "just after" : "just before",
+                         to_string(f.at));
+    case FaultKind::Error:
+      return fmt::format("fail {} with {}", to_string(f.at), errno_name(f.err));
+    case FaultKind::Drop:
+      return fmt::format("drop at {}", to_string(f.at));
+    case FaultKind::Delay:
+      return fmt::format("delay {} by {}ms", to_string(f.at), f.delay_ms);
     case FaultKind::Partition: {
       std::string groups;
       for (const auto& g : f.groups) {
@@ -90,8 +112,10 @@ std::string describe(const Fault& f) {
       return fmt::format("partition {} from {}{}", groups, to_string(f.at),
                          f.heal_ms ? fmt::format(", heal after {}ms", f.heal_ms) : "");
     }
-    case FaultKind::Disk: return fmt::format("disk error {} at {}", errno_name(f.err), to_string(f.at));
-    case FaultKind::Restart: return fmt::format("restart {} {}ms after it crashes", f.node, f.delay_ms);
+    case FaultKind::Disk:
+      return fmt::format("disk error {} at {}", errno_name(f.err), to_string(f.at));
+    case FaultKind::Restart:
+      return fmt::format("restart {} {}ms after it crashes", f.node, f.delay_ms);
   }
   return "?";
 }
@@ -118,7 +142,9 @@ void load(A& ar, InjectionPoint& p) {
       std::string op;
       ar(op);
       auto o = op_class_from_string(op);
-      if (!o) plan_error(fmt::format("'{}' is not one of send, recv, connect, accept, file-write, fsync", op));
+      if (!o)
+        plan_error(
+            fmt::format("'{}' is not one of send, recv, connect, accept, file-write, fsync", op));
       p.op = *o;
     } else if (key == "peer") {
       ar(p.peer);
@@ -136,17 +162,24 @@ void save(A& ar, const Fault& f) {
   ar(cereal::make_nvp("kind", std::string(to_string(f.kind))));
   if (f.kind != FaultKind::Restart) ar(cereal::make_nvp("at", f.at));
   switch (f.kind) {
-    case FaultKind::Crash: ar(cereal::make_nvp("when", std::string(f.after ? "after" : "before"))); break;
+    case FaultKind::Crash:
+      ar(cereal::make_nvp("when", std::string(f.after ? "after" : "before")));
+      break;
     case FaultKind::Error:
-    case FaultKind::Disk: ar(cereal::make_nvp("errno", errno_name(f.err))); break;
-    case FaultKind::Delay: ar(cereal::make_nvp("ms", f.delay_ms)); break;
+    case FaultKind::Disk:
+      ar(cereal::make_nvp("errno", errno_name(f.err)));
+      break;
+    case FaultKind::Delay:
+      ar(cereal::make_nvp("ms", f.delay_ms));
+      break;
     case FaultKind::Partition:
       ar(cereal::make_nvp("groups", f.groups), cereal::make_nvp("heal_ms", f.heal_ms));
       break;
     case FaultKind::Restart:
       ar(cereal::make_nvp("node", f.node), cereal::make_nvp("after_ms", f.delay_ms));
       break;
-    case FaultKind::Drop: break;
+    case FaultKind::Drop:
+      break;
   }
 }
 
@@ -161,20 +194,25 @@ void load(A& ar, Fault& f) {
       std::string k;
       ar(k);
       auto kind = fault_kind_from_string(k);
-      if (!kind) plan_error(fmt::format("'{}' is not one of crash, error, drop, delay, partition, disk, restart", k));
+      if (!kind)
+        plan_error(fmt::format(
+            "'{}' is not one of crash, error, drop, delay, partition, disk, restart", k));
       f.kind = *kind;
     } else if (key == "at") {
       ar(f.at);
     } else if (key == "when") {
       std::string w;
       ar(w);
-      if (w != "before" && w != "after") plan_error(fmt::format("'{}' is not \"before\" or \"after\"", w));
+      if (w != "before" && w != "after")
+        plan_error(fmt::format("'{}' is not \"before\" or \"after\"", w));
       f.after = w == "after";
     } else if (key == "errno") {
       std::string e;
       ar(e);
       auto err = errno_from_name(e);
-      if (!err) plan_error(fmt::format("'{}' is not an errno fissure knows (ECONNRESET, EPIPE, EIO, ENOSPC, ...)", e));
+      if (!err)
+        plan_error(fmt::format(
+            "'{}' is not an errno fissure knows (ECONNRESET, EPIPE, EIO, ENOSPC, ...)", e));
       f.err = *err;
     } else if (key == "ms" || key == "after_ms") {
       ar(f.delay_ms);
@@ -185,7 +223,8 @@ void load(A& ar, Fault& f) {
     } else if (key == "node") {
       ar(f.node);
     } else {
-      plan_error("unknown field (known: kind, at, when, errno, ms, groups, heal_ms, node, after_ms)");
+      plan_error(
+          "unknown field (known: kind, at, when, errno, ms, groups, heal_ms, node, after_ms)");
     }
   }
   auto need = [&](const char* field) {
@@ -226,14 +265,16 @@ void validate(const Fault& f, const std::vector<std::string>& nodes) {
   if (f.at.k == 0) plan_error("occurrences count from 1");
   bool file_op = f.at.op == OpClass::FileWrite || f.at.op == OpClass::Fsync;
   g_pos.field = "at.op";
-  if (f.kind == FaultKind::Disk && !file_op) plan_error("a disk fault lands on a file-write or fsync");
+  if (f.kind == FaultKind::Disk && !file_op)
+    plan_error("a disk fault lands on a file-write or fsync");
   if (f.kind == FaultKind::Drop && (f.at.op != OpClass::Send && f.at.op != OpClass::Recv))
     plan_error("a drop lands on a send or recv");
   if (f.kind == FaultKind::Delay && f.delay_ms == 0) {
     g_pos.field = "ms";
     plan_error("a delay must be positive");
   }
-  if (f.kind == FaultKind::Disk && f.err != EIO && f.err != ENOSPC && f.err != EDQUOT && f.err != EROFS) {
+  if (f.kind == FaultKind::Disk && f.err != EIO && f.err != ENOSPC && f.err != EDQUOT &&
+      f.err != EROFS) {
     g_pos.field = "errno";
     plan_error("a disk fault fails with EIO, ENOSPC, EDQUOT or EROFS");
   }
@@ -281,7 +322,8 @@ FaultPlan read_plan(std::istream& is, const std::vector<std::string>& node_names
     throw;
   } catch (const cereal::Exception& e) {
     if (count < plan.faults.size() + 1 && !g_pos.field.empty())
-      throw PlanError(fmt::format("fault[{}].{}: wrong type or malformed JSON ({})", g_pos.fault, g_pos.field, e.what()));
+      throw PlanError(fmt::format("fault[{}].{}: wrong type or malformed JSON ({})", g_pos.fault,
+                                  g_pos.field, e.what()));
     throw PlanError(fmt::format("not a fault plan: expected {{\"faults\": [...]}} ({})", e.what()));
   }
   for (std::size_t i = 0; i < plan.faults.size(); ++i) {

@@ -1,20 +1,20 @@
 #include "sockets.hpp"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <linux/inet_diag.h>
-#include <fcntl.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <linux/sock_diag.h>
+#include <linux/sockios.h>
 #include <linux/tcp.h>
 #include <linux/unix_diag.h>
 #include <netinet/in.h>
-#include <linux/sockios.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -354,7 +354,8 @@ const nlmsghdr* TcpCounters::lookup(const std::string& local, const std::string&
   return h;
 }
 
-std::optional<std::uint64_t> TcpCounters::inode_of(const std::string& local, const std::string& remote) {
+std::optional<std::uint64_t> TcpCounters::inode_of(const std::string& local,
+                                                   const std::string& remote) {
   alignas(nlmsghdr) char buf[4096];
   const nlmsghdr* h = lookup(local, remote, buf, sizeof buf);
   if (!h) return std::nullopt;
@@ -436,7 +437,8 @@ std::optional<InetSocket> describe_inet_socket(int fd) {
   InetSocket s;
   s.stream = type == SOCK_STREAM;
   s.local = format_sockaddr(&local, llen);
-  if (getpeername(fd, reinterpret_cast<sockaddr*>(&remote), &rlen) == 0) s.remote = format_sockaddr(&remote, rlen);
+  if (getpeername(fd, reinterpret_cast<sockaddr*>(&remote), &rlen) == 0)
+    s.remote = format_sockaddr(&remote, rlen);
   return s;
 }
 

@@ -2,11 +2,10 @@
 // /proc/PID/net tables (the tracee's network namespace), and sock_diag for unix peers.
 #pragma once
 
+#include <linux/netlink.h>
 #include <sys/types.h>
 
 #include <cstdint>
-#include <linux/netlink.h>
-
 #include <memory>
 #include <optional>
 #include <string>
@@ -104,7 +103,8 @@ class TcpCounters {
   std::optional<std::uint64_t> inode_of(const std::string& local, const std::string& remote);
 
  private:
-  const struct nlmsghdr* lookup(const std::string& local, const std::string& remote, char* buf, std::size_t len);
+  const struct nlmsghdr* lookup(const std::string& local, const std::string& remote, char* buf,
+                                std::size_t len);
   std::unique_ptr<DiagSocket> nl_;
 };
 

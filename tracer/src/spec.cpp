@@ -192,7 +192,8 @@ class SpecReader {
 
   FaultSpace fault_space(const toml::node* node, const Spec& spec) const {
     FaultSpace fs;
-    for (std::size_t k = 0; k <= static_cast<std::size_t>(FaultKind::Restart); ++k) fs.kinds.push_back(static_cast<FaultKind>(k));
+    for (std::size_t k = 0; k <= static_cast<std::size_t>(FaultKind::Restart); ++k)
+      fs.kinds.push_back(static_cast<FaultKind>(k));
     fs.errnos = {ECONNRESET, EPIPE, ETIMEDOUT};
     fs.delays = {std::chrono::milliseconds(100), std::chrono::seconds(1)};
     for (const auto& n : spec.nodes) fs.nodes.push_back(n.name);
@@ -204,7 +205,10 @@ class SpecReader {
       fs.kinds.clear();
       for (const auto& name : strings(*k, "faults.kinds")) {
         auto kind = fault_kind_from_string(name);
-        if (!kind) fail(k, "faults.kinds", fmt::format("'{}' is not one of crash, error, drop, delay, partition, disk, restart", name));
+        if (!kind)
+          fail(k, "faults.kinds",
+               fmt::format("'{}' is not one of crash, error, drop, delay, partition, disk, restart",
+                           name));
         fs.kinds.push_back(*kind);
       }
       if (fs.kinds.empty()) fail(k, "faults.kinds", "lists no kind");
@@ -217,13 +221,18 @@ class SpecReader {
     if (const toml::node* n = t->get("nodes")) {
       fs.nodes = strings(*n, "faults.nodes");
       for (const auto& name : fs.nodes)
-        if (!spec.node_index(name)) fail(n, "faults.nodes", fmt::format("no node named '{}'", name));
+        if (!spec.node_index(name))
+          fail(n, "faults.nodes", fmt::format("no node named '{}'", name));
     }
     if (const toml::node* e = t->get("errnos")) {
       fs.errnos.clear();
       for (const auto& name : strings(*e, "faults.errnos")) {
         auto err = errno_from_name(name);
-        if (!err) fail(e, "faults.errnos", fmt::format("'{}' is not an errno fissure knows (ECONNRESET, EPIPE, EIO, ENOSPC, ...)", name));
+        if (!err)
+          fail(e, "faults.errnos",
+               fmt::format(
+                   "'{}' is not an errno fissure knows (ECONNRESET, EPIPE, EIO, ENOSPC, ...)",
+                   name));
         fs.errnos.push_back(*err);
       }
     }
@@ -231,7 +240,8 @@ class SpecReader {
       fs.delays.clear();
       for (const auto& text : strings(*d, "faults.delays")) {
         try {
-          fs.delays.push_back(std::chrono::duration_cast<std::chrono::milliseconds>(parse_duration(text)));
+          fs.delays.push_back(
+              std::chrono::duration_cast<std::chrono::milliseconds>(parse_duration(text)));
         } catch (const std::invalid_argument& ex) {
           fail(d, "faults.delays", ex.what());
         }
@@ -273,7 +283,8 @@ class SpecReader {
     spec.faults = fault_space(root.get("faults"), spec);
     // [explore] belongs to the explorer; until it lands, accepting it silently would be the
     // "ignored key" the contract forbids.
-    if (const toml::node* s = root.get("explore")) fail(s, "explore", "not supported by this version of fissure");
+    if (const toml::node* s = root.get("explore"))
+      fail(s, "explore", "not supported by this version of fissure");
     return spec;
   }
 

@@ -142,8 +142,7 @@ void serialize(A& ar, NodeRecord& n) {
 template <class A>
 void serialize(A& ar, TraceStats& s) {
   ar(cereal::make_nvp("seccomp_stops", s.seccomp_stops),
-     cereal::make_nvp("exit_stops", s.exit_stops),
-     cereal::make_nvp("fd_copies", s.fd_copies),
+     cereal::make_nvp("exit_stops", s.exit_stops), cereal::make_nvp("fd_copies", s.fd_copies),
      cereal::make_nvp("other_stops", s.other_stops));
 }
 

@@ -23,8 +23,8 @@
 #include <fstream>
 #include <functional>
 #include <map>
-#include <tuple>
 #include <memory>
+#include <tuple>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -147,11 +147,11 @@ struct PendingCall {
   std::int64_t asked = 0;
   std::string peer;  // from the entry: connect/bind/sendto address, exec path
   // Fault injection.
-  InjectionPoint point;                  // where this call is, if a fault could land here
-  std::optional<long> forced;            // the call is skipped and returns this
+  InjectionPoint point;                    // where this call is, if a fault could land here
+  std::optional<long> forced;              // the call is skipped and returns this
   std::optional<std::size_t> crash_after;  // crash the node once the call has returned
-  std::optional<std::size_t> fires;      // the planned fault this call fires (delay, partition)
-  std::uint64_t delay_until = 0;         // keep the thread stopped until then
+  std::optional<std::size_t> fires;        // the planned fault this call fires (delay, partition)
+  std::uint64_t delay_until = 0;           // keep the thread stopped until then
   bool injected = false;
 };
 
@@ -277,8 +277,8 @@ class Session {
   // Fault injection: which node is behind an endpoint, counts that make points, and the
   // faults in progress.
   std::unordered_map<pid_t, std::uint32_t> tgid_node_;
-  std::unordered_map<std::string, std::int32_t> endpoint_node_;      // connector/UDP endpoints
-  std::unordered_map<std::string, std::string> outside_endpoints_;  // peers outside the run
+  std::unordered_map<std::string, std::int32_t> endpoint_node_;       // connector/UDP endpoints
+  std::unordered_map<std::string, std::string> outside_endpoints_;    // peers outside the run
   std::unordered_map<std::uint16_t, std::int32_t> listen_port_node_;  // TCP listening ports
   std::unordered_map<std::uint64_t, std::int32_t> unix_inode_node_;
   std::map<std::tuple<std::uint32_t, OpClass, std::string>, std::uint32_t> point_counts_;
@@ -859,7 +859,8 @@ void Session::on_seccomp(Thread& t) {
       auto first = static_cast<unsigned>(c.args[0]), last = static_cast<unsigned>(c.args[1]);
       std::vector<int> in_range;
       for (const auto& [fd, info_] : fds(t.tgid))
-        if (static_cast<unsigned>(fd) >= first && static_cast<unsigned>(fd) <= last) in_range.push_back(fd);
+        if (static_cast<unsigned>(fd) >= first && static_cast<unsigned>(fd) <= last)
+          in_range.push_back(fd);
       for (int fd : in_range) close_fd(t, fd, Sys::close_range);
     }
   } else if (info->has(kDup)) {
@@ -878,7 +879,8 @@ void Session::on_seccomp(Thread& t) {
     // while their flags can still be read.
     std::vector<int> cloexec;
     for (const auto& [fd, info_] : fds(tgid))
-      if (info_.kind != FdInfo::Kind::Ignored && detail::fd_close_on_exec(tgid, fd)) cloexec.push_back(fd);
+      if (info_.kind != FdInfo::Kind::Ignored && detail::fd_close_on_exec(tgid, fd))
+        cloexec.push_back(fd);
     for (int fd : cloexec) close_fd(t, fd, info->sys);
     c.peer = detail::read_string(t.tid, info->sys == Sys::execve ? c.args[0] : c.args[1]);
     want_exit = true;  // an exec event follows on success; the exit stop only on failure
@@ -938,10 +940,14 @@ void Session::on_syscall_exit(Thread& t) {
         const FdInfo& fdi = fd_info(t.tgid, c.fd, hint);
         // Who is behind which endpoint: peers are named after nodes, not ports.
         if (ret == 0 || ret == -EINPROGRESS) {
-          bool listener = info.sys == Sys::listen || (info.sys == Sys::bind && fdi.ckind == ChannelKind::Udp);
-          if (listener && fdi.kind == FdInfo::Kind::Socket) listen_port_node_[port_of(fdi.local)] = static_cast<std::int32_t>(t.node);
-          if (info.sys != Sys::listen && !fdi.local.empty()) endpoint_node_[fdi.local] = static_cast<std::int32_t>(t.node);
-          if (info.sys == Sys::bind && c.peer.starts_with("unix:")) endpoint_node_[c.peer] = static_cast<std::int32_t>(t.node);
+          bool listener =
+              info.sys == Sys::listen || (info.sys == Sys::bind && fdi.ckind == ChannelKind::Udp);
+          if (listener && fdi.kind == FdInfo::Kind::Socket)
+            listen_port_node_[port_of(fdi.local)] = static_cast<std::int32_t>(t.node);
+          if (info.sys != Sys::listen && !fdi.local.empty())
+            endpoint_node_[fdi.local] = static_cast<std::int32_t>(t.node);
+          if (info.sys == Sys::bind && c.peer.starts_with("unix:"))
+            endpoint_node_[c.peer] = static_cast<std::int32_t>(t.node);
         }
         if (info.sys == Sys::connect && fdi.channel >= 0) {
           e.channel = fdi.channel;
@@ -1189,7 +1195,8 @@ void Session::settle(std::uint64_t inode, bool force) {
   for (std::int64_t id : {d.pending_read, d.pending_write}) {
     if (now || id < 0) continue;
     const Event& e = events[static_cast<std::size_t>(id)];
-    if (detail::OwnedFd copy = tracee_fds_.copy(e.pid, e.fd, inode)) now = detail::tcp_totals(copy.get());
+    if (detail::OwnedFd copy = tracee_fds_.copy(e.pid, e.fd, inode))
+      now = detail::tcp_totals(copy.get());
   }
   auto finish = [&](std::int64_t& pending, bool reading, bool done) {
     if (pending < 0 || !done) return;
@@ -1203,7 +1210,8 @@ void Session::settle(std::uint64_t inode, bool force) {
     }
     // In CLOSE the state cannot say whether a FIN came (it may have been a reset): the trace
     // can, if the peer's close or shutdown is in it.
-    bool fin = now->fin_received || (now->state == detail::kTcpClose && peer_finished(e.channel, e.dir));
+    bool fin =
+        now->fin_received || (now->state == detail::kTcpClose && peer_finished(e.channel, e.dir));
     std::uint64_t total = reading ? now->read(fin) - d.base_read : now->written - d.base_written;
     int dir = e.dir == EventDir::AtoB ? 0 : 1;
     std::uint64_t& counter = reading ? received_[e.channel][dir] : sent_[e.channel][dir];
@@ -1231,7 +1239,6 @@ void Session::settle_where(const std::function<bool(const Event&)>& owner, bool 
 // ---------------------------------------------------------------------------------------
 // Fault injection
 
-
 // The node behind an inet endpoint, by name; outside the run, the endpoint itself with an
 // ephemeral port written as "*", so the name stays the same from run to run.
 std::string Session::endpoint_name(const std::string& endpoint, const std::string& local) {
@@ -1247,7 +1254,8 @@ std::string Session::endpoint_name(const std::string& endpoint, const std::strin
   if (auto inode = tcp_counters_.inode_of(endpoint, local)) {
     for (const auto& [tgid, node] : tgid_node_) {
       std::error_code ec;
-      for (const auto& entry : std::filesystem::directory_iterator(fmt::format("/proc/{}/fd", tgid), ec)) {
+      for (const auto& entry :
+           std::filesystem::directory_iterator(fmt::format("/proc/{}/fd", tgid), ec)) {
         std::error_code lec;
         auto target = std::filesystem::read_symlink(entry.path(), lec);
         if (!lec && target.string() == fmt::format("socket:[{}]", *inode)) {
@@ -1258,7 +1266,8 @@ std::string Session::endpoint_name(const std::string& endpoint, const std::strin
     }
   }
   // No process of the run holds the other end: it is outside the run, and stays so.
-  std::string label = port_of(endpoint) >= 32768 ? endpoint.substr(0, endpoint.rfind(':')) + ":*" : endpoint;
+  std::string label =
+      port_of(endpoint) >= 32768 ? endpoint.substr(0, endpoint.rfind(':')) + ":*" : endpoint;
   outside_endpoints_.emplace(endpoint, label);
   return label;
 }
@@ -1285,10 +1294,13 @@ std::string Session::peer_of(const Thread& t, const PendingCall& c, OpClass op, 
       }
       return name;
     }
-    case OpClass::Accept: return fdi.local;  // the listening endpoint
-    case OpClass::Connect: return c.peer.empty() ? "?" : endpoint_name(c.peer, fdi.local);
+    case OpClass::Accept:
+      return fdi.local;  // the listening endpoint
+    case OpClass::Connect:
+      return c.peer.empty() ? "?" : endpoint_name(c.peer, fdi.local);
     case OpClass::Send:
-    case OpClass::Recv: break;
+    case OpClass::Recv:
+      break;
   }
   if (fdi.kind == FdInfo::Kind::Pipe) return spec_.nodes[t.node].name;
   if (fdi.kind != FdInfo::Kind::Socket) return "?";
@@ -1353,7 +1365,8 @@ void Session::crash_node(std::size_t node, std::size_t fault, std::uint64_t even
   if (pid > 0) kill(-pid, SIGKILL);
   for (auto& [tid, th] : threads_)
     if (th.node == node) syscall(SYS_tgkill, th.tgid, tid, SIGKILL);
-  fire(fault, event, fmt::format("killed node '{}' (process group {})", spec_.nodes[node].name, pid));
+  fire(fault, event,
+       fmt::format("killed node '{}' (process group {})", spec_.nodes[node].name, pid));
   for (std::size_t i = 0; i < opts_.plan.faults.size(); ++i) {
     const Fault& f = opts_.plan.faults[i];
     if (f.kind == FaultKind::Restart && f.node == spec_.nodes[node].name && !fault_fired_[i])
@@ -1403,7 +1416,9 @@ bool Session::apply_faults(Thread& t, PendingCall& c, user_regs_struct& regs, co
         return true;
       }
       case FaultKind::Error:
-      case FaultKind::Disk: skip_call(t, c, regs, -f.err); return false;
+      case FaultKind::Disk:
+        skip_call(t, c, regs, -f.err);
+        return false;
       case FaultKind::Drop:
         if (fdi.dgram()) {
           skip_call(t, c, regs, c.asked);  // the sender sees success; nothing is delivered
@@ -1413,15 +1428,19 @@ bool Session::apply_faults(Thread& t, PendingCall& c, user_regs_struct& regs, co
         break_connection(t.tgid, c);
         skip_call(t, c, regs, -ECONNRESET);
         return false;
-      case FaultKind::Delay: c.delay_until = now_ns() + f.delay_ms * 1'000'000ull; return false;
-      case FaultKind::Partition: return false;  // starts once this call has been recorded
-      case FaultKind::Restart: break;
+      case FaultKind::Delay:
+        c.delay_until = now_ns() + f.delay_ms * 1'000'000ull;
+        return false;
+      case FaultKind::Partition:
+        return false;  // starts once this call has been recorded
+      case FaultKind::Restart:
+        break;
     }
   }
   // Calls across an active partition: connects time out, stream traffic breaks, datagrams
   // vanish.
-  if ((op == OpClass::Send || op == OpClass::Recv || op == OpClass::Connect) && !partitions_.empty() &&
-      cut_by_partition(t, c.point.peer)) {
+  if ((op == OpClass::Send || op == OpClass::Recv || op == OpClass::Connect) &&
+      !partitions_.empty() && cut_by_partition(t, c.point.peer)) {
     if (op == OpClass::Connect) {
       skip_call(t, c, regs, -ETIMEDOUT);
     } else if (fdi.dgram()) {
@@ -1516,8 +1535,9 @@ bool Session::describe_inet(pid_t tgid, int fd, FdInfo& out, const ResolveHint& 
   const std::string& lo = std::min(out.local, out.remote);
   const std::string& hi = std::max(out.local, out.remote);
   // Side a is the connector. Without a hint, the acceptor is the end on a listening port.
-  bool acceptor = hint.role == ResolveHint::Role::Acceptor ||
-                  (hint.role == ResolveHint::Role::Unknown && detail::tcp_port_listening(port_of(out.local)));
+  bool acceptor =
+      hint.role == ResolveHint::Role::Acceptor ||
+      (hint.role == ResolveHint::Role::Unknown && detail::tcp_port_listening(port_of(out.local)));
   const std::string& a = acceptor ? out.remote : out.local;
   const std::string& b = acceptor ? out.local : out.remote;
   out.channel = channel(ChannelKind::Tcp, "tcp:" + lo + "|" + hi, a, b, b);
@@ -1643,10 +1663,12 @@ RunResult Session::run() {
     for (;;) {
       if (g_tick) {
         g_tick = 0;
-        if (phase_ != Phase::TearingDown) on_tick();
+        if (phase_ != Phase::TearingDown)
+          on_tick();
         else if (now_ns() > teardown_deadline_ns_)
-          throw RunError(fmt::format("processes of the run did not die within 10s of SIGKILL ({} traced tasks left)",
-                                     threads_.size()));
+          throw RunError(fmt::format(
+              "processes of the run did not die within 10s of SIGKILL ({} traced tasks left)",
+              threads_.size()));
       }
       int status = 0;
       pid_t pid = waitpid(-1, &status, __WALL | __WNOTHREAD);

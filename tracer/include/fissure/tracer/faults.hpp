@@ -37,13 +37,13 @@ std::optional<FaultKind> fault_kind_from_string(std::string_view s);
 
 struct Fault {
   FaultKind kind = FaultKind::Crash;
-  InjectionPoint at;  // where it fires (restart: unused, it follows the node's crash)
-  bool after = false;  // crash: just after the call instead of just before
-  int err = 0;         // error, disk: the errno the call returns
+  InjectionPoint at;           // where it fires (restart: unused, it follows the node's crash)
+  bool after = false;          // crash: just after the call instead of just before
+  int err = 0;                 // error, disk: the errno the call returns
   std::uint32_t delay_ms = 0;  // delay: how long; restart: how long after the crash
   std::vector<std::vector<std::string>> groups;  // partition: node groups cut from each other
-  std::uint32_t heal_ms = 0;  // partition: heal after this long (0: never)
-  std::string node;           // restart: which node
+  std::uint32_t heal_ms = 0;                     // partition: heal after this long (0: never)
+  std::string node;                              // restart: which node
 
   auto operator<=>(const Fault&) const = default;
 };
@@ -53,7 +53,7 @@ std::string describe(const Fault& f);  // one line for people
 // twice (or with faults in another order) is the same plan.
 struct FaultPlan {
   std::vector<Fault> faults;
-  std::string id() const;  // 16 hex digits
+  std::string id() const;       // 16 hex digits
   FaultPlan canonical() const;  // faults sorted
 };
 
@@ -75,10 +75,10 @@ std::string errno_name(int err);
 
 // What happened to a planned fault in a run.
 struct FiredFault {
-  std::size_t fault = 0;       // index in the plan
-  std::uint64_t event = 0;     // the event it fired at (Trace::events)
+  std::size_t fault = 0;    // index in the plan
+  std::uint64_t event = 0;  // the event it fired at (Trace::events)
   std::uint64_t time_ns = 0;
-  std::string note;            // e.g. "killed master (pgid 1234)", "partition healed"
+  std::string note;  // e.g. "killed master (pgid 1234)", "partition healed"
 };
 
 }  // namespace fissure

@@ -49,8 +49,8 @@ struct OracleSpec {
 
 // [faults]: the space strategies may draw plans from.
 struct FaultSpace {
-  std::vector<FaultKind> kinds;   // default: every kind
-  std::uint32_t max = 1;          // faults per plan
+  std::vector<FaultKind> kinds;    // default: every kind
+  std::uint32_t max = 1;           // faults per plan
   std::vector<std::string> nodes;  // which nodes may be faulted; default: all (workload too)
   std::vector<int> errnos;         // for error faults; default ECONNRESET, EPIPE, ETIMEDOUT
   std::vector<std::chrono::milliseconds> delays;  // for delay faults; default 100ms, 1s

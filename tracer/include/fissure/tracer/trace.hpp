@@ -99,10 +99,10 @@ std::string_view to_string(RunEnd e);
 // What tracing cost: how often tracees stopped, for benchmarks and for the tests that
 // check uninteresting syscalls stop once at most.
 struct TraceStats {
-  std::uint64_t seccomp_stops = 0;   // syscall-entry stops from the filter
-  std::uint64_t exit_stops = 0;      // syscall-exit stops we asked for
-  std::uint64_t fd_copies = 0;  // tracee fds copied (pidfd_getfd) to ask sockets about themselves
-  std::uint64_t other_stops = 0;     // signals, fork/clone/exec events
+  std::uint64_t seccomp_stops = 0;  // syscall-entry stops from the filter
+  std::uint64_t exit_stops = 0;     // syscall-exit stops we asked for
+  std::uint64_t fd_copies = 0;    // tracee fds copied (pidfd_getfd) to ask sockets about themselves
+  std::uint64_t other_stops = 0;  // signals, fork/clone/exec events
 };
 
 struct Trace {
@@ -112,8 +112,8 @@ struct Trace {
   std::string end_message;  // why a run did not complete
   std::uint64_t start_ns = 0;
   std::uint64_t end_ns = 0;
-  FaultPlan plan;                  // the faults this run was asked to inject
-  std::vector<FiredFault> fired;   // those that fired
+  FaultPlan plan;                 // the faults this run was asked to inject
+  std::vector<FiredFault> fired;  // those that fired
   std::vector<NodeRecord> nodes;
   std::vector<Channel> channels;
   std::vector<Event> events;
