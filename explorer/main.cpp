@@ -14,6 +14,7 @@
 
 #include "fissure/model/pattern.hpp"
 #include "fissure/model/summary.hpp"
+#include "fissure/model/views.hpp"
 #include "fissure/tracer/faults.hpp"
 #include "fissure/tracer/spec.hpp"
 #include "fissure/tracer/tracer.hpp"
@@ -217,6 +218,30 @@ int cmd_replay(const std::string& run_dir, int times) {
   return same_verdict == times ? kExitGood : kExitBug;
 }
 
+// A recorded run for people (DOT, the summary) and tools (ShiViz, JSON).
+int cmd_show(const std::string& run_dir, const std::string& format, const std::string& out) {
+  fissure::Trace t = fissure::load_binary((fs::path(run_dir) / "trace.bin").string());
+  std::ofstream file;
+  if (!out.empty()) {
+    file.open(out);
+    if (!file) throw fissure::RunError(fmt::format("cannot write {}", out));
+  }
+  std::ostream& os = out.empty() ? std::cout : file;
+  if (format == "json") {
+    fissure::write_json(t, os);
+    os << "\n";
+    return kExitGood;
+  }
+  if (format == "summary") {
+    os << fissure::format_summary(t, fissure::summarize(t));
+    return kExitGood;
+  }
+  fissure::CommGraph graph(t);
+  if (format == "dot") fissure::write_dot(graph, os);
+  if (format == "shiviz") fissure::write_shiviz(graph, os);
+  return kExitGood;
+}
+
 // The filter's syscalls: fork and friends come from ptrace events and stop nowhere else.
 int cmd_syscalls(bool comma) {
   std::string sep;
@@ -265,6 +290,15 @@ int main(int argc, char** argv) {
   replay->add_option("-n,--times", times, "how many replays")
       ->default_val(1)
       ->check(CLI::PositiveNumber);
+  std::string show_format = "summary", show_out;
+  CLI::App* show = app.add_subcommand("show", "Show a recorded run: --dot, --shiviz, --json or the summary");
+  show->add_option("RUN_DIR", run_dir, "a run directory")->required();
+  auto* fmt_group = show->add_option_group("format");
+  fmt_group->add_flag_callback("--dot", [&] { show_format = "dot"; }, "Graphviz DOT: a lane per thread, messages as arrows, faults in red");
+  fmt_group->add_flag_callback("--shiviz", [&] { show_format = "shiviz"; }, "ShiViz log: events with vector clocks");
+  fmt_group->add_flag_callback("--json", [&] { show_format = "json"; }, "the whole trace as JSON");
+  fmt_group->require_option(0, 1);
+  show->add_option("-o,--output", show_out, "write to this file instead of standard output");
   CLI::App* syscalls = app.add_subcommand("syscalls", "List the syscalls the tracer stops at");
   syscalls->add_flag("--comma", comma, "one comma-separated line (for strace -e trace=)");
 
@@ -280,6 +314,7 @@ int main(int argc, char** argv) {
     if (*points) return cmd_points(spec_path, out_dir, settings);
     if (*replay) return cmd_replay(run_dir, times);
     if (*syscalls) return cmd_syscalls(comma);
+    if (*show) return cmd_show(run_dir, show_format, show_out);
   } catch (const fissure::SpecError& e) {
     std::cerr << "fissure: bad spec: " << e.what() << "\n";
   } catch (const fissure::PlanError& e) {

@@ -4,7 +4,11 @@
 #include <sys/wait.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
+#include <map>
+#include <regex>
+#include <sstream>
 
 #include "cluster.hpp"
 
@@ -183,6 +187,63 @@ TEST(Cli, PointsListsEveryPointAndBadPlansAreRefused) {
                             ": fault[0].at.node: no node named 'serv' in the spec"),
             std::string::npos)
       << bad.output;
+}
+
+}  // namespace
+}  // namespace fissure::testing
+
+namespace fissure::testing {
+namespace {
+
+// `fissure show` of a redis-replication run: Graphviz reads the DOT (laying out 900 events
+// takes it a quarter of a minute, so a redis-getset run is the one rendered), and the ShiViz
+// log parses with ShiViz's default expression, each lane's own clock entry rising by one.
+TEST(Cli, ShowRendersInGraphvizAndShiviz) {
+  ScratchDir dir;
+  auto out = dir.path() / "r";
+  CommandResult run = run_fissure(fmt::format("trace {}/experiments/targets/redis-replication/target.toml -o {}",
+                                              FISSURE_SOURCE_DIR, out.string()));
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  CommandResult dot = run_fissure(fmt::format("show {} --dot -o {}", out.string(), (dir.path() / "run.dot").string()));
+  ASSERT_EQ(dot.exit_code, 0) << dot.output;
+  std::string parse = fmt::format("gc -n {} > {} 2>&1", (dir.path() / "run.dot").string(), (dir.path() / "gc.txt").string());
+  ASSERT_EQ(std::system(parse.c_str()), 0) << "Graphviz could not read the DOT";
+  std::ifstream gc(dir.path() / "gc.txt");
+  int nodes = 0;
+  gc >> nodes;
+  EXPECT_GT(nodes, 300) << "every communicating event is drawn";
+
+  auto small = dir.path() / "g";
+  ASSERT_EQ(run_fissure(fmt::format("trace {}/experiments/targets/redis-getset/target.toml -o {}", FISSURE_SOURCE_DIR,
+                                    small.string()))
+                .exit_code,
+            0);
+  ASSERT_EQ(run_fissure(fmt::format("show {} --dot -o {}", small.string(), (dir.path() / "g.dot").string())).exit_code, 0);
+  std::string render = fmt::format("dot -Tpng {} -o {} 2>&1", (dir.path() / "g.dot").string(), (dir.path() / "g.png").string());
+  ASSERT_EQ(std::system(render.c_str()), 0) << "Graphviz rejected the DOT";
+  EXPECT_GT(std::filesystem::file_size(dir.path() / "g.png"), 10000u);
+
+  CommandResult shiviz = run_fissure(fmt::format("show {} --shiviz", out.string()));
+  ASSERT_EQ(shiviz.exit_code, 0);
+  std::istringstream log(shiviz.output);
+  std::string event, host_line;
+  std::map<std::string, int> last;
+  std::size_t events = 0;
+  std::regex host_clock(R"((\S*) (\{.*\}))");
+  while (std::getline(log, event) && std::getline(log, host_line)) {
+    std::smatch m;
+    ASSERT_TRUE(std::regex_match(host_line, m, host_clock)) << host_line;
+    std::string host = m[1];
+    std::smatch own;
+    std::regex own_entry("\"" + host + "\":([0-9]+)");
+    ASSERT_TRUE(std::regex_search(host_line, own, own_entry)) << host_line;
+    int tick = std::stoi(own[1]);
+    EXPECT_EQ(tick, last[host] + 1) << host_line;
+    last[host] = tick;
+    ++events;
+  }
+  EXPECT_GT(events, 500u);
+  EXPECT_TRUE(last.contains("master.1") || last.contains("master"));
 }
 
 }  // namespace

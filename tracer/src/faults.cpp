@@ -8,6 +8,7 @@
 #include <cereal/types/string.hpp>
 #include <cereal/types/vector.hpp>
 #include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -84,6 +85,7 @@ std::optional<int> errno_from_name(std::string_view name) {
 std::string errno_name(int err) {
   for (auto [n, v] : kErrnos)
     if (v == err) return std::string(n);
+  if (const char* name = strerrorname_np(err)) return name;  // for display: EINPROGRESS, ...
   return fmt::format("errno {}", err);
 }
 

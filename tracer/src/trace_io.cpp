@@ -159,7 +159,7 @@ void serialize(A& ar, Trace& t) {
 
 namespace {
 constexpr std::uint32_t kTraceMagic = 0x46535452;  // "FSTR"
-constexpr std::uint32_t kTraceVersion = 1;
+constexpr std::uint32_t kTraceVersion = 2;  // 2: points, plans, fired faults, inferred results
 }  // namespace
 
 void save_binary(const Trace& t, const std::string& path) {
