@@ -291,12 +291,17 @@ int main(int argc, char** argv) {
       ->default_val(1)
       ->check(CLI::PositiveNumber);
   std::string show_format = "summary", show_out;
-  CLI::App* show = app.add_subcommand("show", "Show a recorded run: --dot, --shiviz, --json or the summary");
+  CLI::App* show =
+      app.add_subcommand("show", "Show a recorded run: --dot, --shiviz, --json or the summary");
   show->add_option("RUN_DIR", run_dir, "a run directory")->required();
   auto* fmt_group = show->add_option_group("format");
-  fmt_group->add_flag_callback("--dot", [&] { show_format = "dot"; }, "Graphviz DOT: a lane per thread, messages as arrows, faults in red");
-  fmt_group->add_flag_callback("--shiviz", [&] { show_format = "shiviz"; }, "ShiViz log: events with vector clocks");
-  fmt_group->add_flag_callback("--json", [&] { show_format = "json"; }, "the whole trace as JSON");
+  fmt_group->add_flag_callback(
+      "--dot", [&] { show_format = "dot"; },
+      "Graphviz DOT: a lane per thread, messages as arrows, faults in red");
+  fmt_group->add_flag_callback(
+      "--shiviz", [&] { show_format = "shiviz"; }, "ShiViz log: events with vector clocks");
+  fmt_group->add_flag_callback(
+      "--json", [&] { show_format = "json"; }, "the whole trace as JSON");
   fmt_group->require_option(0, 1);
   show->add_option("-o,--output", show_out, "write to this file instead of standard output");
   CLI::App* syscalls = app.add_subcommand("syscalls", "List the syscalls the tracer stops at");

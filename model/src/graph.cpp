@@ -1,10 +1,10 @@
 #include "fissure/model/graph.hpp"
 
-#include <boost/graph/topological_sort.hpp>
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <array>
+#include <boost/graph/topological_sort.hpp>
 #include <map>
 #include <stdexcept>
 #include <unordered_map>
@@ -14,40 +14,50 @@ namespace fissure {
 namespace {
 
 constexpr std::array<std::string_view, 7> kOrderKinds = {"program", "message", "datagram", "pipe",
-                                                         "connect", "fork", "eof"};
+                                                         "connect", "fork",    "eof"};
 
 OrderKind order_kind(EdgeKind k) {
   switch (k) {
-    case EdgeKind::Message: return OrderKind::Message;
-    case EdgeKind::Datagram: return OrderKind::Datagram;
-    case EdgeKind::Pipe: return OrderKind::Pipe;
-    case EdgeKind::Connect: return OrderKind::Connect;
-    case EdgeKind::Fork: return OrderKind::Fork;
-    case EdgeKind::Eof: return OrderKind::Eof;
+    case EdgeKind::Message:
+      return OrderKind::Message;
+    case EdgeKind::Datagram:
+      return OrderKind::Datagram;
+    case EdgeKind::Pipe:
+      return OrderKind::Pipe;
+    case EdgeKind::Connect:
+      return OrderKind::Connect;
+    case EdgeKind::Fork:
+      return OrderKind::Fork;
+    case EdgeKind::Eof:
+      return OrderKind::Eof;
   }
   return OrderKind::Message;
 }
 
 }  // namespace
 
-std::string_view to_string(OrderKind k) { return kOrderKinds.at(static_cast<std::size_t>(k)); }
+std::string_view to_string(OrderKind k) {
+  return kOrderKinds.at(static_cast<std::size_t>(k));
+}
 
 CommGraph::CommGraph(const Trace& t) : trace_(&t), g_(t.events.size()) {
   // Program order: consecutive events of one thread, by their per-thread sequence number.
   std::unordered_map<std::int32_t, std::uint64_t> last_of_thread;
   std::vector<std::uint64_t> by_thread_seq(t.events.size());
   for (std::size_t i = 0; i < t.events.size(); ++i) by_thread_seq[i] = i;
-  std::stable_sort(by_thread_seq.begin(), by_thread_seq.end(), [&](std::uint64_t a, std::uint64_t b) {
-    const Event &x = t.events[a], &y = t.events[b];
-    return std::tie(x.tid, x.seq) < std::tie(y.tid, y.seq);
-  });
+  std::stable_sort(by_thread_seq.begin(), by_thread_seq.end(),
+                   [&](std::uint64_t a, std::uint64_t b) {
+                     const Event &x = t.events[a], &y = t.events[b];
+                     return std::tie(x.tid, x.seq) < std::tie(y.tid, y.seq);
+                   });
   for (std::size_t i = 1; i < by_thread_seq.size(); ++i) {
     const Event &prev = t.events[by_thread_seq[i - 1]], &cur = t.events[by_thread_seq[i]];
     if (prev.tid == cur.tid) boost::add_edge(prev.id, cur.id, EdgeProps{OrderKind::Program}, g_);
   }
   for (const Edge& e : t.edges) {
     if (e.from >= t.events.size() || e.to >= t.events.size())
-      throw std::invalid_argument(fmt::format("trace edge {} -> {} names an event that does not exist", e.from, e.to));
+      throw std::invalid_argument(
+          fmt::format("trace edge {} -> {} names an event that does not exist", e.from, e.to));
     boost::add_edge(e.from, e.to, EdgeProps{order_kind(e.kind)}, g_);
   }
 }
@@ -97,7 +107,8 @@ std::vector<std::uint64_t> CommGraph::topological_order() const {
   try {
     boost::topological_sort(g_, std::back_inserter(reversed));
   } catch (const boost::not_a_dag&) {
-    throw std::runtime_error("the trace's causal edges form a cycle: it is not a consistent record");
+    throw std::runtime_error(
+        "the trace's causal edges form a cycle: it is not a consistent record");
   }
   return {reversed.rbegin(), reversed.rend()};
 }
@@ -122,7 +133,9 @@ LaneClocks lane_clocks(const CommGraph& g) {
   for (std::size_t n = 0; n < t.nodes.size(); ++n)
     for (std::size_t i = 0; i < tids_of_node[n].size(); ++i) {
       lane_of_tid[tids_of_node[n][i]] = static_cast<std::uint32_t>(out.lanes.size());
-      out.lanes.push_back(tids_of_node[n].size() == 1 ? t.nodes[n].name : fmt::format("{}.{}", t.nodes[n].name, i + 1));
+      out.lanes.push_back(tids_of_node[n].size() == 1
+                              ? t.nodes[n].name
+                              : fmt::format("{}.{}", t.nodes[n].name, i + 1));
     }
   out.lane_of_event.resize(t.events.size());
   for (const Event& e : t.events) out.lane_of_event[e.id] = lane_of_tid.at(e.tid);

@@ -201,12 +201,15 @@ namespace {
 TEST(Cli, ShowRendersInGraphvizAndShiviz) {
   ScratchDir dir;
   auto out = dir.path() / "r";
-  CommandResult run = run_fissure(fmt::format("trace {}/experiments/targets/redis-replication/target.toml -o {}",
-                                              FISSURE_SOURCE_DIR, out.string()));
+  CommandResult run =
+      run_fissure(fmt::format("trace {}/experiments/targets/redis-replication/target.toml -o {}",
+                              FISSURE_SOURCE_DIR, out.string()));
   ASSERT_EQ(run.exit_code, 0) << run.output;
-  CommandResult dot = run_fissure(fmt::format("show {} --dot -o {}", out.string(), (dir.path() / "run.dot").string()));
+  CommandResult dot = run_fissure(
+      fmt::format("show {} --dot -o {}", out.string(), (dir.path() / "run.dot").string()));
   ASSERT_EQ(dot.exit_code, 0) << dot.output;
-  std::string parse = fmt::format("gc -n {} > {} 2>&1", (dir.path() / "run.dot").string(), (dir.path() / "gc.txt").string());
+  std::string parse = fmt::format("gc -n {} > {} 2>&1", (dir.path() / "run.dot").string(),
+                                  (dir.path() / "gc.txt").string());
   ASSERT_EQ(std::system(parse.c_str()), 0) << "Graphviz could not read the DOT";
   std::ifstream gc(dir.path() / "gc.txt");
   int nodes = 0;
@@ -214,12 +217,16 @@ TEST(Cli, ShowRendersInGraphvizAndShiviz) {
   EXPECT_GT(nodes, 300) << "every communicating event is drawn";
 
   auto small = dir.path() / "g";
-  ASSERT_EQ(run_fissure(fmt::format("trace {}/experiments/targets/redis-getset/target.toml -o {}", FISSURE_SOURCE_DIR,
-                                    small.string()))
+  ASSERT_EQ(run_fissure(fmt::format("trace {}/experiments/targets/redis-getset/target.toml -o {}",
+                                    FISSURE_SOURCE_DIR, small.string()))
                 .exit_code,
             0);
-  ASSERT_EQ(run_fissure(fmt::format("show {} --dot -o {}", small.string(), (dir.path() / "g.dot").string())).exit_code, 0);
-  std::string render = fmt::format("dot -Tpng {} -o {} 2>&1", (dir.path() / "g.dot").string(), (dir.path() / "g.png").string());
+  ASSERT_EQ(run_fissure(
+                fmt::format("show {} --dot -o {}", small.string(), (dir.path() / "g.dot").string()))
+                .exit_code,
+            0);
+  std::string render = fmt::format("dot -Tpng {} -o {} 2>&1", (dir.path() / "g.dot").string(),
+                                   (dir.path() / "g.png").string());
   ASSERT_EQ(std::system(render.c_str()), 0) << "Graphviz rejected the DOT";
   EXPECT_GT(std::filesystem::file_size(dir.path() / "g.png"), 10000u);
 

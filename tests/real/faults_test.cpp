@@ -281,7 +281,9 @@ namespace {
 TEST(Faults, DropAtADatagramReceiveDoesNotFire) {
   ScratchDir dir;
   auto port = free_port();
-  RunResult r = run_with(dir, fmt::format(R"(name = "udp"
+  RunResult r = run_with(
+      dir,
+      fmt::format(R"(name = "udp"
 [[node]]
 name = "server"
 cmd = {}
@@ -292,9 +294,12 @@ role = "workload"
 cmd = {}
 [oracle]
 workload_exit = 0
-)", toml_array({prog("udp_server"), std::to_string(port)}), toml_array({prog("udp_client"), std::to_string(port)})),
+)",
+                  toml_array({prog("udp_server"), std::to_string(port)}),
+                  toml_array({prog("udp_client"), std::to_string(port)})),
       R"({"faults": [{"kind": "drop", "at": {"node": "server", "op": "recv", "peer": "*", "k": 1}}]})");
-  EXPECT_EQ(r.verdict.kind, VerdictKind::Good) << "the receive ran untouched: " << r.verdict.message;
+  EXPECT_EQ(r.verdict.kind, VerdictKind::Good)
+      << "the receive ran untouched: " << r.verdict.message;
   EXPECT_TRUE(r.trace.fired.empty());
   EXPECT_EQ(r.unreached, std::vector<std::size_t>{0});
 }

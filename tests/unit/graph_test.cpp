@@ -1,10 +1,11 @@
 // The communication graph and its views on hand-built traces: every answer known in advance.
+#include "fissure/model/graph.hpp"
+
 #include <gtest/gtest.h>
 
 #include <regex>
 #include <sstream>
 
-#include "fissure/model/graph.hpp"
 #include "fissure/model/views.hpp"
 
 namespace fissure {
@@ -16,7 +17,8 @@ namespace {
 Trace two_nodes() {
   Trace t;
   t.target = "hand";
-  t.nodes = {{"a", true, {}, 10, NodeEnd::Exited, 0, 0, 0, 0, 0}, {"b", false, {}, 20, NodeEnd::Killed, 0, 9, 0, 0, 0}};
+  t.nodes = {{"a", true, {}, 10, NodeEnd::Exited, 0, 0, 0, 0, 0},
+             {"b", false, {}, 20, NodeEnd::Killed, 0, 9, 0, 0, 0}};
   auto ev = [&](std::uint32_t node, std::int32_t tid, std::uint64_t seq, Sys sys) {
     Event& e = t.events.emplace_back();
     e.id = t.events.size() - 1;
@@ -48,7 +50,8 @@ TEST(Graph, HappensBeforeIsReachability) {
   EXPECT_TRUE(g.happens_before(0, 5)) << "transitive: send, read, reply, read";
   EXPECT_TRUE(g.happens_before(1, 3));
   EXPECT_TRUE(g.happens_before(1, 5)) << "program order in a's one thread";
-  EXPECT_FALSE(g.happens_before(3, 5)) << "the second message went to b's other thread, which never answered";
+  EXPECT_FALSE(g.happens_before(3, 5))
+      << "the second message went to b's other thread, which never answered";
   EXPECT_TRUE(g.concurrent(3, 4));
   EXPECT_TRUE(g.concurrent(1, 2));
   EXPECT_FALSE(g.happens_before(2, 2));
@@ -94,10 +97,12 @@ TEST(Views, ShivizLogMatchesTheDefaultParser) {
   // ShiViz's default regex, applied line pair by line pair.
   std::regex pair(R"((.*)\n(\S*) (\{.*\})\n)");
   std::size_t events = 0;
-  for (auto it = std::sregex_iterator(log.begin(), log.end(), pair); it != std::sregex_iterator(); ++it) {
+  for (auto it = std::sregex_iterator(log.begin(), log.end(), pair); it != std::sregex_iterator();
+       ++it) {
     ++events;
     EXPECT_FALSE((*it)[1].str().empty());
-    EXPECT_NE((*it)[3].str().find("\"" + (*it)[2].str() + "\":"), std::string::npos) << "a host's own clock entry";
+    EXPECT_NE((*it)[3].str().find("\"" + (*it)[2].str() + "\":"), std::string::npos)
+        << "a host's own clock entry";
   }
   EXPECT_EQ(events, 6u);
   EXPECT_NE(log.find("write 10 bytes [FAULT]\na {\"a\":2}\n"), std::string::npos) << log;

@@ -59,6 +59,16 @@ thread_local ReadPosition g_pos;
   throw PlanError(fmt::format("fault[{}].{}: {}", g_pos.fault, g_pos.field, msg));
 }
 
+// Runs a parser that explains itself with std::invalid_argument, as a plan error here.
+template <class F>
+auto checked(F&& parse) {
+  try {
+    return parse();
+  } catch (const std::invalid_argument& e) {
+    plan_error(e.what());
+  }
+}
+
 }  // namespace
 
 std::string_view to_string(OpClass op) {
@@ -74,6 +84,18 @@ std::string_view to_string(FaultKind k) {
 std::optional<FaultKind> fault_kind_from_string(std::string_view s) {
   if (auto i = index_of(kKinds, s)) return static_cast<FaultKind>(*i);
   return std::nullopt;
+}
+
+FaultKind parse_fault_kind(std::string_view name) {
+  if (auto k = fault_kind_from_string(name)) return *k;
+  throw std::invalid_argument(
+      fmt::format("'{}' is not one of crash, error, drop, delay, partition, disk, restart", name));
+}
+
+int parse_errno(std::string_view name) {
+  if (auto e = errno_from_name(name)) return *e;
+  throw std::invalid_argument(fmt::format(
+      "'{}' is not an errno fissure knows (ECONNRESET, EPIPE, EIO, ENOSPC, ...)", name));
 }
 
 std::optional<int> errno_from_name(std::string_view name) {
@@ -195,11 +217,7 @@ void load(A& ar, Fault& f) {
     if (key == "kind") {
       std::string k;
       ar(k);
-      auto kind = fault_kind_from_string(k);
-      if (!kind)
-        plan_error(fmt::format(
-            "'{}' is not one of crash, error, drop, delay, partition, disk, restart", k));
-      f.kind = *kind;
+      f.kind = checked([&] { return parse_fault_kind(k); });
     } else if (key == "at") {
       ar(f.at);
     } else if (key == "when") {
@@ -211,11 +229,7 @@ void load(A& ar, Fault& f) {
     } else if (key == "errno") {
       std::string e;
       ar(e);
-      auto err = errno_from_name(e);
-      if (!err)
-        plan_error(fmt::format(
-            "'{}' is not an errno fissure knows (ECONNRESET, EPIPE, EIO, ENOSPC, ...)", e));
-      f.err = *err;
+      f.err = checked([&] { return parse_errno(e); });
     } else if (key == "ms" || key == "after_ms") {
       ar(f.delay_ms);
     } else if (key == "groups") {

@@ -65,6 +65,16 @@ class SpecReader {
     throw SpecError(fmt::format("{}:{}: {}: {}", file_.string(), line, field, msg));
   }
 
+  // Runs a parser that explains itself with std::invalid_argument, as a spec error at `at`.
+  template <class F>
+  auto checked(const toml::node* at, std::string_view field, F&& parse) const {
+    try {
+      return parse();
+    } catch (const std::invalid_argument& e) {
+      fail(at, field, e.what());
+    }
+  }
+
   void reject_unknown(const toml::table& t, std::string_view where,
                       std::initializer_list<std::string_view> allowed) const {
     for (auto&& [key, value] : t) {
@@ -111,11 +121,7 @@ class SpecReader {
 
   std::chrono::microseconds duration(const toml::node& n, std::string_view field) const {
     if (!n.is_string()) fail(&n, field, "must be a string such as \"10s\" or \"200ms\"");
-    try {
-      return parse_duration(n.as_string()->get());
-    } catch (const std::invalid_argument& e) {
-      fail(&n, field, e.what());
-    }
+    return checked(&n, field, [&] { return parse_duration(n.as_string()->get()); });
   }
 
   ReadyCheck ready(const toml::node& n, std::string_view field) const {
@@ -136,11 +142,7 @@ class SpecReader {
       r.path = std::string(s.substr(5));
     } else if (s.starts_with("delay:")) {
       r.kind = ReadyCheck::Kind::Delay;
-      try {
-        r.delay = parse_duration(s.substr(6));
-      } catch (const std::invalid_argument& e) {
-        fail(&n, field, e.what());
-      }
+      r.delay = checked(&n, field, [&] { return parse_duration(s.substr(6)); });
     } else {
       fail(&n, field,
            fmt::format("'{}' is not \"tcp:PORT\", \"file:PATH\" or \"delay:DURATION\"", s));
@@ -203,14 +205,8 @@ class SpecReader {
     reject_unknown(*t, "faults.", {"kinds", "max", "nodes", "errnos", "delays"});
     if (const toml::node* k = t->get("kinds")) {
       fs.kinds.clear();
-      for (const auto& name : strings(*k, "faults.kinds")) {
-        auto kind = fault_kind_from_string(name);
-        if (!kind)
-          fail(k, "faults.kinds",
-               fmt::format("'{}' is not one of crash, error, drop, delay, partition, disk, restart",
-                           name));
-        fs.kinds.push_back(*kind);
-      }
+      for (const auto& name : strings(*k, "faults.kinds"))
+        fs.kinds.push_back(checked(k, "faults.kinds", [&] { return parse_fault_kind(name); }));
       if (fs.kinds.empty()) fail(k, "faults.kinds", "lists no kind");
     }
     if (const toml::node* m = t->get("max")) {
@@ -226,26 +222,15 @@ class SpecReader {
     }
     if (const toml::node* e = t->get("errnos")) {
       fs.errnos.clear();
-      for (const auto& name : strings(*e, "faults.errnos")) {
-        auto err = errno_from_name(name);
-        if (!err)
-          fail(e, "faults.errnos",
-               fmt::format(
-                   "'{}' is not an errno fissure knows (ECONNRESET, EPIPE, EIO, ENOSPC, ...)",
-                   name));
-        fs.errnos.push_back(*err);
-      }
+      for (const auto& name : strings(*e, "faults.errnos"))
+        fs.errnos.push_back(checked(e, "faults.errnos", [&] { return parse_errno(name); }));
     }
     if (const toml::node* d = t->get("delays")) {
       fs.delays.clear();
-      for (const auto& text : strings(*d, "faults.delays")) {
-        try {
-          fs.delays.push_back(
-              std::chrono::duration_cast<std::chrono::milliseconds>(parse_duration(text)));
-        } catch (const std::invalid_argument& ex) {
-          fail(d, "faults.delays", ex.what());
-        }
-      }
+      for (const auto& text : strings(*d, "faults.delays"))
+        fs.delays.push_back(checked(d, "faults.delays", [&] {
+          return std::chrono::duration_cast<std::chrono::milliseconds>(parse_duration(text));
+        }));
     }
     return fs;
   }

@@ -1,9 +1,8 @@
 // How long building the model takes, and how much memory it holds, for a large trace: a
 // synthetic one of --events events (default 100,000), or a recorded trace.bin.
 //   model_build [--events N] [--nodes K] [--trace PATH]
-#include <sys/resource.h>
-
 #include <fmt/format.h>
+#include <sys/resource.h>
 
 #include <chrono>
 #include <cstring>
@@ -28,12 +27,14 @@ long max_rss_kib() {
 fissure::Trace synthetic(std::size_t events, std::size_t nodes) {
   fissure::Trace t;
   t.target = "synthetic";
-  for (std::size_t n = 0; n < nodes; ++n) t.nodes.push_back({fmt::format("n{}", n), n == 0, {}, 0, fissure::NodeEnd::Exited, 0, 0, 0, 0, 0});
+  for (std::size_t n = 0; n < nodes; ++n)
+    t.nodes.push_back(
+        {fmt::format("n{}", n), n == 0, {}, 0, fissure::NodeEnd::Exited, 0, 0, 0, 0, 0});
   std::mt19937_64 rng(42);
   std::vector<std::uint64_t> seq(nodes * 2, 0);
   std::vector<std::uint64_t> offsets;
-  auto add = [&](std::size_t node, int thread, fissure::Sys sys, std::int32_t ch, fissure::EventDir dir, std::int64_t moved,
-                 std::uint64_t offset) {
+  auto add = [&](std::size_t node, int thread, fissure::Sys sys, std::int32_t ch,
+                 fissure::EventDir dir, std::int64_t moved, std::uint64_t offset) {
     fissure::Event& e = t.events.emplace_back();
     e.id = t.events.size() - 1;
     e.node = static_cast<std::uint32_t>(node);
@@ -47,7 +48,8 @@ fissure::Trace synthetic(std::size_t events, std::size_t nodes) {
     e.offset = offset;
     e.time_ns = e.end_ns = e.id;
     if (sys == fissure::Sys::write)
-      e.point = {t.nodes[node].name, fissure::OpClass::Send, fmt::format("n{}", (node + 1) % nodes), static_cast<std::uint32_t>(e.seq)};
+      e.point = {t.nodes[node].name, fissure::OpClass::Send, fmt::format("n{}", (node + 1) % nodes),
+                 static_cast<std::uint32_t>(e.seq)};
   };
   for (std::size_t a = 0; a < nodes; ++a) {
     fissure::Channel& c = t.channels.emplace_back();
@@ -64,14 +66,16 @@ fissure::Trace synthetic(std::size_t events, std::size_t nodes) {
     std::int64_t first = len / 2;
     int reader = static_cast<int>(rng() % 2);
     add(b, reader, fissure::Sys::read, ch, fissure::EventDir::AtoB, first, off);
-    add(b, reader, fissure::Sys::read, ch, fissure::EventDir::AtoB, len - first, off + static_cast<std::uint64_t>(first));
+    add(b, reader, fissure::Sys::read, ch, fissure::EventDir::AtoB, len - first,
+        off + static_cast<std::uint64_t>(first));
     offsets[a] += static_cast<std::uint64_t>(len);
   }
   return t;
 }
 
 double ms_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+      .count();
 }
 
 }  // namespace
@@ -80,9 +84,12 @@ int main(int argc, char** argv) {
   std::size_t events = 100'000, nodes = 5;
   std::string path;
   for (int i = 1; i + 1 < argc; i += 2) {
-    if (!std::strcmp(argv[i], "--events")) events = std::stoul(argv[i + 1]);
-    else if (!std::strcmp(argv[i], "--nodes")) nodes = std::stoul(argv[i + 1]);
-    else if (!std::strcmp(argv[i], "--trace")) path = argv[i + 1];
+    if (!std::strcmp(argv[i], "--events"))
+      events = std::stoul(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--nodes"))
+      nodes = std::stoul(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--trace"))
+      path = argv[i + 1];
   }
   long rss0 = max_rss_kib();
   auto start = std::chrono::steady_clock::now();
@@ -107,8 +114,8 @@ int main(int argc, char** argv) {
   long rss_model = max_rss_kib();
   std::set<std::int32_t> tids;
   for (const auto& e : t.events) tids.insert(e.tid);
-  fmt::print("{} events, {} causal edges, {} threads{}\n", t.events.size(), t.edges.size(), tids.size(),
-             path.empty() ? " (synthetic)" : "");
+  fmt::print("{} events, {} causal edges, {} threads{}\n", t.events.size(), t.edges.size(),
+             tids.size(), path.empty() ? " (synthetic)" : "");
   fmt::print("  {} trace:              {:8.1f} ms\n", path.empty() ? "make" : "load", load_ms);
   fmt::print("  derive causal edges:     {:8.1f} ms\n", causality_ms);
   fmt::print("  build CommGraph:         {:8.1f} ms\n", graph_ms);
@@ -117,8 +124,9 @@ int main(int argc, char** argv) {
   fmt::print("  communication pattern:   {:8.1f} ms\n", pattern_ms);
   fmt::print("  model total (edges+graph+order+past+pattern): {:.1f} ms\n",
              causality_ms + graph_ms + topo_ms + past_ms + pattern_ms);
-  fmt::print("  peak memory: trace {} MiB, with model {} MiB ({:.0f} bytes per event for the model)\n",
-             (rss_trace - rss0) / 1024, (rss_model - rss0) / 1024,
-             static_cast<double>(rss_model - rss_trace) * 1024.0 / static_cast<double>(t.events.size()));
+  fmt::print(
+      "  peak memory: trace {} MiB, with model {} MiB ({:.0f} bytes per event for the model)\n",
+      (rss_trace - rss0) / 1024, (rss_model - rss0) / 1024,
+      static_cast<double>(rss_model - rss_trace) * 1024.0 / static_cast<double>(t.events.size()));
   return order.size() == t.events.size() ? 0 : 1;
 }

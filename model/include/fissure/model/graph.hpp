@@ -4,7 +4,6 @@
 #pragma once
 
 #include <boost/graph/adjacency_list.hpp>
-
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -23,7 +22,8 @@ class CommGraph {
     OrderKind kind = OrderKind::Program;
   };
   // Vertex i is Trace::events[i]; vecS keeps that correspondence and the memory linear.
-  using Graph = boost::adjacency_list<boost::vecS, boost::vecS, boost::bidirectionalS, boost::no_property, EdgeProps>;
+  using Graph = boost::adjacency_list<boost::vecS, boost::vecS, boost::bidirectionalS,
+                                      boost::no_property, EdgeProps>;
 
   explicit CommGraph(const Trace& t);
 

@@ -71,6 +71,9 @@ FaultPlan load_plan(const std::string& path, const std::vector<std::string>& nod
 
 // errno names fissure accepts in plans and specs: ECONNRESET, EPIPE, EIO, ENOSPC, ...
 std::optional<int> errno_from_name(std::string_view name);
+// The same for plans and specs alike; std::invalid_argument says what is accepted.
+FaultKind parse_fault_kind(std::string_view name);
+int parse_errno(std::string_view name);
 std::string errno_name(int err);
 
 // What happened to a planned fault in a run.
