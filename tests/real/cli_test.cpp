@@ -33,10 +33,7 @@ CommandResult run_fissure(const std::string& args) {
 TEST(Cli, TracePrintsSummaryAndWritesTrace) {
   ScratchDir dir;
   auto port = free_port();
-  auto spec =
-      dir.write("target.toml", server_client_spec("cli", {prog("tcp_server"), std::to_string(port)},
-                                                  fmt::format("tcp:{}", port),
-                                                  {prog("tcp_client"), std::to_string(port)}));
+  auto spec = dir.write("target.toml", tcp_pair_spec(port));
   auto out = dir.path() / "out";
   CommandResult r = run_fissure(fmt::format("trace {} -o {} --json", spec.string(), out.string()));
   EXPECT_EQ(r.exit_code, 0) << r.output;
@@ -48,7 +45,7 @@ TEST(Cli, TracePrintsSummaryAndWritesTrace) {
       << r.output;
   EXPECT_NE(r.output.find("verdict: good"), std::string::npos);
   Trace t = load_binary((out / "trace.bin").string());
-  EXPECT_EQ(t.target, "cli");
+  EXPECT_EQ(t.target, "pair") << "the spec's name";
   std::ifstream js(out / "trace.json");
   Trace tj = read_json(js);
   EXPECT_EQ(tj.events.size(), t.events.size());
@@ -114,10 +111,7 @@ namespace {
 TEST(Cli, RunPrintsFiredAndUnreachedFaultsAndReplayReproduces) {
   ScratchDir dir;
   auto port = free_port();
-  auto spec =
-      dir.write("target.toml", server_client_spec("cli", {prog("tcp_server"), std::to_string(port)},
-                                                  fmt::format("tcp:{}", port),
-                                                  {prog("tcp_client"), std::to_string(port)}));
+  auto spec = dir.write("target.toml", tcp_pair_spec(port));
   auto plan = dir.write("plan.json", R"({"faults": [
     {"kind": "error", "errno": "EPIPE", "at": {"node": "client", "op": "send", "peer": "server", "k": 3}},
     {"kind": "delay", "ms": 10, "at": {"node": "client", "op": "send", "peer": "server", "k": 9}}]})");
@@ -145,10 +139,7 @@ TEST(Cli, RunPrintsFiredAndUnreachedFaultsAndReplayReproduces) {
 TEST(Cli, GoodRunWithUnreachedFaultsIsInconclusive) {
   ScratchDir dir;
   auto port = free_port();
-  auto spec =
-      dir.write("target.toml", server_client_spec("cli", {prog("tcp_server"), std::to_string(port)},
-                                                  fmt::format("tcp:{}", port),
-                                                  {prog("tcp_client"), std::to_string(port)}));
+  auto spec = dir.write("target.toml", tcp_pair_spec(port));
   auto plan = dir.write(
       "plan.json",
       R"({"faults": [{"kind": "crash", "at": {"node": "server", "op": "send", "peer": "client", "k": 2}}]})");
@@ -163,10 +154,7 @@ TEST(Cli, GoodRunWithUnreachedFaultsIsInconclusive) {
 TEST(Cli, PointsListsEveryPointAndBadPlansAreRefused) {
   ScratchDir dir;
   auto port = free_port();
-  auto spec =
-      dir.write("target.toml", server_client_spec("cli", {prog("tcp_server"), std::to_string(port)},
-                                                  fmt::format("tcp:{}", port),
-                                                  {prog("tcp_client"), std::to_string(port)}));
+  auto spec = dir.write("target.toml", tcp_pair_spec(port));
   CommandResult points =
       run_fissure(fmt::format("points {} -o {}", spec.string(), (dir.path() / "p").string()));
   EXPECT_EQ(points.exit_code, 0) << points.output;

@@ -25,12 +25,6 @@ RunResult run_with(const ScratchDir& dir, const std::string& spec_text,
                            .plan = plan_of(plan_json)});
 }
 
-std::string tcp_pair(std::uint16_t port) {
-  return server_client_spec("pair", {prog("tcp_server"), std::to_string(port)},
-                            fmt::format("tcp:{}", port),
-                            {prog("tcp_client"), std::to_string(port)});
-}
-
 std::int64_t moved_by(const Trace& t, const std::string& node, bool sends, ChannelKind kind) {
   std::int64_t sum = 0;
   auto idx = t.node_index(node);
@@ -49,7 +43,7 @@ const Event& fired_event(const RunResult& r, std::size_t i = 0) {
 TEST(Faults, CrashBeforeASendDropsTheClientsConnection) {
   ScratchDir dir;
   RunResult r =
-      run_with(dir, tcp_pair(free_port()), R"({"faults": [{"kind": "crash", "when": "before",
+      run_with(dir, tcp_pair_spec(free_port()), R"({"faults": [{"kind": "crash", "when": "before",
       "at": {"node": "server", "op": "send", "peer": "client", "k": 1}}]})");
   EXPECT_EQ(r.verdict.kind, VerdictKind::Bug);
   ASSERT_EQ(r.trace.fired.size(), 1u);
@@ -70,7 +64,7 @@ TEST(Faults, CrashBeforeASendDropsTheClientsConnection) {
 TEST(Faults, CrashAfterASendLetsItThrough) {
   ScratchDir dir;
   RunResult r =
-      run_with(dir, tcp_pair(free_port()), R"({"faults": [{"kind": "crash", "when": "after",
+      run_with(dir, tcp_pair_spec(free_port()), R"({"faults": [{"kind": "crash", "when": "after",
       "at": {"node": "server", "op": "send", "peer": "client", "k": 1}}]})");
   ASSERT_EQ(r.trace.fired.size(), 1u);
   EXPECT_EQ(fired_event(r).moved, 300) << "the call ran before the node died";
@@ -81,7 +75,7 @@ TEST(Faults, CrashAfterASendLetsItThrough) {
 TEST(Faults, ErrorOnTheKthSendLeavesKMinusOneDelivered) {
   ScratchDir dir;
   RunResult r =
-      run_with(dir, tcp_pair(free_port()), R"({"faults": [{"kind": "error", "errno": "EPIPE",
+      run_with(dir, tcp_pair_spec(free_port()), R"({"faults": [{"kind": "error", "errno": "EPIPE",
       "at": {"node": "client", "op": "send", "peer": "server", "k": 3}}]})");
   EXPECT_EQ(r.verdict.kind, VerdictKind::Bug);
   const Event& e = fired_event(r);
@@ -94,7 +88,8 @@ TEST(Faults, ErrorOnTheKthSendLeavesKMinusOneDelivered) {
 
 TEST(Faults, DelayShowsInTheTimestamps) {
   ScratchDir dir;
-  RunResult r = run_with(dir, tcp_pair(free_port()), R"({"faults": [{"kind": "delay", "ms": 300,
+  RunResult r =
+      run_with(dir, tcp_pair_spec(free_port()), R"({"faults": [{"kind": "delay", "ms": 300,
       "at": {"node": "client", "op": "send", "peer": "server", "k": 2}}]})");
   ASSERT_EQ(r.verdict.kind, VerdictKind::Good) << r.verdict.message;
   std::vector<const Event*> sends;
@@ -109,20 +104,7 @@ TEST(Faults, DroppedDatagramIsNeverDelivered) {
   ScratchDir dir;
   auto port = free_port();
   RunResult r = run_with(
-      dir,
-      fmt::format(R"(name = "udp"
-timeout = "1500ms"
-[[node]]
-name = "server"
-cmd = {}
-ready = "delay:100ms"
-[[node]]
-name = "client"
-role = "workload"
-cmd = {}
-)",
-                  toml_array({prog("udp_server"), std::to_string(port)}),
-                  toml_array({prog("udp_client"), std::to_string(port)})),
+      dir, udp_pair_spec(port, "1500ms", false),
       R"({"faults": [{"kind": "drop", "at": {"node": "client", "op": "send", "peer": "server", "k": 2}}]})");
   EXPECT_EQ(r.verdict.kind, VerdictKind::Hang) << "the client waits for a reply that cannot come";
   const Event& dropped = fired_event(r);
@@ -141,7 +123,7 @@ cmd = {}
 
 TEST(Faults, DropOnAStreamBreaksBothEnds) {
   ScratchDir dir;
-  RunResult r = run_with(dir, tcp_pair(free_port()), R"({"faults": [{"kind": "drop",
+  RunResult r = run_with(dir, tcp_pair_spec(free_port()), R"({"faults": [{"kind": "drop",
       "at": {"node": "client", "op": "send", "peer": "server", "k": 2}}]})");
   EXPECT_EQ(r.verdict.kind, VerdictKind::Bug);
   EXPECT_EQ(fired_event(r).result, -ECONNRESET);
@@ -244,7 +226,7 @@ workload_exit = 0
 TEST(Faults, UnreachedPointIsReportedNotPassed) {
   ScratchDir dir;
   RunResult r =
-      run_with(dir, tcp_pair(free_port()), R"({"faults": [{"kind": "crash", "when": "before",
+      run_with(dir, tcp_pair_spec(free_port()), R"({"faults": [{"kind": "crash", "when": "before",
       "at": {"node": "server", "op": "send", "peer": "client", "k": 7}}]})");
   EXPECT_EQ(r.verdict.kind, VerdictKind::Good);
   EXPECT_TRUE(r.trace.fired.empty());
@@ -255,7 +237,7 @@ TEST(Faults, PointsAreStableAcrossRuns) {
   auto port = free_port();
   auto points_of = [port] {
     ScratchDir dir;
-    RunResult r = run_spec(dir, tcp_pair(port));
+    RunResult r = run_spec(dir, tcp_pair_spec(port));
     std::vector<InjectionPoint> out;
     for (const Event& e : r.trace.events)
       if (!e.point.empty()) out.push_back(e.point);
@@ -282,21 +264,7 @@ TEST(Faults, DropAtADatagramReceiveDoesNotFire) {
   ScratchDir dir;
   auto port = free_port();
   RunResult r = run_with(
-      dir,
-      fmt::format(R"(name = "udp"
-[[node]]
-name = "server"
-cmd = {}
-ready = "delay:100ms"
-[[node]]
-name = "client"
-role = "workload"
-cmd = {}
-[oracle]
-workload_exit = 0
-)",
-                  toml_array({prog("udp_server"), std::to_string(port)}),
-                  toml_array({prog("udp_client"), std::to_string(port)})),
+      dir, udp_pair_spec(port, "10s", true),
       R"({"faults": [{"kind": "drop", "at": {"node": "server", "op": "recv", "peer": "*", "k": 1}}]})");
   EXPECT_EQ(r.verdict.kind, VerdictKind::Good)
       << "the receive ran untouched: " << r.verdict.message;

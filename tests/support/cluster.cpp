@@ -77,6 +77,29 @@ workload_exit = 0
                      name, toml_array(server), ready, toml_array(client));
 }
 
+std::string tcp_pair_spec(std::uint16_t port) {
+  return server_client_spec("pair", {prog("tcp_server"), std::to_string(port)},
+                            fmt::format("tcp:{}", port),
+                            {prog("tcp_client"), std::to_string(port)});
+}
+
+std::string udp_pair_spec(std::uint16_t port, const std::string& timeout, bool check_exit) {
+  return fmt::format(R"(name = "udp"
+timeout = "{}"
+[[node]]
+name = "server"
+cmd = {}
+ready = "delay:100ms"
+[[node]]
+name = "client"
+role = "workload"
+cmd = {}
+{})",
+                     timeout, toml_array({prog("udp_server"), std::to_string(port)}),
+                     toml_array({prog("udp_client"), std::to_string(port)}),
+                     check_exit ? "[oracle]\nworkload_exit = 0\n" : "");
+}
+
 RunResult run_spec(const ScratchDir& dir, const std::string& spec_text, bool exact_results) {
   auto file = dir.write("target.toml", spec_text);
   Spec spec = load_spec(file);

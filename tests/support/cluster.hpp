@@ -31,6 +31,11 @@ std::string toml_array(const std::vector<std::string>& items);
 std::string server_client_spec(const std::string& name, const std::vector<std::string>& server,
                                const std::string& ready, const std::vector<std::string>& client);
 
+// tcp_server and tcp_client on `port`, as "server" and "client".
+std::string tcp_pair_spec(std::uint16_t port);
+// udp_server and udp_client on `port`; the server is given 100ms to bind.
+std::string udp_pair_spec(std::uint16_t port, const std::string& timeout, bool check_exit);
+
 // Writes SPEC_TEXT as target.toml in a scratch dir and runs it traced.
 RunResult run_spec(const ScratchDir& dir, const std::string& spec_text, bool exact_results = false);
 
