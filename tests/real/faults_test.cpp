@@ -274,3 +274,23 @@ TEST(Faults, DropAtADatagramReceiveDoesNotFire) {
 
 }  // namespace
 }  // namespace fissure::testing
+
+namespace fissure::testing {
+namespace {
+
+TEST(Faults, RestartOfAWorkloadNodeIsRefusedBeforeAnythingStarts) {
+  ScratchDir dir;
+  try {
+    run_with(dir, tcp_pair_spec(free_port()),
+             R"({"faults": [{"kind": "restart", "node": "client", "after_ms": 50}]})");
+    FAIL() << "accepted";
+  } catch (const PlanError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "restart of 'client': a workload node's exit ends the run's workload, so it cannot "
+              "be restarted");
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "run" / "server.out")) << "nothing was started";
+}
+
+}  // namespace
+}  // namespace fissure::testing

@@ -120,5 +120,24 @@ TEST(Plan, RefusalsNameTheFaultAndField) {
   EXPECT_NE(error_of(R"([1, 2])").find("not a fault plan"), std::string::npos);
 }
 
+TEST(Plan, AmbiguousOrSloppyPlansAreRefused) {
+  EXPECT_EQ(error_of(R"({"faults": [
+      {"kind": "error", "errno": "EPIPE", "at": {"node": "master", "op": "send", "peer": "client", "k": 2}},
+      {"kind": "crash", "at": {"node": "master", "op": "send", "peer": "client", "k": 2}}]})"),
+            "fault[1].at: fault[0] already lands at master send->client #2: one fault per point");
+  EXPECT_EQ(error_of(R"({"faults": [{"kind": "restart", "node": "master", "after_ms": 10},
+                                    {"kind": "restart", "node": "master", "after_ms": 20}]})"),
+            "fault[1].node: fault[0] already restarts 'master'");
+  EXPECT_EQ(error_of(R"({"faults": [], "extra": 1})"), "'extra': a plan has one field, \"faults\"");
+  EXPECT_EQ(
+      error_of(
+          R"({"faults": [{"kind": "crash", "at": {"node": "master", "op": "send", "peer": "client", "k": 1, "k": 2}}]})"),
+      "fault[0].at.k: given twice");
+  EXPECT_EQ(
+      error_of(
+          R"({"faults": [{"kind": "error", "errno": "EIO", "when": "after", "at": {"node": "master", "op": "send", "peer": "client", "k": 1}}]})"),
+      "fault[0].when: a error fault has no such field");
+}
+
 }  // namespace
 }  // namespace fissure

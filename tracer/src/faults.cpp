@@ -157,9 +157,11 @@ void save(A& ar, const InjectionPoint& p) {
 template <class A>
 void load(A& ar, InjectionPoint& p) {
   std::string outer = g_pos.field;
+  std::set<std::string> seen;
   while (const char* name = ar.getNodeName()) {
     std::string key = name;
     g_pos.field = outer + "." + key;
+    if (!seen.insert(key).second) plan_error("given twice");
     if (key == "node") {
       ar(p.node);
     } else if (key == "op") {
@@ -213,7 +215,7 @@ void load(A& ar, Fault& f) {
   while (const char* name = ar.getNodeName()) {
     std::string key = name;
     g_pos.field = key;
-    seen.insert(key);
+    if (!seen.insert(key).second) plan_error("given twice");
     if (key == "kind") {
       std::string k;
       ar(k);
@@ -259,6 +261,30 @@ void load(A& ar, Fault& f) {
   if (f.kind == FaultKind::Error || f.kind == FaultKind::Disk) need("errno");
   if (f.kind == FaultKind::Delay) need("ms");
   if (f.kind == FaultKind::Partition) need("groups");
+  // A field the kind does not use is a mistake in the plan, not something to ignore.
+  auto uses = [&](const std::string& field) {
+    switch (f.kind) {
+      case FaultKind::Crash:
+        return field == "kind" || field == "at" || field == "when";
+      case FaultKind::Error:
+      case FaultKind::Disk:
+        return field == "kind" || field == "at" || field == "errno";
+      case FaultKind::Drop:
+        return field == "kind" || field == "at";
+      case FaultKind::Delay:
+        return field == "kind" || field == "at" || field == "ms";
+      case FaultKind::Partition:
+        return field == "kind" || field == "at" || field == "groups" || field == "heal_ms";
+      case FaultKind::Restart:
+        return field == "kind" || field == "node" || field == "after_ms";
+    }
+    return false;
+  };
+  for (const auto& field : seen)
+    if (!uses(field)) {
+      g_pos.field = field;
+      plan_error(fmt::format("a {} fault has no such field", to_string(f.kind)));
+    }
 }
 
 namespace {
@@ -322,6 +348,14 @@ FaultPlan read_plan(std::istream& is, const std::vector<std::string>& node_names
   try {
     cereal::JSONInputArchive ar(is);
     cereal::size_type n = 0;
+    bool have_faults = false;
+    while (const char* name = ar.getNodeName()) {
+      if (std::string(name) != "faults" || have_faults)
+        throw PlanError(fmt::format("'{}': a plan has one field, \"faults\"", name));
+      have_faults = true;
+      break;
+    }
+    if (!have_faults) throw PlanError("not a fault plan: expected {\"faults\": [...]}");
     ar.setNextName("faults");
     ar.startNode();
     ar(cereal::make_size_tag(n));
@@ -334,6 +368,8 @@ FaultPlan read_plan(std::istream& is, const std::vector<std::string>& node_names
       plan.faults.push_back(std::move(f));
     }
     ar.finishNode();
+    if (const char* extra = ar.getNodeName())
+      throw PlanError(fmt::format("'{}': a plan has one field, \"faults\"", extra));
   } catch (const PlanError&) {
     throw;
   } catch (const cereal::Exception& e) {
@@ -345,6 +381,20 @@ FaultPlan read_plan(std::istream& is, const std::vector<std::string>& node_names
   for (std::size_t i = 0; i < plan.faults.size(); ++i) {
     g_pos = {i, {}};
     validate(plan.faults[i], node_names);
+    for (std::size_t j = 0; j < i; ++j) {
+      const Fault &a = plan.faults[j], &b = plan.faults[i];
+      bool restarts = a.kind == FaultKind::Restart && b.kind == FaultKind::Restart;
+      if (restarts && a.node == b.node) {
+        g_pos.field = "node";
+        plan_error(fmt::format("fault[{}] already restarts '{}'", j, b.node));
+      }
+      if (!restarts && a.kind != FaultKind::Restart && b.kind != FaultKind::Restart &&
+          a.at == b.at) {
+        g_pos.field = "at";
+        plan_error(
+            fmt::format("fault[{}] already lands at {}: one fault per point", j, to_string(b.at)));
+      }
+    }
   }
   return plan;
 }

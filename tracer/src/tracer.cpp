@@ -126,6 +126,7 @@ struct FdInfo {
   bool a_side = true;         // this fd is the channel's side a
   std::uint64_t inode = 0;
   std::string local, remote;  // datagram sockets: endpoints, to name per-peer channels
+  std::string path;           // unix sockets: the bound path, if any
 
   bool dgram() const {
     return kind == Kind::Socket && (ckind == ChannelKind::Udp || ckind == ChannelKind::UnixDgram);
@@ -178,8 +179,10 @@ class Session {
   // Cluster lifecycle.
   pid_t spawn(const NodeSpec* node, const std::vector<std::string>& argv,
               const std::map<std::string, std::string>& env, const std::string& cwd,
-              const std::filesystem::path& out, const std::filesystem::path& err, bool traced);
-  void start_node(std::size_t i);
+              const std::filesystem::path& out, const std::filesystem::path& err, bool traced,
+              bool append = false);
+  // A restart appends to the node's .out/.err, so the crashed instance's output stays.
+  void start_node(std::size_t i, bool restart = false);
   bool node_ready(std::size_t i);
   void on_tick();
   void close_fd(Thread& t, int fd, Sys why);
@@ -312,7 +315,7 @@ class Session {
 pid_t Session::spawn(const NodeSpec* node, const std::vector<std::string>& argv,
                      const std::map<std::string, std::string>& env, const std::string& cwd,
                      const std::filesystem::path& out, const std::filesystem::path& err,
-                     bool traced) {
+                     bool traced, bool append) {
   // Everything the child needs is prepared here: between fork and exec only
   // async-signal-safe calls are allowed (the explorer runs several sessions in threads).
   std::vector<std::string> env_strings;
@@ -329,9 +332,9 @@ pid_t Session::spawn(const NodeSpec* node, const std::vector<std::string>& argv,
   for (auto& a : argv_copy) args.push_back(a.data());
   args.push_back(nullptr);
   std::string program = resolve_program(argv[0], spec_.dir);
-  int out_fd = open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  int err_fd =
-      out == err ? out_fd : open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  const int mode = O_WRONLY | O_CREAT | O_CLOEXEC | (append ? O_APPEND : O_TRUNC);
+  int out_fd = open(out.c_str(), mode, 0644);
+  int err_fd = out == err ? out_fd : open(err.c_str(), mode, 0644);
   int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
   if (out_fd < 0 || err_fd < 0 || null_fd < 0)
     throw RunError(fmt::format("cannot create {}: {}", out.string(), strerror(errno)));
@@ -391,7 +394,7 @@ pid_t Session::spawn(const NodeSpec* node, const std::vector<std::string>& argv,
   return pid;
 }
 
-void Session::start_node(std::size_t i) {
+void Session::start_node(std::size_t i, bool restart) {
   const NodeSpec& n = spec_.nodes[i];
   const auto& run_dir = opts_.run_dir;
   NodeRecord& rec = result_.trace.nodes[i];
@@ -402,7 +405,7 @@ void Session::start_node(std::size_t i) {
   if (!n.cwd.empty() && std::filesystem::path(cwd).is_relative()) cwd = (spec_.dir / cwd).string();
   rec.start_ns = now_ns();
   pid_t pid = spawn(&n, rec.argv, env, cwd, run_dir / (n.name + ".out"),
-                    run_dir / (n.name + ".err"), n.traced);
+                    run_dir / (n.name + ".err"), n.traced, restart);
   rec.pid = pid;
   rec.end = NodeEnd::Running;
   node_pids_[i] = pid;
@@ -496,7 +499,7 @@ void Session::release_due_faults() {
     ++rec.restarts;
     crashed_[r.node] = false;
     std::uint64_t ready_since = ready_since_ns_;
-    start_node(r.node);
+    start_node(r.node, true);
     ready_since_ns_ = ready_since;  // a restart does not reset the readiness wait of another node
     fire(r.fault, result_.trace.events.empty() ? 0 : result_.trace.events.size() - 1,
          fmt::format("restarted node '{}' as pid {}", rec.name, node_pids_[r.node]));
@@ -914,12 +917,11 @@ void Session::on_syscall_exit(Thread& t) {
   auto ret = static_cast<std::int64_t>(regs.rax);
   const SysInfo& info = *c.info;
   if (!c.forced && (ret == -512 || ret == -513 || ret == -514 || ret == -516)) {
-    // ERESTARTSYS and friends: a signal interrupted the call and the kernel will run it again,
-    // through a fresh entry stop. No event, and the same point when it comes back.
-    if (!c.point.empty()) --point_counts_[{t.node, c.point.op, c.point.peer}];
-    c.info = nullptr;
-    resume(t.tid, false);
-    return;
+    // ERESTARTSYS and friends are kernel-internal: a signal interrupted the call, which the
+    // program sees as EINTR or the kernel runs again as a new call (a new entry stop, a new
+    // point, as a run without exit stops counts it too). Record what the program would see.
+    ret = -EINTR;
+    regs.rax = static_cast<std::uint64_t>(ret);
   }
   std::size_t events_before = result_.trace.events.size();
   if (info.has(kSend | kRecv | kSync)) {
@@ -1045,6 +1047,7 @@ void Session::record_data(Thread& t, const user_regs_struct& regs) {
     }
     if (msgs.empty()) {
       Event& e = add_event(t, info.sys);
+      note_call(e, c);
       e.fd = c.fd;
       e.result = ret;
     }
@@ -1244,10 +1247,10 @@ void Session::settle_where(const std::function<bool(const Event&)>& owner, bool 
 std::string Session::endpoint_name(const std::string& endpoint, const std::string& local) {
   auto exact = endpoint_node_.find(endpoint);
   if (exact != endpoint_node_.end()) return spec_.nodes[exact->second].name;
-  auto outside = outside_endpoints_.find(endpoint);
-  if (outside != outside_endpoints_.end()) return outside->second;
   auto listener = listen_port_node_.find(port_of(endpoint));
   if (listener != listen_port_node_.end()) return spec_.nodes[listener->second].name;
+  auto outside = outside_endpoints_.find(endpoint);
+  if (outside != outside_endpoints_.end()) return outside->second;
   if (endpoint.starts_with("unix:")) return endpoint;  // a path nobody in the run bound
   // The connecting side's own connect exit may not have been handled yet: find the
   // process that holds the other end of this connection.
@@ -1265,9 +1268,10 @@ std::string Session::endpoint_name(const std::string& endpoint, const std::strin
       }
     }
   }
-  // No process of the run holds the other end: it is outside the run, and stays so.
-  std::string label =
-      port_of(endpoint) >= 32768 ? endpoint.substr(0, endpoint.rfind(':')) + ":*" : endpoint;
+  // No process of the run holds the other end. An ephemeral endpoint stays outside; a server
+  // port may belong to a node that has not listened yet, so that answer is not kept.
+  if (port_of(endpoint) < 32768) return endpoint;
+  std::string label = endpoint.substr(0, endpoint.rfind(':')) + ":*";
   outside_endpoints_.emplace(endpoint, label);
   return label;
 }
@@ -1294,8 +1298,8 @@ std::string Session::peer_of(const Thread& t, const PendingCall& c, OpClass op, 
       }
       return name;
     }
-    case OpClass::Accept:
-      return fdi.local;  // the listening endpoint
+    case OpClass::Accept:  // the listening endpoint; a unix listener by its path, not its inode
+      return fdi.path.empty() ? fdi.local : file_label(fdi.path);
     case OpClass::Connect:
       return c.peer.empty() ? "?" : endpoint_name(c.peer, fdi.local);
     case OpClass::Send:
@@ -1387,6 +1391,8 @@ void Session::skip_call(Thread& t, PendingCall& c, user_regs_struct& regs, long 
 bool Session::break_connection(pid_t tgid, const PendingCall& c) {
   detail::OwnedFd copy = tracee_fds_.copy(tgid, c.fd, c.fdi.inode);
   if (!copy) return false;
+  if (c.fdi.ckind != ChannelKind::Tcp)  // unix streams: no reset, but both ends see the end
+    return shutdown(copy.get(), SHUT_RDWR) == 0;
   sockaddr unspec{};
   unspec.sa_family = AF_UNSPEC;
   return connect(copy.get(), &unspec, sizeof unspec) == 0;
@@ -1404,7 +1410,7 @@ bool Session::apply_faults(Thread& t, PendingCall& c, user_regs_struct& regs, co
         if (f.after) {
           c.crash_after = i;
           c.fires.reset();
-          return false;
+          break;
         }
         c.injected = true;
         c.fires.reset();
@@ -1427,8 +1433,14 @@ bool Session::apply_faults(Thread& t, PendingCall& c, user_regs_struct& regs, co
             c.fires.reset();
             continue;
           }
-          skip_call(t, c, regs, c.asked);  // the sender sees success; nothing is delivered
+          // The sender sees success (all messages, for sendmmsg); nothing is delivered.
+          skip_call(t, c, regs,
+                    c.info->shape == BufShape::MMsg ? static_cast<long>(c.args[2]) : c.asked);
           return false;
+        }
+        if (fdi.kind == FdInfo::Kind::Pipe) {  // a pipe has no connection to break
+          c.fires.reset();
+          continue;
         }
         c.fdi = fdi;
         break_connection(t.tgid, c);
@@ -1436,12 +1448,13 @@ bool Session::apply_faults(Thread& t, PendingCall& c, user_regs_struct& regs, co
         return false;
       case FaultKind::Delay:
         c.delay_until = now_ns() + f.delay_ms * 1'000'000ull;
-        return false;
+        break;  // the call still meets any partition below
       case FaultKind::Partition:
-        return false;  // starts once this call has been recorded
+        break;  // starts once this call has been recorded
       case FaultKind::Restart:
         break;
     }
+    break;  // one fault per point (plans are checked for that)
   }
   // Calls across an active partition: connects time out, stream traffic breaks, datagrams
   // vanish.
@@ -1574,6 +1587,7 @@ FdInfo Session::resolve(pid_t tgid, int fd, const ResolveHint& hint) {
           if (auto n = tgid_node_.find(tgid); n != tgid_node_.end())
             unix_inode_node_[target.inode] = static_cast<std::int32_t>(n->second);
           out.local = desc->local;
+          out.path = desc->path;
           auto peer = detail::unix_peer_inode(target.inode);
           if (!peer || *peer == 0) return out;
           out.remote = fmt::format("unix:{}", *peer);
@@ -1744,6 +1758,13 @@ void check_executables(const Spec& spec) {
 RunResult run_traced(const Spec& spec, const RunOptions& options) {
   check_executables(spec);
   RunOptions opts = options;
+  for (const Fault& f : opts.plan.faults)
+    if (f.kind == FaultKind::Restart)
+      if (auto i = spec.node_index(f.node); i && spec.nodes[*i].workload)
+        throw PlanError(
+            fmt::format("restart of '{}': a workload node's exit ends the run's workload, so it "
+                        "cannot be restarted",
+                        f.node));
   // Faults reset connections, and a reset socket leaves sock_diag's tables before the
   // counts of its last calls can be read: runs with faults read every result at its exit.
   if (!opts.plan.faults.empty()) opts.exact_results = true;
