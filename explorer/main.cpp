@@ -12,6 +12,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "fissure/model/lineage.hpp"
 #include "fissure/model/pattern.hpp"
 #include "fissure/model/summary.hpp"
 #include "fissure/model/views.hpp"
@@ -237,6 +238,18 @@ int cmd_show(const std::string& run_dir, const std::string& format, const std::s
     return kExitGood;
   }
   fissure::CommGraph graph(t);
+  if (format == "lineage") {
+    for (std::uint64_t o : fissure::outcome_events(t)) {
+      fissure::Support s = fissure::support_of(graph, o);
+      os << fmt::format("outcome {} (event {}): {} events from {} node(s), {} message(s)\n",
+                        fissure::outcome_key(t.events[o]), o, s.events.size(), s.nodes.size(),
+                        s.messages.size());
+      for (const auto& m : s.messages) os << fmt::format("  message {}\n", to_string(m));
+      for (std::uint64_t d : fissure::dominating_messages(graph, s))
+        os << fmt::format("  on every path: {}\n", to_string(t.events[d].point));
+    }
+    return kExitGood;
+  }
   if (format == "dot") fissure::write_dot(graph, os);
   if (format == "shiviz") fissure::write_shiviz(graph, os);
   return kExitGood;
@@ -291,8 +304,8 @@ int main(int argc, char** argv) {
       ->default_val(1)
       ->check(CLI::PositiveNumber);
   std::string show_format = "summary", show_out;
-  CLI::App* show =
-      app.add_subcommand("show", "Show a recorded run: --dot, --shiviz, --json or the summary");
+  CLI::App* show = app.add_subcommand(
+      "show", "Show a recorded run: --dot, --shiviz, --json, --lineage or the summary");
   show->add_option("RUN_DIR", run_dir, "a run directory")->required();
   auto* fmt_group = show->add_option_group("format");
   fmt_group->add_flag_callback(
@@ -302,6 +315,9 @@ int main(int argc, char** argv) {
       "--shiviz", [&] { show_format = "shiviz"; }, "ShiViz log: events with vector clocks");
   fmt_group->add_flag_callback(
       "--json", [&] { show_format = "json"; }, "the whole trace as JSON");
+  fmt_group->add_flag_callback(
+      "--lineage", [&] { show_format = "lineage"; },
+      "the good outcome's supports: messages it depended on, single points of failure");
   fmt_group->require_option(0, 1);
   show->add_option("-o,--output", show_out, "write to this file instead of standard output");
   CLI::App* syscalls = app.add_subcommand("syscalls", "List the syscalls the tracer stops at");

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "cluster.hpp"
+#include "fissure/model/lineage.hpp"
 #include "fissure/tracer/faults.hpp"
 #include "fissure/tracer/spec.hpp"
 
@@ -149,6 +150,45 @@ TEST(Redis, CrashMasterRightAfterItAcknowledgesTheSet) {
     }
   }
   EXPECT_EQ(t.nodes[master].end, NodeEnd::Signaled);
+}
+
+}  // namespace
+}  // namespace fissure::testing
+
+namespace fissure::testing {
+namespace {
+
+// The workload waits for replication (WAIT 2): the master's stream of the SET to each replica
+// is in the support of the workload's answer from the master.
+TEST(Redis, LineageOfTheWaitedWriteIncludesItsReplication) {
+  ScratchDir dir;
+  RunResult r = run_target("redis-replication", dir);
+  ASSERT_EQ(r.verdict.kind, VerdictKind::Good) << r.verdict.message;
+  const Trace& t = r.trace;
+  CommGraph g(t);
+  const Event* answer = nullptr;
+  for (std::uint64_t o : outcome_events(t))
+    if (t.events[o].point.peer == "master") answer = &t.events[o];
+  ASSERT_NE(answer, nullptr);
+  Support s = support_of(g, answer->id);
+  auto master = *t.node_index("master");
+  const Event* set = nullptr;
+  for (const Event& e : t.events)
+    if (e.node == master && e.point.op == OpClass::Recv && e.point.peer == "client" &&
+        e.moved == 33)
+      set = &e;
+  ASSERT_NE(set, nullptr);
+  EXPECT_TRUE(std::binary_search(s.events.begin(), s.events.end(), set->id)) << "the SET itself";
+  for (const char* replica : {"replica1", "replica2"}) {
+    bool streamed = false;
+    for (const auto& m : s.messages) {
+      if (m.node != "master" || m.peer != replica) continue;
+      for (const Event& e : t.events)
+        streamed = streamed || (e.point == m && e.id > set->id && e.moved >= 33);
+    }
+    EXPECT_TRUE(streamed) << "the write's stream to " << replica << " is in the support";
+    EXPECT_TRUE(s.nodes.contains(replica));
+  }
 }
 
 }  // namespace

@@ -1,0 +1,66 @@
+// The lineage of a run's good outcome: which messages and nodes it depended on, which of
+// them it could not do without, and how many messages must be lost to separate it from its
+// causes. Supports are sets of injection points, so strategies can reason about them and
+// supports from different runs can be joined by name.
+#pragma once
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "fissure/model/graph.hpp"
+
+namespace fissure {
+
+// The events that show the good outcome: by default, the workload's last successful receive
+// on each channel it received on from another node (or a process outside the run).
+std::vector<std::uint64_t> outcome_events(const Trace& t);
+
+struct Support {
+  std::uint64_t outcome = 0;
+  std::vector<std::uint64_t> events;  // what the outcome was found to depend on, sorted
+  std::set<InjectionPoint> messages;  // the sends between different nodes among them
+  std::set<std::string> nodes;        // the nodes those events belong to
+  // Why each event is there: (cause, effect) pairs found by the walk. Program order alone is
+  // no dependency: an event loop's thread orders everything it ever does.
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> because;
+};
+
+// The outcome's support, found backwards from it within the workload's window (from its
+// first event on): a receive depends on the sends its bytes came from; a send depends on the
+// block of receives its thread made just before its block of sends (the dialog of an event
+// loop: what it read, then what it wrote), and a process's first events on the fork that made
+// it. So a heartbeat a node answered in a pass of its own is not part of what it told the
+// workload, while the replies it waited for before answering are.
+Support support_of(const CommGraph& g, std::uint64_t outcome);
+
+// Sends on every path of the support to its outcome: its single points of failure. In the
+// order they happened.
+std::vector<std::uint64_t> dominating_messages(const CommGraph& g, const Support& s);
+
+// The fewest messages between nodes whose loss leaves no path of the support from `from` to
+// `to` (max-flow / min-cut over the support's dependencies): e.g. from a server's receipt of a
+// request to its reply, the independent routes through other nodes. 0 if either event is
+// outside the support or no path joins them; SIZE_MAX if a path needs no message at all.
+std::size_t min_message_cut(const CommGraph& g, const Support& s, std::uint64_t from,
+                            std::uint64_t to);
+
+// Alternative supports learned across runs (Netflix's union of graphs): a run with faults
+// that still succeeded shows another way to the same outcome. Outcomes are keyed by name
+// ("client recv->master"), supports by their messages' names.
+class Redundancy {
+ public:
+  // Adds the supports of `t`'s outcomes; returns how many were new.
+  std::size_t add(const Trace& t);
+  const std::map<std::string, std::set<std::set<InjectionPoint>>>& supports() const {
+    return supports_;
+  }
+
+ private:
+  std::map<std::string, std::set<std::set<InjectionPoint>>> supports_;
+};
+
+std::string outcome_key(const Event& outcome);
+
+}  // namespace fissure

@@ -1,0 +1,126 @@
+// Lineage on a hand-built trace whose answers are known: a workload's SET, replicated to two
+// replicas before the master answers, with a sentinel's heartbeat in between.
+#include "fissure/model/lineage.hpp"
+
+#include <gtest/gtest.h>
+
+namespace fissure {
+namespace {
+
+class Replication {
+ public:
+  // replicas: 1 or 2; heartbeat: a sentinel PING/PONG the master handles in a pass of its own.
+  explicit Replication(int replicas) {
+    for (const char* n : {"w", "m", "r1", "r2", "s"})
+      t.nodes.push_back({n, std::string(n) == "w", {}, 0, NodeEnd::Exited, 0, 0, 0, 0, 0});
+    ev(0, Sys::connect, -1, "", OpClass::Connect);   // 0: the workload starts
+    ev(4, Sys::write, 3, "m", OpClass::Send);        // 1: PING
+    ev(1, Sys::read, 3, "s", OpClass::Recv);         // 2
+    ev(1, Sys::write, 3, "s", OpClass::Send);        // 3: PONG
+    ev(4, Sys::read, 3, "m", OpClass::Recv);         // 4
+    set = ev(0, Sys::write, 0, "m", OpClass::Send);  // SET
+    set_read = ev(1, Sys::read, 0, "w", OpClass::Recv);
+    auto s1 = ev(1, Sys::write, 1, "r1", OpClass::Send);  // stream to r1
+    std::uint64_t s2 = 0;
+    if (replicas == 2) s2 = ev(1, Sys::write, 2, "r2", OpClass::Send);
+    auto r1_read = ev(2, Sys::read, 1, "m", OpClass::Recv);
+    auto r1_ack = ev(2, Sys::write, 1, "m", OpClass::Send);
+    std::uint64_t r2_read = 0, r2_ack = 0;
+    if (replicas == 2) {
+      r2_read = ev(3, Sys::read, 2, "m", OpClass::Recv);
+      r2_ack = ev(3, Sys::write, 2, "m", OpClass::Send);
+    }
+    auto ack1 = ev(1, Sys::read, 1, "r1", OpClass::Recv);
+    std::uint64_t ack2 = 0;
+    if (replicas == 2) ack2 = ev(1, Sys::read, 2, "r2", OpClass::Recv);
+    reply = ev(1, Sys::write, 0, "w", OpClass::Send);
+    outcome = ev(0, Sys::read, 0, "m", OpClass::Recv);
+    t.edges = {{1, 2, EdgeKind::Message},          {3, 4, EdgeKind::Message},
+               {set, set_read, EdgeKind::Message}, {s1, r1_read, EdgeKind::Message},
+               {r1_ack, ack1, EdgeKind::Message},  {reply, outcome, EdgeKind::Message}};
+    if (replicas == 2) {
+      t.edges.push_back({s2, r2_read, EdgeKind::Message});
+      t.edges.push_back({r2_ack, ack2, EdgeKind::Message});
+    }
+  }
+  Trace t;
+  std::uint64_t set = 0, set_read = 0, reply = 0, outcome = 0;
+
+ private:
+  std::uint64_t ev(std::uint32_t node, Sys sys, std::int32_t channel, const std::string& peer,
+                   OpClass op) {
+    Event& e = t.events.emplace_back();
+    e.id = t.events.size() - 1;
+    e.node = node;
+    e.pid = e.tid = 100 + static_cast<std::int32_t>(node);
+    e.seq = seq_[node]++;
+    e.sys = sys;
+    e.channel = channel;
+    e.moved = sys == Sys::connect ? 0 : 10;
+    e.time_ns = e.end_ns = e.id;
+    if (!peer.empty())
+      e.point = {t.nodes[node].name, op, peer, ++k_[{node, peer, static_cast<int>(op)}]};
+    return e.id;
+  }
+  std::map<std::uint32_t, std::uint64_t> seq_;
+  std::map<std::tuple<std::uint32_t, std::string, int>, std::uint32_t> k_;
+};
+
+std::set<std::string> names(const std::set<InjectionPoint>& points) {
+  std::set<std::string> out;
+  for (const auto& p : points) out.insert(to_string(p));
+  return out;
+}
+
+TEST(Lineage, OutcomeIsTheWorkloadsLastReceive) {
+  Replication r(2);
+  EXPECT_EQ(outcome_events(r.t), std::vector<std::uint64_t>{r.outcome});
+}
+
+TEST(Lineage, SupportHasTheReplicationAndNotTheHeartbeat) {
+  Replication r(2);
+  CommGraph g(r.t);
+  Support s = support_of(g, r.outcome);
+  EXPECT_EQ(names(s.messages),
+            (std::set<std::string>{"w send->m #1", "m send->r1 #1", "m send->r2 #1",
+                                   "r1 send->m #1", "r2 send->m #1", "m send->w #1"}));
+  EXPECT_EQ(s.nodes, (std::set<std::string>{"w", "m", "r1", "r2"}))
+      << "the sentinel's heartbeat led nowhere";
+  for (std::uint64_t heartbeat : {1, 2, 3, 4})
+    EXPECT_FALSE(std::binary_search(s.events.begin(), s.events.end(), heartbeat));
+}
+
+TEST(Lineage, DominatorsAreTheMessagesOnEveryPath) {
+  Replication two(2), one(1);
+  CommGraph g2(two.t), g1(one.t);
+  EXPECT_EQ(dominating_messages(g2, support_of(g2, two.outcome)),
+            (std::vector<std::uint64_t>{two.set, two.reply}))
+      << "with two replicas, neither replica's messages are on every path";
+  auto d1 = dominating_messages(g1, support_of(g1, one.outcome));
+  EXPECT_EQ(d1.size(), 4u) << "with one, the stream and its ack are single points of failure";
+}
+
+TEST(Lineage, MinCutCountsIndependentRoutes) {
+  Replication two(2), one(1);
+  CommGraph g2(two.t), g1(one.t);
+  EXPECT_EQ(min_message_cut(g2, support_of(g2, two.outcome), two.set_read, two.reply), 2u);
+  EXPECT_EQ(min_message_cut(g1, support_of(g1, one.outcome), one.set_read, one.reply), 1u);
+  EXPECT_EQ(min_message_cut(g2, support_of(g2, two.outcome), two.set, two.outcome), 1u)
+      << "the request and the reply themselves are single messages";
+  EXPECT_EQ(min_message_cut(g2, support_of(g2, two.outcome), 1, two.outcome), 0u)
+      << "the PING is not in the support";
+}
+
+TEST(Lineage, RedundancyJoinsSupportsAcrossRuns) {
+  Redundancy red;
+  EXPECT_EQ(red.add(Replication(2).t), 1u);
+  EXPECT_EQ(red.add(Replication(2).t), 0u) << "the same support again";
+  EXPECT_EQ(red.add(Replication(1).t), 1u)
+      << "a run that lost the route through r2 and still succeeded";
+  ASSERT_EQ(red.supports().size(), 1u);
+  EXPECT_EQ(red.supports().begin()->first, "w recv->m");
+  EXPECT_EQ(red.supports().begin()->second.size(), 2u);
+}
+
+}  // namespace
+}  // namespace fissure
