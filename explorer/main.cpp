@@ -242,7 +242,7 @@ int cmd_show(const std::string& run_dir, const std::string& format, const std::s
     for (std::uint64_t o : fissure::outcome_events(t)) {
       fissure::Support s = fissure::support_of(graph, o);
       os << fmt::format("outcome {} (event {}): {} events from {} node(s), {} message(s)\n",
-                        fissure::outcome_key(t.events[o]), o, s.events.size(), s.nodes.size(),
+                        fissure::outcome_key(t, o), o, s.events.size(), s.nodes.size(),
                         s.messages.size());
       for (const auto& m : s.messages) os << fmt::format("  message {}\n", to_string(m));
       for (std::uint64_t d : fissure::dominating_messages(graph, s))

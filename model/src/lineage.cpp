@@ -34,9 +34,12 @@ std::uint64_t window_start(const Trace& t) {
 
 }  // namespace
 
-std::string outcome_key(const Event& outcome) {
-  return fmt::format("{} {}->{}", outcome.point.node, to_string(outcome.point.op),
-                     outcome.point.peer);
+std::string outcome_key(const Trace& t, std::uint64_t outcome) {
+  const Event& o = t.events.at(outcome);
+  std::size_t n = 0;
+  for (std::uint64_t e : outcome_events(t))
+    if (t.events[e].node == o.node && e <= outcome) ++n;
+  return fmt::format("{} answer #{}", t.nodes.at(o.node).name, n);
 }
 
 std::vector<std::uint64_t> outcome_events(const Trace& t) {
@@ -205,7 +208,7 @@ std::size_t Redundancy::add(const Trace& t) {
   std::size_t added = 0;
   for (std::uint64_t o : outcome_events(t)) {
     Support s = support_of(g, o);
-    added += supports_[outcome_key(t.events[o])].insert(s.messages).second;
+    added += supports_[outcome_key(t, o)].insert(s.messages).second;
   }
   return added;
 }

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "cluster.hpp"
+#include "fissure/model/lineage.hpp"
 
 namespace fissure::testing {
 namespace {
@@ -290,6 +291,59 @@ TEST(Faults, RestartOfAWorkloadNodeIsRefusedBeforeAnythingStarts) {
               "be restarted");
   }
   EXPECT_FALSE(std::filesystem::exists(dir.path() / "run" / "server.out")) << "nothing was started";
+}
+
+}  // namespace
+}  // namespace fissure::testing
+
+namespace fissure::testing {
+namespace {
+
+// Two ways to the same answer: a run without faults uses server a; a run that crashes a
+// before it answers still succeeds through b. The union of supports then holds both.
+TEST(Faults, RedundancyLearnsTheSecondPathFromARunThatSurvivedAFault) {
+  auto pa = free_port(), pb = static_cast<std::uint16_t>(free_port() + 7);
+  std::string spec =
+      fmt::format(R"(name = "two-paths"
+[[node]]
+name = "a"
+cmd = {}
+ready = "tcp:{}"
+[[node]]
+name = "b"
+cmd = {}
+ready = "tcp:{}"
+[[node]]
+name = "client"
+role = "workload"
+cmd = {}
+[oracle]
+workload_exit = 0
+)",
+                  toml_array({prog("mt_server"), std::to_string(pa), "1"}), pa,
+                  toml_array({prog("mt_server"), std::to_string(pb), "1"}), pb,
+                  toml_array({prog("fallback_client"), std::to_string(pa), std::to_string(pb)}));
+  ScratchDir d1, d2;
+  RunResult plain = run_spec(d1, spec);
+  ASSERT_EQ(plain.verdict.kind, VerdictKind::Good) << plain.verdict.message;
+  RunResult cut = run_with(
+      d2, spec,
+      R"({"faults": [{"kind": "crash", "at": {"node": "a", "op": "send", "peer": "client", "k": 1}}]})");
+  ASSERT_EQ(cut.verdict.kind, VerdictKind::Good)
+      << "the client fell back to b: " << cut.verdict.message;
+  ASSERT_EQ(cut.trace.fired.size(), 1u);
+
+  Redundancy red;
+  EXPECT_EQ(red.add(plain.trace), 1u);
+  EXPECT_EQ(red.add(cut.trace), 1u) << "a new support";
+  ASSERT_EQ(red.supports().count("client answer #1"), 1u);
+  const auto& supports = red.supports().at("client answer #1");
+  ASSERT_EQ(supports.size(), 2u);
+  std::set<std::string> peers;
+  for (const auto& support : supports)
+    for (const auto& m : support)
+      if (m.node == "client") peers.insert(m.peer);
+  EXPECT_EQ(peers, (std::set<std::string>{"a", "b"})) << "one support through each server";
 }
 
 }  // namespace

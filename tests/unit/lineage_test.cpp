@@ -118,7 +118,7 @@ TEST(Lineage, RedundancyJoinsSupportsAcrossRuns) {
   EXPECT_EQ(red.add(Replication(1).t), 1u)
       << "a run that lost the route through r2 and still succeeded";
   ASSERT_EQ(red.supports().size(), 1u);
-  EXPECT_EQ(red.supports().begin()->first, "w recv->m");
+  EXPECT_EQ(red.supports().begin()->first, "w answer #1");
   EXPECT_EQ(red.supports().begin()->second.size(), 2u);
 }
 

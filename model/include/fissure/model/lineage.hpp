@@ -47,8 +47,10 @@ std::size_t min_message_cut(const CommGraph& g, const Support& s, std::uint64_t 
                             std::uint64_t to);
 
 // Alternative supports learned across runs (Netflix's union of graphs): a run with faults
-// that still succeeded shows another way to the same outcome. Outcomes are keyed by name
-// ("client recv->master"), supports by their messages' names.
+// that still succeeded shows another way to the same outcome. Outcomes are keyed by the
+// workload node and their order ("client answer #1"), not by the peer that answered, so a
+// fallback to another server is another support of the same outcome; supports are keyed by
+// their messages' names.
 class Redundancy {
  public:
   // Adds the supports of `t`'s outcomes; returns how many were new.
@@ -61,6 +63,7 @@ class Redundancy {
   std::map<std::string, std::set<std::set<InjectionPoint>>> supports_;
 };
 
-std::string outcome_key(const Event& outcome);
+// "client answer #2": the workload node's second outcome event.
+std::string outcome_key(const Trace& t, std::uint64_t outcome);
 
 }  // namespace fissure
