@@ -50,6 +50,12 @@ std::string CommPattern::hash() const {
   return fmt::format("{:016x}", h);
 }
 
+std::string coverage_signature(const Trace& t, std::string_view verdict, CoverageLevel level) {
+  CommPattern p = level == CoverageLevel::Pairs ? comm_pattern(t) : comm_sequence(t);
+  p.lines.push_back(fmt::format("verdict: {}", verdict));
+  return p.hash();
+}
+
 std::string first_difference(const CommPattern& a, const CommPattern& b) {
   std::set<std::string> in_a(a.lines.begin(), a.lines.end()), in_b(b.lines.begin(), b.lines.end());
   for (const auto& line : a.lines)

@@ -24,6 +24,14 @@ CommPattern comm_pattern(const Trace& t);
 // ports or times). Sensitive to repetition counts and interleaving: it tells how much a
 // target's runs vary, where comm_pattern tells whether they did something different.
 CommPattern comm_sequence(const Trace& t);
+// A run's coverage signature: its communication pattern at one of two levels, with its
+// verdict. Pairs (comm_pattern) is the default: on redis-replication the sequence level made
+// every one of 100 fault-free runs distinct, which would make a coverage-guided search keep
+// every run; pairs gave 29 classes there, and both gave 1 on redis-getset (determinism study).
+enum class CoverageLevel { Pairs, Sequence };
+std::string coverage_signature(const Trace& t, std::string_view verdict,
+                               CoverageLevel level = CoverageLevel::Pairs);
+
 // The first line where two patterns differ, for people; empty if equal.
 std::string first_difference(const CommPattern& a, const CommPattern& b);
 
