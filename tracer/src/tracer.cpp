@@ -161,7 +161,6 @@ struct Thread {
   pid_t tgid = 0;
   std::uint32_t node = 0;
   std::uint64_t seq = 0;
-  bool known = false;         // its parent's fork/clone event (or our own start) has been seen
   bool initial_stop = false;  // its first SIGSTOP has been seen
   bool in_call = false;
   std::uint64_t stops = 0;  // every stop of this thread: a call it started before has returned
@@ -188,6 +187,7 @@ class Session {
   void close_fd(Thread& t, int fd, Sys why);
   void release_due_faults();
   void maybe_finish_workload();
+  std::string workload_exit_problem() const;
   void start_oracle();
   void finish(Verdict v);
   void teardown();
@@ -260,7 +260,6 @@ class Session {
   std::vector<pid_t> node_pids_;      // main process of each node (0 = not started)
   std::vector<pid_t> untraced_;       // untraced processes we started (nodes, oracle)
   pid_t oracle_pid_ = 0;
-  int oracle_status_ = 0;
   bool finished_ = false;
 
   std::unordered_map<pid_t, Thread> threads_;
@@ -369,7 +368,6 @@ pid_t Session::spawn(const NodeSpec* node, const std::vector<std::string>& argv,
   close(out_fd);
   if (err_fd != out_fd) close(err_fd);
   setpgid(pid, pid);  // also from this side, so a kill of the group cannot race the child
-  (void)node;
   if (!traced) {
     untraced_.push_back(pid);
     return pid;
@@ -514,20 +512,25 @@ void Session::maybe_finish_workload() {
     start_oracle();
     return;
   }
-  Verdict v{VerdictKind::Good, "workload finished"};
+  std::string wrong_exit = workload_exit_problem();
+  finish(wrong_exit.empty() ? Verdict{VerdictKind::Good, "workload finished"}
+                            : Verdict{VerdictKind::Bug, wrong_exit});
+}
+
+// oracle.workload_exit: the first workload node that did not exit with the expected code.
+std::string Session::workload_exit_problem() const {
+  if (!spec_.oracle.workload_exit) return {};
   for (std::size_t i = 0; i < spec_.nodes.size(); ++i) {
     const NodeRecord& n = result_.trace.nodes[i];
-    if (!spec_.nodes[i].workload || !spec_.oracle.workload_exit) continue;
-    if (n.end != NodeEnd::Exited || n.exit_code != *spec_.oracle.workload_exit) {
-      v.kind = VerdictKind::Bug;
-      v.message = n.end == NodeEnd::Exited
-                      ? fmt::format("workload node '{}' exited with {} (expected {})", n.name,
-                                    n.exit_code, *spec_.oracle.workload_exit)
-                      : fmt::format("workload node '{}' was killed by signal {}", n.name, n.signal);
-      break;
-    }
+    if (!spec_.nodes[i].workload ||
+        (n.end == NodeEnd::Exited && n.exit_code == *spec_.oracle.workload_exit))
+      continue;
+    return n.end == NodeEnd::Exited
+               ? fmt::format("workload node '{}' exited with {} (expected {})", n.name, n.exit_code,
+                             *spec_.oracle.workload_exit)
+               : fmt::format("workload node '{}' was killed by signal {}", n.name, n.signal);
   }
-  finish(v);
+  return {};
 }
 
 void Session::start_oracle() {
@@ -554,7 +557,10 @@ void Session::teardown() {
   phase_ = Phase::TearingDown;
   for (pid_t pid : node_pids_)
     if (pid > 0) kill(-pid, SIGKILL);
-  for (pid_t pid : untraced_) kill(-pid, SIGKILL), kill(pid, SIGKILL);
+  for (pid_t pid : untraced_) {
+    kill(-pid, SIGKILL);
+    kill(pid, SIGKILL);
+  }
   // tkill: a task whose parent's fork event has not arrived yet has no known tgid.
   for (auto& [tid, t] : threads_) syscall(SYS_tkill, tid, SIGKILL);
   teardown_deadline_ns_ = now_ns() + 10'000'000'000ull;
@@ -569,7 +575,6 @@ Thread& Session::adopt(pid_t tid, pid_t tgid, std::uint32_t node) {
   t.tid = tid;
   t.tgid = tgid;
   t.node = node;
-  t.known = true;
   return t;
 }
 
@@ -643,7 +648,6 @@ void Session::on_wait(pid_t tid, int status) {
 void Session::on_task_exit(pid_t tid, int status) {
   std::uint64_t now = now_ns();
   if (tid == oracle_pid_) {
-    oracle_status_ = status;
     oracle_pid_ = -1;
     std::string out = tail_of_file(opts_.run_dir / "oracle.out", 2000);
     bool good = WIFEXITED(status) && WEXITSTATUS(status) == 0;
@@ -651,20 +655,8 @@ void Session::on_task_exit(pid_t tid, int status) {
     if (v.message.empty())
       v.message = WIFEXITED(status) ? fmt::format("oracle exited with {}", WEXITSTATUS(status))
                                     : fmt::format("oracle killed by signal {}", WTERMSIG(status));
-    for (std::size_t i = 0; i < spec_.nodes.size(); ++i) {
-      const NodeRecord& n = result_.trace.nodes[i];
-      if (spec_.nodes[i].workload && spec_.oracle.workload_exit &&
-          (n.end != NodeEnd::Exited || n.exit_code != *spec_.oracle.workload_exit)) {
-        v.kind = VerdictKind::Bug;
-        v.message =
-            (n.end == NodeEnd::Exited
-                 ? fmt::format("workload node '{}' exited with {} (expected {})", n.name,
-                               n.exit_code, *spec_.oracle.workload_exit)
-                 : fmt::format("workload node '{}' was killed by signal {}", n.name, n.signal)) +
-            (v.message.empty() ? "" : "; oracle: " + v.message);
-        break;
-      }
-    }
+    if (std::string wrong_exit = workload_exit_problem(); !wrong_exit.empty())
+      v = {VerdictKind::Bug, wrong_exit + (v.message.empty() ? "" : "; oracle: " + v.message)};
     finish(v);
     return;
   }
@@ -756,7 +748,7 @@ void Session::on_exec(Thread& t) {
   self.tgid = tgid;
   self.node = node;
   self.seq = std::max(self.seq, seq);
-  self.known = self.initial_stop = true;
+  self.initial_stop = true;
   self.in_call = false;
   fd_tables_[tgid] = std::make_shared<FdTable>();  // CLOEXEC fds are gone; re-learn the rest
   Event& e = add_event(self, call.info ? call.info->sys : Sys::execve);
