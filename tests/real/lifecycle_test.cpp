@@ -6,6 +6,7 @@
 #include <csignal>
 #include <fstream>
 #include <set>
+#include <thread>
 
 #include "cluster.hpp"
 
@@ -189,6 +190,39 @@ cmd = ["dd", "if=/dev/zero", "of=/dev/null", "bs=1", "count={}"]
   TraceStats small = run_dd(10), large = run_dd(2010);
   EXPECT_GE(large.seccomp_stops - small.seccomp_stops, 4000u);
   EXPECT_EQ(large.exit_stops, small.exit_stops);
+}
+
+}  // namespace
+}  // namespace fissure::testing
+
+namespace fissure::testing {
+namespace {
+
+// Two runs at once, each traced from its own thread: neither sees the other's processes, and
+// the first to end does not disturb the second.
+TEST(Lifecycle, SessionsRunSideBySideInThreads) {
+  ScratchDir d1, d2;
+  auto p1 = free_port(), p2 = static_cast<std::uint16_t>(free_port() + 3);
+  RunResult r1, r2;
+  std::thread slow([&] {
+    r1 = run_spec(d1,
+                  server_client_spec(
+                      "slow", {prog("tcp_server"), std::to_string(p1)}, fmt::format("tcp:{}", p1),
+                      {"sh", "-c", fmt::format("sleep 0.3; exec {} {}", prog("tcp_client"), p1)}));
+  });
+  std::thread fast([&] { r2 = run_spec(d2, tcp_pair_spec(p2)); });
+  fast.join();
+  slow.join();
+  EXPECT_EQ(r1.verdict.kind, VerdictKind::Good) << r1.verdict.message;
+  EXPECT_EQ(r2.verdict.kind, VerdictKind::Good) << r2.verdict.message;
+  for (const RunResult* r : {&r1, &r2}) {
+    ASSERT_EQ(channels(r->trace, ChannelKind::Tcp).size(), 1u)
+        << "each run saw only its own connection";
+    std::int64_t sent = 0;
+    for (const Event& e : r->trace.events)
+      if (e.node == 1 && sys_info(e.sys).has(kSend) && e.channel >= 0) sent += e.moved;
+    EXPECT_EQ(sent, 300);
+  }
 }
 
 }  // namespace

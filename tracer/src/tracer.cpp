@@ -24,6 +24,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <tuple>
 #include <unordered_map>
 #include <unordered_set>
@@ -1653,12 +1654,16 @@ RunResult Session::run() {
       throw RunError(
           fmt::format("cannot pin the tracer to CPU {}: {}", opts_.cpu, strerror(errno)));
   }
-  struct sigaction sa {
-  }, old_sa{};
-  sa.sa_handler = tick_handler;
-  sigemptyset(&sa.sa_mask);
-  sa.sa_flags = 0;  // no SA_RESTART: the tick must interrupt waitpid
-  sigaction(SIGALRM, &sa, &old_sa);
+  // The handler only sets a flag and each session's timer signals its own thread, so it is
+  // installed once and never taken away: sessions may run side by side as threads.
+  static std::once_flag handler_installed;
+  std::call_once(handler_installed, [] {
+    struct sigaction sa {};
+    sa.sa_handler = tick_handler;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = 0;  // no SA_RESTART: the tick must interrupt waitpid
+    sigaction(SIGALRM, &sa, nullptr);
+  });
   sigevent sev{};
   sev.sigev_notify = SIGEV_THREAD_ID;
   sev.sigev_signo = SIGALRM;
@@ -1711,12 +1716,10 @@ RunResult Session::run() {
     } catch (const std::exception&) {
     }
     timer_delete(timer);
-    sigaction(SIGALRM, &old_sa, nullptr);
     sched_setaffinity(0, sizeof saved, &saved);
     throw;
   }
   timer_delete(timer);
-  sigaction(SIGALRM, &old_sa, nullptr);
   sched_setaffinity(0, sizeof saved, &saved);
   for (auto& n : trace.nodes)
     if (n.end == NodeEnd::Running) n.end = NodeEnd::Killed, n.signal = SIGKILL;
