@@ -39,6 +39,7 @@ struct RunRecord {
   std::string sequence;  // the finer per-node sequence hash (comm_sequence)
   int cpu = 0;
   bool exact = false;
+  bool isolate = true;
   std::vector<std::string> fired;
   std::vector<std::string> unreached;
 
@@ -46,7 +47,7 @@ struct RunRecord {
   void serialize(A& ar) {
     ar(CEREAL_NVP(spec), CEREAL_NVP(plan_id), CEREAL_NVP(verdict), CEREAL_NVP(message),
        CEREAL_NVP(pattern), CEREAL_NVP(sequence), CEREAL_NVP(cpu), CEREAL_NVP(exact),
-       CEREAL_NVP(fired), CEREAL_NVP(unreached));
+       CEREAL_NVP(isolate), CEREAL_NVP(fired), CEREAL_NVP(unreached));
   }
 };
 
@@ -54,6 +55,7 @@ struct RunSettings {
   int cpu = 0;
   bool json = false;
   bool exact = false;
+  bool isolate = true;
 };
 
 fs::path new_run_dir(const std::string& requested, const std::string& target) {
@@ -83,7 +85,8 @@ std::vector<std::string> node_names(const fissure::Spec& spec) {
 fissure::RunResult execute(const fissure::Spec& spec, const fissure::FaultPlan& plan,
                            const fs::path& dir, const RunSettings& s) {
   fissure::RunResult r = fissure::run_traced(
-      spec, {.run_dir = dir, .cpu = s.cpu, .exact_results = s.exact, .plan = plan});
+      spec,
+      {.run_dir = dir, .cpu = s.cpu, .exact_results = s.exact, .plan = plan, .isolate = s.isolate});
   fissure::save_binary(r.trace, (dir / "trace.bin").string());
   if (s.json) {
     std::ofstream os(dir / "trace.json");
@@ -101,6 +104,7 @@ fissure::RunResult execute(const fissure::Spec& spec, const fissure::FaultPlan& 
                 fissure::comm_sequence(r.trace).hash(),
                 s.cpu,
                 s.exact,
+                s.isolate,
                 {},
                 {}};
   for (const auto& f : r.trace.fired) rec.fired.push_back(describe(plan.faults[f.fault]));
@@ -203,7 +207,8 @@ int cmd_replay(const std::string& run_dir, int times) {
     fs::path rdir = dir / fmt::format("replay-{}", i);
     for (int n = 2; fs::exists(rdir); ++n) rdir = dir / fmt::format("replay-{}-{}", i, n);
     fissure::RunResult r =
-        execute(spec, plan, rdir, {.cpu = rec.cpu, .json = false, .exact = rec.exact});
+        execute(spec, plan, rdir,
+                {.cpu = rec.cpu, .json = false, .exact = rec.exact, .isolate = rec.isolate});
     bool verdict_ok = std::string(to_string(r.verdict.kind)) == rec.verdict;
     fissure::CommPattern got = fissure::comm_pattern(r.trace);
     bool pattern_ok = got == want;
@@ -286,6 +291,9 @@ int main(int argc, char** argv) {
     cmd->add_flag("--json", settings.json, "also write trace.json");
     cmd->add_flag("--exact", settings.exact,
                   "stop at the exit of every TCP data syscall for its exact result (slower)");
+    cmd->add_flag(
+        "!--no-isolation", settings.isolate,
+        "share this machine's network and processes instead of namespaces of the run's own");
   };
   CLI::App* trace =
       app.add_subcommand("trace", "Run the cluster once without faults and record its trace");

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <csignal>
 #include <fstream>
+#include <iterator>
 #include <set>
 #include <thread>
 
@@ -223,6 +224,64 @@ TEST(Lifecycle, SessionsRunSideBySideInThreads) {
       if (e.node == 1 && sys_info(e.sys).has(kSend) && e.channel >= 0) sent += e.moved;
     EXPECT_EQ(sent, 300);
   }
+}
+
+}  // namespace
+}  // namespace fissure::testing
+
+namespace fissure::testing {
+namespace {
+
+// Isolated runs each have their own loopback: two redis-getset runs at once, both on the
+// target's fixed port 6379.
+TEST(Lifecycle, IsolatedRunsShareFixedPorts) {
+  Spec spec =
+      load_spec(std::string(FISSURE_SOURCE_DIR) + "/experiments/targets/redis-getset/target.toml");
+  ScratchDir d1, d2;
+  RunResult r1, r2;
+  auto run = [&spec](const ScratchDir& d, RunResult& out) {
+    out = run_traced(spec, {.run_dir = d.path() / "run",
+                            .cpu = 0,
+                            .exact_results = false,
+                            .plan = {},
+                            .isolate = true});
+  };
+  std::thread a(run, std::cref(d1), std::ref(r1)), b(run, std::cref(d2), std::ref(r2));
+  a.join();
+  b.join();
+  EXPECT_EQ(r1.verdict.kind, VerdictKind::Good) << r1.verdict.message;
+  EXPECT_EQ(r2.verdict.kind, VerdictKind::Good) << r2.verdict.message;
+}
+
+bool any_process_with_argument(const std::string& arg) {
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    std::ifstream cmdline(entry.path() / "cmdline");
+    std::string all((std::istreambuf_iterator<char>(cmdline)), std::istreambuf_iterator<char>());
+    if (all.find(arg) != std::string::npos &&
+        process_exists(std::stoi(entry.path().filename().string())))
+      return true;
+  }
+  return false;
+}
+
+// An untraced node's daemon (setsid, ignores SIGTERM) is not in the tracer's sight; the run's
+// PID namespace still takes it down with the run.
+TEST(Lifecycle, NothingSurvivesAnIsolatedRunEvenUntraced) {
+  ScratchDir dir;
+  RunResult r = run_spec(dir, R"(name = "escape"
+[[node]]
+name = "daemon"
+traced = false
+cmd = ["sh", "-c", "setsid sh -c 'trap \"\" TERM; exec sleep 4242.5' & sleep 4242.6"]
+ready = "delay:200ms"
+[[node]]
+name = "client"
+role = "workload"
+cmd = ["true"]
+)");
+  EXPECT_EQ(r.verdict.kind, VerdictKind::Good) << r.verdict.message;
+  EXPECT_FALSE(any_process_with_argument("4242.5")) << "the setsid'd daemon outlived its run";
+  EXPECT_FALSE(any_process_with_argument("4242.6"));
 }
 
 }  // namespace

@@ -4,8 +4,10 @@
 #include <fmt/format.h>
 #include <linux/close_range.h>
 #include <linux/seccomp.h>
+#include <net/if.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
@@ -20,11 +22,13 @@
 #include <array>
 #include <cctype>
 #include <cstring>
+#include <exception>
 #include <fstream>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <thread>
 #include <tuple>
 #include <unordered_map>
 #include <unordered_set>
@@ -261,6 +265,7 @@ class Session {
   std::vector<pid_t> node_pids_;      // main process of each node (0 = not started)
   std::vector<pid_t> untraced_;       // untraced processes we started (nodes, oracle)
   pid_t oracle_pid_ = 0;
+  pid_t ns_init_ = 0;  // init of the run's PID namespace (isolated runs)
   bool finished_ = false;
 
   std::unordered_map<pid_t, Thread> threads_;
@@ -564,6 +569,7 @@ void Session::teardown() {
   }
   // tkill: a task whose parent's fork event has not arrived yet has no known tgid.
   for (auto& [tid, t] : threads_) syscall(SYS_tkill, tid, SIGKILL);
+  if (ns_init_ > 0) kill(ns_init_, SIGKILL);  // and with it whatever else is in the namespace
   teardown_deadline_ns_ = now_ns() + 10'000'000'000ull;
 }
 
@@ -1674,6 +1680,16 @@ RunResult Session::run() {
   itimerspec tick{{0, 5'000'000}, {0, 5'000'000}};
   timer_settime(timer, 0, &tick, nullptr);
 
+  if (opts_.isolate) {
+    // The first process of a new PID namespace is its init: when it dies, everything still
+    // in the namespace dies with it. It only waits; teardown kills it last.
+    ns_init_ = fork();
+    if (ns_init_ < 0) throw RunError(fmt::format("fork: {}", strerror(errno)));
+    if (ns_init_ == 0) {
+      prctl(PR_SET_PDEATHSIG, SIGKILL);
+      for (;;) pause();
+    }
+  }
   trace.start_ns = now_ns();
   deadline_ns_ = trace.start_ns + static_cast<std::uint64_t>(spec_.timeout.count()) * 1000;
   auto drain = [&] {
@@ -1750,6 +1766,29 @@ void check_executables(const Spec& spec) {
   if (!spec.oracle.cmd.empty()) check(spec.oracle.cmd, "oracle.cmd");
 }
 
+namespace {
+
+// New network and PID namespaces for the calling thread's children, with loopback up.
+void enter_run_namespaces() {
+  if (unshare(CLONE_NEWNET | CLONE_NEWPID) != 0)
+    throw RunError(fmt::format(
+        "cannot give the run network and PID namespaces of its own ({}): run as root, or with "
+        "--no-isolation to share this machine's network and processes",
+        strerror(errno)));
+  int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  ifreq ifr{};
+  std::strncpy(ifr.ifr_name, "lo", IFNAMSIZ - 1);
+  bool up = s >= 0 && ioctl(s, SIOCGIFFLAGS, &ifr) == 0;
+  ifr.ifr_flags = static_cast<short>(ifr.ifr_flags | IFF_UP | IFF_RUNNING);
+  up = up && ioctl(s, SIOCSIFFLAGS, &ifr) == 0;
+  if (s >= 0) close(s);
+  if (!up)
+    throw RunError(fmt::format("cannot bring up loopback in the run's network namespace: {}",
+                               strerror(errno)));
+}
+
+}  // namespace
+
 RunResult run_traced(const Spec& spec, const RunOptions& options) {
   check_executables(spec);
   RunOptions opts = options;
@@ -1771,8 +1810,26 @@ RunResult run_traced(const Spec& spec, const RunOptions& options) {
   opts.run_dir = std::filesystem::canonical(opts.run_dir);
   if (access(opts.run_dir.c_str(), W_OK) != 0)
     throw RunError(fmt::format("run directory {} is not writable", opts.run_dir.string()));
-  Session session(spec, opts);
-  return session.run();
+  if (!opts.isolate) {
+    Session session(spec, opts);
+    return session.run();
+  }
+  // Namespaces belong to a thread: a thread of its own enters them, runs the session and
+  // ends, so the caller keeps its own (and the next run starts from them again).
+  RunResult result;
+  std::exception_ptr failure;
+  std::thread runner([&] {
+    try {
+      enter_run_namespaces();
+      Session session(spec, opts);
+      result = session.run();
+    } catch (const std::exception&) {
+      failure = std::current_exception();  // handed to the caller below
+    }
+  });
+  runner.join();
+  if (failure) std::rethrow_exception(failure);
+  return result;
 }
 
 }  // namespace fissure

@@ -28,6 +28,10 @@ struct RunOptions {
   // Always on when the plan has faults.
   bool exact_results = false;
   FaultPlan plan;  // faults to inject; empty for a fault-free run
+  // The run gets network and PID namespaces of its own (needs root): loopback only, so runs
+  // side by side may use the same ports, and nothing it started survives it. false shares
+  // the caller's.
+  bool isolate = true;
 };
 
 enum class VerdictKind { Good, Bug, Hang, StartFailed };
