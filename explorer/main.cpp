@@ -12,6 +12,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "campaign.hpp"
 #include "fissure/model/lineage.hpp"
 #include "fissure/model/pattern.hpp"
 #include "fissure/model/summary.hpp"
@@ -19,44 +20,18 @@
 #include "fissure/tracer/faults.hpp"
 #include "fissure/tracer/spec.hpp"
 #include "fissure/tracer/tracer.hpp"
+#include "run_record.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
+using fissure::RunRecord;
+using fissure::RunSettings;
 
 constexpr int kExitGood = 0;
 constexpr int kExitBug = 1;
 constexpr int kExitError = 2;
 constexpr int kExitUnreached = 3;
-
-// What a run directory says about itself (run.json), enough to replay it.
-struct RunRecord {
-  std::string spec;  // absolute path of target.toml
-  std::string plan_id;
-  std::string verdict;
-  std::string message;
-  std::string pattern;   // communication pattern hash (comm_pattern)
-  std::string sequence;  // the finer per-node sequence hash (comm_sequence)
-  int cpu = 0;
-  bool exact = false;
-  bool isolate = true;
-  std::vector<std::string> fired;
-  std::vector<std::string> unreached;
-
-  template <class A>
-  void serialize(A& ar) {
-    ar(CEREAL_NVP(spec), CEREAL_NVP(plan_id), CEREAL_NVP(verdict), CEREAL_NVP(message),
-       CEREAL_NVP(pattern), CEREAL_NVP(sequence), CEREAL_NVP(cpu), CEREAL_NVP(exact),
-       CEREAL_NVP(isolate), CEREAL_NVP(fired), CEREAL_NVP(unreached));
-  }
-};
-
-struct RunSettings {
-  int cpu = 0;
-  bool json = false;
-  bool exact = false;
-  bool isolate = true;
-};
 
 fs::path new_run_dir(const std::string& requested, const std::string& target) {
   if (!requested.empty()) {
@@ -87,31 +62,7 @@ fissure::RunResult execute(const fissure::Spec& spec, const fissure::FaultPlan& 
   fissure::RunResult r = fissure::run_traced(
       spec,
       {.run_dir = dir, .cpu = s.cpu, .exact_results = s.exact, .plan = plan, .isolate = s.isolate});
-  fissure::save_binary(r.trace, (dir / "trace.bin").string());
-  if (s.json) {
-    std::ofstream os(dir / "trace.json");
-    fissure::write_json(r.trace, os);
-  }
-  {
-    std::ofstream os(dir / "plan.json");
-    fissure::write_plan(plan, os);
-  }
-  RunRecord rec{fs::absolute(spec.file).string(),
-                plan.id(),
-                std::string(to_string(r.verdict.kind)),
-                r.verdict.message,
-                fissure::comm_pattern(r.trace).hash(),
-                fissure::comm_sequence(r.trace).hash(),
-                s.cpu,
-                s.exact,
-                s.isolate,
-                {},
-                {}};
-  for (const auto& f : r.trace.fired) rec.fired.push_back(describe(plan.faults[f.fault]));
-  for (auto i : r.unreached) rec.unreached.push_back(describe(plan.faults[i]));
-  std::ofstream os(dir / "run.json");
-  cereal::JSONOutputArchive ar(os);
-  ar(cereal::make_nvp("run", rec));
+  fissure::keep_run(spec, plan, dir, s, r);
   return r;
 }
 
@@ -189,15 +140,7 @@ int cmd_points(const std::string& spec_path, const std::string& out, const RunSe
 
 int cmd_replay(const std::string& run_dir, int times) {
   fs::path dir(run_dir);
-  RunRecord rec;
-  {
-    std::ifstream is(dir / "run.json");
-    if (!is)
-      throw fissure::RunError(
-          fmt::format("{}: no run.json; is this a fissure run directory?", run_dir));
-    cereal::JSONInputArchive ar(is);
-    ar(cereal::make_nvp("run", rec));
-  }
+  RunRecord rec = fissure::read_run_record(dir);
   fissure::Spec spec = fissure::load_spec(rec.spec);
   fissure::FaultPlan plan = fissure::load_plan((dir / "plan.json").string(), node_names(spec));
   fissure::Trace recorded = fissure::load_binary((dir / "trace.bin").string());
@@ -258,6 +201,29 @@ int cmd_show(const std::string& run_dir, const std::string& format, const std::s
   if (format == "dot") fissure::write_dot(graph, os);
   if (format == "shiviz") fissure::write_shiviz(graph, os);
   return kExitGood;
+}
+
+// A campaign: baseline, then the strategy's plans, `jobs` at a time; bugs with their
+// reproduction rates in summary.json.
+int cmd_explore(const std::string& spec_path, const std::string& out,
+                fissure::CampaignOptions opt) {
+  fissure::Spec spec = fissure::load_spec(spec_path);
+  opt.dir = new_run_dir(out, spec.name + "-explore");
+  fs::create_directories(opt.dir);
+  opt.progress = [](const std::string& line) { std::cerr << "fissure: " << line << std::endl; };
+  fissure::CampaignResult r = fissure::run_campaign(spec, opt);
+  fissure::write_summary(r, opt.dir / "summary.json");
+  std::cout << fmt::format(
+      "{} runs, {} unique signatures{}\n", r.runs, r.unique_signatures,
+      r.exhausted ? fmt::format(", and the {} strategy had nothing left to try", opt.strategy)
+                  : "");
+  for (const auto& b : r.bugs)
+    std::cout << fmt::format(
+        "BUG {}\n  reproduced {}/{} replays; plan {}; first seen in {}\n  replay: fissure replay "
+        "{}\n",
+        b.symptom, b.reproduced, b.replays, b.plan.id(), b.first_run, b.first_run);
+  std::cout << fmt::format("summary: {}\n", (opt.dir / "summary.json").string());
+  return r.bugs.empty() ? kExitGood : kExitBug;
 }
 
 // The filter's syscalls: fork and friends come from ptrace events and stop nowhere else.
@@ -328,6 +294,25 @@ int main(int argc, char** argv) {
       "the good outcome's supports: messages it depended on, single points of failure");
   fmt_group->require_option(0, 1);
   show->add_option("-o,--output", show_out, "write to this file instead of standard output");
+  fissure::CampaignOptions explore_opt;
+  CLI::App* explore =
+      app.add_subcommand("explore", "Explore faults: baseline runs, then a strategy's plans");
+  explore->add_option("SPEC", spec_path, "target spec (target.toml)")->required();
+  explore->add_option("-o,--out", out_dir,
+                      "campaign directory (default: runs/NAME-explore-TIMESTAMP)");
+  explore->add_option("--strategy", explore_opt.strategy, "random or exhaustive")
+      ->default_val("random");
+  explore->add_option("--runs", explore_opt.runs, "runs in all: baseline, exploration and replays")
+      ->default_val(50)
+      ->check(CLI::PositiveNumber);
+  explore->add_option("--jobs", explore_opt.jobs, "runs at once, each pinned to its own CPU")
+      ->default_val(1)
+      ->check(CLI::Range(1u, 64u));
+  explore->add_option("--seed", explore_opt.seed, "seed of the random strategy")->default_val(1);
+  explore
+      ->add_option("--replays", explore_opt.replays,
+                   "replays of each new bug, for its reproduction rate")
+      ->default_val(5);
   CLI::App* syscalls = app.add_subcommand("syscalls", "List the syscalls the tracer stops at");
   syscalls->add_flag("--comma", comma, "one comma-separated line (for strace -e trace=)");
 
@@ -344,6 +329,7 @@ int main(int argc, char** argv) {
     if (*replay) return cmd_replay(run_dir, times);
     if (*syscalls) return cmd_syscalls(comma);
     if (*show) return cmd_show(run_dir, show_format, show_out);
+    if (*explore) return cmd_explore(spec_path, out_dir, explore_opt);
   } catch (const fissure::SpecError& e) {
     std::cerr << "fissure: bad spec: " << e.what() << "\n";
   } catch (const fissure::PlanError& e) {

@@ -43,14 +43,14 @@ std::optional<FaultPlan> combine(const std::vector<const FaultPlan*>& units) {
 // Units for all points, in the order points were first seen.
 class Universe {
  public:
-  Universe(FaultSpace space, std::vector<std::string> nodes)
-      : space_(std::move(space)), nodes_(std::move(nodes)) {}
+  Universe(FaultSpace space, std::vector<std::string> nodes, std::vector<std::string> workload)
+      : space_(std::move(space)), nodes_(std::move(nodes)), workload_(std::move(workload)) {}
   // Adds the units of points not seen before; returns how many units were added.
   std::size_t learn(const std::vector<InjectionPoint>& points) {
     std::size_t before = units_.size();
     for (const auto& p : points)
       if (seen_.insert(p).second)
-        for (auto& u : fault_units(p, space_, nodes_)) units_.push_back(std::move(u));
+        for (auto& u : fault_units(p, space_, nodes_, workload_)) units_.push_back(std::move(u));
     return units_.size() - before;
   }
   const std::vector<FaultPlan>& units() const { return units_; }
@@ -58,14 +58,16 @@ class Universe {
  private:
   FaultSpace space_;
   std::vector<std::string> nodes_;
+  std::vector<std::string> workload_;
   std::set<InjectionPoint> seen_;
   std::vector<FaultPlan> units_;
 };
 
 class RandomStrategy : public Strategy {
  public:
-  RandomStrategy(const FaultSpace& space, std::vector<std::string> nodes, std::uint64_t seed)
-      : universe_(space, std::move(nodes)), max_(space.max), rng_(seed) {}
+  RandomStrategy(const FaultSpace& space, std::vector<std::string> nodes, std::uint64_t seed,
+                 std::vector<std::string> workload)
+      : universe_(space, std::move(nodes), std::move(workload)), max_(space.max), rng_(seed) {}
   std::string_view name() const override { return "random"; }
   void observe(const Observation& o) override { universe_.learn(o.points); }
   std::optional<FaultPlan> propose() override {
@@ -93,8 +95,9 @@ class RandomStrategy : public Strategy {
 
 class Exhaustive : public ExhaustiveStrategy {
  public:
-  Exhaustive(const FaultSpace& space, std::vector<std::string> nodes)
-      : universe_(space, std::move(nodes)), max_(space.max) {}
+  Exhaustive(const FaultSpace& space, std::vector<std::string> nodes,
+             std::vector<std::string> workload)
+      : universe_(space, std::move(nodes), std::move(workload)), max_(space.max) {}
   std::string_view name() const override { return "exhaustive"; }
   void observe(const Observation& o) override {
     if (started_) return;  // the universe is the first run's points
@@ -167,7 +170,8 @@ class Exhaustive : public ExhaustiveStrategy {
 }  // namespace
 
 std::vector<FaultPlan> fault_units(const InjectionPoint& p, const FaultSpace& space,
-                                   const std::vector<std::string>& node_names) {
+                                   const std::vector<std::string>& node_names,
+                                   const std::vector<std::string>& workload) {
   std::vector<FaultPlan> out;
   if (std::find(space.nodes.begin(), space.nodes.end(), p.node) == space.nodes.end()) return out;
   const bool file = p.op == OpClass::FileWrite || p.op == OpClass::Fsync;
@@ -183,7 +187,8 @@ std::vector<FaultPlan> fault_units(const InjectionPoint& p, const FaultSpace& sp
       Fault f = at(FaultKind::Crash);
       f.after = after;
       out.push_back(single(f));
-      if (allows(space, FaultKind::Restart)) {
+      if (allows(space, FaultKind::Restart) &&
+          std::find(workload.begin(), workload.end(), p.node) == workload.end()) {
         Fault r;
         r.kind = FaultKind::Restart;
         r.node = p.node;
@@ -224,19 +229,24 @@ std::vector<FaultPlan> fault_units(const InjectionPoint& p, const FaultSpace& sp
 
 std::unique_ptr<Strategy> make_random_strategy(const FaultSpace& space,
                                                std::vector<std::string> node_names,
-                                               std::uint64_t seed) {
-  return std::make_unique<RandomStrategy>(space, std::move(node_names), seed);
+                                               std::uint64_t seed,
+                                               std::vector<std::string> workload) {
+  return std::make_unique<RandomStrategy>(space, std::move(node_names), seed, std::move(workload));
 }
 
 std::unique_ptr<ExhaustiveStrategy> make_exhaustive_strategy(const FaultSpace& space,
-                                                             std::vector<std::string> node_names) {
-  return std::make_unique<Exhaustive>(space, std::move(node_names));
+                                                             std::vector<std::string> node_names,
+                                                             std::vector<std::string> workload) {
+  return std::make_unique<Exhaustive>(space, std::move(node_names), std::move(workload));
 }
 
 std::unique_ptr<Strategy> make_strategy(std::string_view name, const FaultSpace& space,
-                                        std::vector<std::string> node_names, std::uint64_t seed) {
-  if (name == "random") return make_random_strategy(space, std::move(node_names), seed);
-  if (name == "exhaustive") return make_exhaustive_strategy(space, std::move(node_names));
+                                        std::vector<std::string> node_names, std::uint64_t seed,
+                                        std::vector<std::string> workload) {
+  if (name == "random")
+    return make_random_strategy(space, std::move(node_names), seed, std::move(workload));
+  if (name == "exhaustive")
+    return make_exhaustive_strategy(space, std::move(node_names), std::move(workload));
   throw std::invalid_argument(fmt::format("'{}' is not a strategy (random, exhaustive)", name));
 }
 

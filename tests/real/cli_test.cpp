@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <regex>
 #include <sstream>
@@ -239,6 +240,69 @@ TEST(Cli, ShowRendersInGraphvizAndShiviz) {
   }
   EXPECT_GT(events, 500u);
   EXPECT_TRUE(last.contains("master.1") || last.contains("master"));
+}
+
+}  // namespace
+}  // namespace fissure::testing
+
+namespace fissure::testing {
+namespace {
+
+std::string read_file(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+TEST(Cli, ExploreFindsBugsWithReproductionRates) {
+  ScratchDir dir;
+  auto spec = dir.write("target.toml", tcp_pair_spec(free_port()));
+  auto out = dir.path() / "c";
+  CommandResult r = run_fissure(
+      fmt::format("explore {} --strategy exhaustive --runs 16 --jobs 2 --replays 2 -o {}",
+                  spec.string(), out.string()));
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  std::string summary = read_file(out / "summary.json");
+  EXPECT_NE(summary.find("\"runs\": 16"), std::string::npos) << summary;
+  EXPECT_NE(summary.find("\"exhausted\": false"), std::string::npos);
+  EXPECT_NE(summary.find("\"reproduced\": 2"), std::string::npos)
+      << "crashing the client fails the run every time";
+  EXPECT_NE(summary.find("\"replay\": \"fissure replay "), std::string::npos);
+  EXPECT_NE(r.output.find("BUG bug: workload node 'client'"), std::string::npos) << r.output;
+  EXPECT_TRUE(std::filesystem::exists(out / "runs" / "00015" / "run.json"))
+      << "every run is kept, replayable";
+}
+
+TEST(Cli, ExploreSaysWhenTheStrategyIsExhausted) {
+  ScratchDir dir;
+  auto port = free_port();
+  auto spec =
+      dir.write("target.toml",
+                tcp_pair_spec(port) +
+                    "[faults]\nkinds = [\"delay\"]\nnodes = [\"server\"]\ndelays = [\"1ms\"]\n");
+  auto out = dir.path() / "c";
+  CommandResult r = run_fissure(fmt::format("explore {} --strategy exhaustive --runs 200 -o {}",
+                                            spec.string(), out.string()));
+  EXPECT_EQ(r.exit_code, 0) << "a short delay breaks nothing: " << r.output;
+  std::string summary = read_file(out / "summary.json");
+  EXPECT_NE(summary.find("\"exhausted\": true"), std::string::npos) << summary;
+  EXPECT_NE(r.output.find("had nothing left to try"), std::string::npos) << r.output;
+}
+
+TEST(Cli, ExploreRefusesASpecWhoseOracleFailsWithoutFaults) {
+  ScratchDir dir;
+  auto spec = dir.write("target.toml", R"(name = "broken"
+[[node]]
+name = "client"
+role = "workload"
+cmd = ["true"]
+[oracle]
+cmd = ["sh", "-c", "echo always wrong; exit 1"]
+)");
+  CommandResult r = run_fissure(
+      fmt::format("explore {} --runs 5 -o {}", spec.string(), (dir.path() / "c").string()));
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("the run fails without faults (bug: always wrong)"), std::string::npos)
+      << r.output;
 }
 
 }  // namespace

@@ -33,20 +33,24 @@ class Strategy {
 
 // The ways one point may be faulted under a [faults] space, each a small plan: a single
 // fault, or a crash with the restart the space allows.
+// `workload`: nodes that are never restarted (their exit ends the run's workload).
 std::vector<FaultPlan> fault_units(const InjectionPoint& p, const FaultSpace& space,
-                                   const std::vector<std::string>& node_names);
+                                   const std::vector<std::string>& node_names,
+                                   const std::vector<std::string>& workload = {});
 
 // Random plans of up to space.max units over every point seen so far, never the same plan
 // twice; seeded, so a campaign can be run again.
 std::unique_ptr<Strategy> make_random_strategy(const FaultSpace& space,
                                                std::vector<std::string> node_names,
-                                               std::uint64_t seed);
+                                               std::uint64_t seed,
+                                               std::vector<std::string> workload = {});
 
 // Every plan of up to space.max units over the points of its first observation (the
 // fault-free run), smallest plans first; then exhausted.
 class ExhaustiveStrategy;
-std::unique_ptr<ExhaustiveStrategy> make_exhaustive_strategy(const FaultSpace& space,
-                                                             std::vector<std::string> node_names);
+std::unique_ptr<ExhaustiveStrategy> make_exhaustive_strategy(
+    const FaultSpace& space, std::vector<std::string> node_names,
+    std::vector<std::string> workload = {});
 
 class ExhaustiveStrategy : public Strategy {
  public:
@@ -55,6 +59,7 @@ class ExhaustiveStrategy : public Strategy {
 };
 
 std::unique_ptr<Strategy> make_strategy(std::string_view name, const FaultSpace& space,
-                                        std::vector<std::string> node_names, std::uint64_t seed);
+                                        std::vector<std::string> node_names, std::uint64_t seed,
+                                        std::vector<std::string> workload = {});
 
 }  // namespace fissure

@@ -1,0 +1,51 @@
+// A campaign: fault-free baseline runs, then the strategy's plans, several runs at once, each
+// judged by the target's oracle; failures grouped by symptom and replayed for a
+// reproduction rate; everything written under the campaign directory.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "fissure/tracer/faults.hpp"
+#include "fissure/tracer/spec.hpp"
+
+namespace fissure {
+
+struct CampaignOptions {
+  std::string strategy = "random";
+  std::uint64_t runs = 50;  // every run counts: baseline, exploration, replays
+  unsigned jobs = 1;        // runs at once, each pinned to its own CPU
+  std::uint64_t seed = 1;
+  unsigned baseline = 3;  // fault-free runs first
+  unsigned replays = 5;   // per new bug, for its reproduction rate
+  std::filesystem::path dir;
+  std::function<void(const std::string&)> progress;  // one line per batch
+};
+
+struct BugReport {
+  std::string symptom;  // verdict kind and the oracle's message with numbers blanked
+  std::string verdict;
+  std::string message;
+  FaultPlan plan;
+  std::string first_run;  // run directory
+  unsigned replays = 0, reproduced = 0;
+};
+
+struct CampaignResult {
+  std::uint64_t runs = 0;
+  std::uint64_t unique_signatures = 0;
+  bool exhausted = false;
+  std::vector<BugReport> bugs;
+};
+
+// Throws SpecError/RunError for a spec that cannot be explored (e.g. its oracle fails
+// without faults).
+CampaignResult run_campaign(const Spec& spec, const CampaignOptions& options);
+
+// summary.json
+void write_summary(const CampaignResult& r, const std::filesystem::path& file);
+
+}  // namespace fissure

@@ -1,0 +1,53 @@
+#include "run_record.hpp"
+
+#include <fmt/format.h>
+
+#include <cereal/archives/json.hpp>
+#include <cereal/types/string.hpp>
+#include <cereal/types/vector.hpp>
+#include <fstream>
+
+#include "fissure/model/pattern.hpp"
+
+namespace fissure {
+
+void keep_run(const Spec& spec, const FaultPlan& plan, const std::filesystem::path& dir,
+              const RunSettings& s, const RunResult& r) {
+  save_binary(r.trace, (dir / "trace.bin").string());
+  if (s.json) {
+    std::ofstream os(dir / "trace.json");
+    write_json(r.trace, os);
+  }
+  {
+    std::ofstream os(dir / "plan.json");
+    write_plan(plan, os);
+  }
+  RunRecord rec{std::filesystem::absolute(spec.file).string(),
+                plan.id(),
+                std::string(to_string(r.verdict.kind)),
+                r.verdict.message,
+                comm_pattern(r.trace).hash(),
+                comm_sequence(r.trace).hash(),
+                s.cpu,
+                s.exact,
+                s.isolate,
+                {},
+                {}};
+  for (const auto& f : r.trace.fired) rec.fired.push_back(describe(plan.faults[f.fault]));
+  for (auto i : r.unreached) rec.unreached.push_back(describe(plan.faults[i]));
+  std::ofstream os(dir / "run.json");
+  cereal::JSONOutputArchive ar(os);
+  ar(cereal::make_nvp("run", rec));
+}
+
+RunRecord read_run_record(const std::filesystem::path& dir) {
+  std::ifstream is(dir / "run.json");
+  if (!is)
+    throw RunError(fmt::format("{}: no run.json; is this a fissure run directory?", dir.string()));
+  RunRecord rec;
+  cereal::JSONInputArchive ar(is);
+  ar(cereal::make_nvp("run", rec));
+  return rec;
+}
+
+}  // namespace fissure

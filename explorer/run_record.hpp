@@ -1,0 +1,48 @@
+// What a run directory keeps about its run: trace.bin, plan.json and run.json (the spec, the
+// plan's id, the verdict, the communication pattern, how it was run), enough to replay it.
+#pragma once
+
+#include <cereal/cereal.hpp>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "fissure/tracer/faults.hpp"
+#include "fissure/tracer/spec.hpp"
+#include "fissure/tracer/tracer.hpp"
+
+namespace fissure {
+
+struct RunSettings {
+  int cpu = 0;
+  bool json = false;
+  bool exact = false;
+  bool isolate = true;
+};
+
+struct RunRecord {
+  std::string spec;  // absolute path of target.toml
+  std::string plan_id;
+  std::string verdict;
+  std::string message;
+  std::string pattern;   // communication pattern hash (comm_pattern)
+  std::string sequence;  // the finer per-node sequence hash (comm_sequence)
+  int cpu = 0;
+  bool exact = false;
+  bool isolate = true;
+  std::vector<std::string> fired;
+  std::vector<std::string> unreached;
+
+  template <class A>
+  void serialize(A& ar) {
+    ar(CEREAL_NVP(spec), CEREAL_NVP(plan_id), CEREAL_NVP(verdict), CEREAL_NVP(message),
+       CEREAL_NVP(pattern), CEREAL_NVP(sequence), CEREAL_NVP(cpu), CEREAL_NVP(exact),
+       CEREAL_NVP(isolate), CEREAL_NVP(fired), CEREAL_NVP(unreached));
+  }
+};
+
+void keep_run(const Spec& spec, const FaultPlan& plan, const std::filesystem::path& dir,
+              const RunSettings& s, const RunResult& r);
+RunRecord read_run_record(const std::filesystem::path& dir);
+
+}  // namespace fissure
