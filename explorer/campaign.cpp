@@ -95,6 +95,35 @@ CampaignResult run_campaign(const Spec& spec, const CampaignOptions& opt) {
     signatures.insert(o.signature);
     strategy->observe(o);
   };
+  // Drops one fault at a time while the symptom stays; a crash's restart goes with it.
+  auto minimize = [&](BugReport& bug) {
+    bool shrunk = true;
+    while (shrunk && bug.plan.faults.size() > 1) {
+      shrunk = false;
+      for (std::size_t i = 0; i < bug.plan.faults.size() && !shrunk; ++i) {
+        if (bug.plan.faults[i].kind == FaultKind::Restart) continue;
+        if (out.runs >= opt.runs) return false;
+        FaultPlan smaller;
+        for (std::size_t k = 0; k < bug.plan.faults.size(); ++k) {
+          const Fault& f = bug.plan.faults[k];
+          bool restart_of_dropped = f.kind == FaultKind::Restart &&
+                                    bug.plan.faults[i].kind == FaultKind::Crash &&
+                                    f.node == bug.plan.faults[i].at.node;
+          if (k != i && !restart_of_dropped) smaller.faults.push_back(f);
+        }
+        std::vector<Job> attempt{
+            {smaller, opt.dir / "runs" / fmt::format("{:05}", out.runs), {}, {}}};
+        run_batch(attempt);
+        observe(attempt[0]);
+        if (symptom_of(attempt[0].result.verdict) == bug.symptom) {
+          bug.plan = smaller;
+          bug.first_run = attempt[0].dir.string();
+          shrunk = true;
+        }
+      }
+    }
+    return true;
+  };
   auto report = [&](const std::string& what) {
     if (!opt.progress) return;
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -148,9 +177,11 @@ CampaignResult run_campaign(const Spec& spec, const CampaignOptions& opt) {
       out.bugs.push_back(
           {symptom, std::string(to_string(v.kind)), v.message, j.plan, j.dir.string(), 0, 0});
     }
-    // Replays give each new bug its reproduction rate, within the run budget.
+    // Each new bug's plan is made 1-minimal (no single fault can go and the symptom stay),
+    // then replayed for its reproduction rate, all within the run budget.
     for (std::size_t b : new_bugs) {
       BugReport& bug = out.bugs[b];
+      bug.minimized = minimize(bug);
       for (unsigned done = 0; done < opt.replays && out.runs < opt.runs;) {
         std::vector<Job> replays;
         while (done + replays.size() < opt.replays && replays.size() < opt.jobs &&
@@ -188,7 +219,7 @@ void write_summary(const CampaignResult& r, const std::filesystem::path& file) {
     ar.startNode();
     ar(cereal::make_nvp("symptom", b.symptom), cereal::make_nvp("verdict", b.verdict),
        cereal::make_nvp("message", b.message), cereal::make_nvp("plan", plan.str()),
-       cereal::make_nvp("plan_id", b.plan.id()), cereal::make_nvp("minimized", false),
+       cereal::make_nvp("plan_id", b.plan.id()), cereal::make_nvp("minimized", b.minimized),
        cereal::make_nvp("reproduced", b.reproduced), cereal::make_nvp("replays", b.replays),
        cereal::make_nvp("first_run", b.first_run),
        cereal::make_nvp("replay", fmt::format("fissure replay {}", b.first_run)));

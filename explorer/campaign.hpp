@@ -30,7 +30,8 @@ struct BugReport {
   std::string verdict;
   std::string message;
   FaultPlan plan;
-  std::string first_run;  // run directory
+  std::string first_run;   // run directory (of the minimized plan, once minimized)
+  bool minimized = false;  // no single fault of the plan can go with the symptom staying
   unsigned replays = 0, reproduced = 0;
 };
 

@@ -307,3 +307,38 @@ cmd = ["sh", "-c", "echo always wrong; exit 1"]
 
 }  // namespace
 }  // namespace fissure::testing
+
+namespace fissure::testing {
+namespace {
+
+// Plans of up to three client crashes: any one of them fails the run, so each bug's plan
+// comes out minimized to a single fault.
+TEST(Cli, ExploreMinimizesBugPlans) {
+  ScratchDir dir;
+  auto spec = dir.write("target.toml",
+                        tcp_pair_spec(free_port()) +
+                            "[faults]\nkinds = [\"crash\"]\nnodes = [\"client\"]\nmax = 3\n");
+  auto out = dir.path() / "c";
+  CommandResult r = run_fissure(
+      fmt::format("explore {} --strategy random --seed 3 --runs 40 --jobs 2 --replays 1 -o {}",
+                  spec.string(), out.string()));
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  std::string summary = read_file(out / "summary.json");
+  std::size_t bugs = 0;
+  for (std::size_t at = summary.find("\"symptom\""); at != std::string::npos;
+       at = summary.find("\"symptom\"", at + 1)) {
+    ++bugs;
+    std::size_t plan = summary.find("\"plan\":", at), end = summary.find("\"plan_id\"", at);
+    std::string plan_text = summary.substr(plan, end - plan);
+    std::size_t kinds = 0;
+    for (std::size_t k = plan_text.find("\\\"kind\\\""); k != std::string::npos;
+         k = plan_text.find("\\\"kind\\\"", k + 1))
+      ++kinds;
+    EXPECT_EQ(kinds, 1u) << plan_text;
+    EXPECT_NE(summary.find("\"minimized\": true", at), std::string::npos);
+  }
+  EXPECT_GE(bugs, 1u) << summary;
+}
+
+}  // namespace
+}  // namespace fissure::testing
