@@ -4,9 +4,11 @@
 #include <tbb/task_group.h>
 
 #include <cereal/archives/json.hpp>
+#include <cereal/types/set.hpp>
 #include <cereal/types/string.hpp>
 #include <cereal/types/vector.hpp>
 #include <chrono>
+#include <cstdio>
 #include <fstream>
 #include <map>
 #include <set>
@@ -23,16 +25,82 @@ namespace fissure {
 namespace {
 
 // Bugs with the same symptom are one bug: numbers in messages (ports, pids, counts) vary.
-std::string symptom_of(const Verdict& v) {
+std::string symptom_of(std::string_view verdict, std::string_view message) {
   std::string msg;
   bool in_number = false;
-  for (char c : v.message) {
+  for (char c : message) {
     bool digit = c >= '0' && c <= '9';
     if (digit && !in_number) msg += '#';
     if (!digit) msg += c;
     in_number = digit;
   }
-  return fmt::format("{}: {}", to_string(v.kind), msg);
+  return fmt::format("{}: {}", verdict, msg);
+}
+
+std::string plan_json(const FaultPlan& p) {
+  std::ostringstream os;
+  write_plan(p, os);
+  return os.str();
+}
+
+FaultPlan plan_from_json(const std::string& text) {
+  std::istringstream is(text);
+  return read_plan(is);
+}
+
+// One completed run in the campaign's journal. `batch` groups runs the strategy proposed
+// together (0 for runs it did not propose: baseline, minimization, replays).
+struct JournalEntry {
+  std::uint64_t index = 0;
+  std::uint64_t batch = 0;
+  std::string dir;
+  template <class A>
+  void serialize(A& ar) {
+    ar(CEREAL_NVP(index), CEREAL_NVP(batch), CEREAL_NVP(dir));
+  }
+};
+
+struct StoredBug {
+  std::string symptom, verdict, message, plan, first_run;
+  bool minimized = false, done = false;
+  unsigned replays = 0, reproduced = 0;
+  template <class A>
+  void serialize(A& ar) {
+    ar(CEREAL_NVP(symptom), CEREAL_NVP(verdict), CEREAL_NVP(message), CEREAL_NVP(plan),
+       CEREAL_NVP(first_run), CEREAL_NVP(minimized), CEREAL_NVP(done), CEREAL_NVP(replays),
+       CEREAL_NVP(reproduced));
+  }
+};
+
+// What a killed campaign needs to go on: the settings it ran with, every completed run in
+// order, and its bugs. The strategy is not stored: it is deterministic, so it is rebuilt by
+// replaying the journal through it.
+struct Checkpoint {
+  std::string spec;  // absolute path of target.toml
+  std::string strategy;
+  std::uint64_t seed = 0, runs_budget = 0, next_batch = 1;
+  unsigned jobs = 1, baseline = 0, replays = 0;
+  std::vector<JournalEntry> journal;
+  std::vector<StoredBug> bugs;
+  template <class A>
+  void serialize(A& ar) {
+    ar(CEREAL_NVP(spec), CEREAL_NVP(strategy), CEREAL_NVP(seed), CEREAL_NVP(runs_budget),
+       CEREAL_NVP(next_batch), CEREAL_NVP(jobs), CEREAL_NVP(baseline), CEREAL_NVP(replays),
+       CEREAL_NVP(journal), CEREAL_NVP(bugs));
+  }
+};
+
+const char* kCheckpoint = "checkpoint.json";
+
+void save_checkpoint(const Checkpoint& c, const std::filesystem::path& dir) {
+  auto tmp = dir / (std::string(kCheckpoint) + ".tmp");
+  {
+    std::ofstream os(tmp);
+    cereal::JSONOutputArchive ar(os);
+    ar(cereal::make_nvp("campaign", c));
+  }
+  if (std::rename(tmp.c_str(), (dir / kCheckpoint).c_str()) != 0)
+    throw RunError(fmt::format("cannot write {}", (dir / kCheckpoint).string()));
 }
 
 struct Job {
@@ -49,183 +117,300 @@ std::vector<InjectionPoint> points_of(const Trace& t) {
   return out;
 }
 
-}  // namespace
-
-CampaignResult run_campaign(const Spec& spec, const CampaignOptions& opt) {
-  std::vector<std::string> nodes, workload;
-  for (const auto& n : spec.nodes) {
-    nodes.push_back(n.name);
-    if (n.workload) workload.push_back(n.name);
+class Campaign {
+ public:
+  Campaign(const Spec& spec, CampaignOptions opt) : spec_(spec), opt_(std::move(opt)) {
+    for (const auto& n : spec.nodes) {
+      nodes_.push_back(n.name);
+      if (n.workload) workload_.push_back(n.name);
+    }
   }
-  auto strategy = make_strategy(opt.strategy, spec.faults, nodes, opt.seed, workload);
-  const unsigned cpus = std::max(1u, std::thread::hardware_concurrency());
-  CampaignResult out;
-  std::set<std::string> signatures;
-  std::map<std::string, std::size_t> bug_of_symptom;
-  auto started = std::chrono::steady_clock::now();
 
-  // Runs a batch at once, one run per CPU, each in namespaces of its own.
-  auto run_batch = [&](std::vector<Job>& jobs) {
+  CampaignResult run(bool resume) {
+    if (resume) {
+      restore();
+    } else {
+      state_ = {std::filesystem::absolute(spec_.file).string(),
+                opt_.strategy,
+                opt_.seed,
+                opt_.runs,
+                1,
+                opt_.jobs,
+                opt_.baseline,
+                opt_.replays,
+                {},
+                {}};
+      strategy_ = make_strategy(state_.strategy, spec_.faults, nodes_, state_.seed, workload_);
+      baseline();
+    }
+    for (auto& bug : state_.bugs)
+      if (!bug.done) process(bug);
+    explore();
+    CampaignResult out;
+    out.runs = state_.journal.size();
+    out.unique_signatures = signatures_.size();
+    out.exhausted = exhausted_;
+    for (const auto& b : state_.bugs)
+      out.bugs.push_back({b.symptom, b.verdict, b.message, plan_from_json(b.plan), b.first_run,
+                          b.minimized, b.replays, b.reproduced});
+    return out;
+  }
+
+ private:
+  std::filesystem::path next_dir(std::size_t offset = 0) const {
+    return opt_.dir / "runs" / fmt::format("{:05}", state_.journal.size() + offset);
+  }
+  bool budget_left(std::size_t more = 1) const {
+    return state_.journal.size() + more <= state_.runs_budget;
+  }
+
+  // Runs a batch at once, one run per CPU, each in namespaces of its own; then journals it.
+  void run_batch(std::vector<Job>& jobs, std::uint64_t batch) {
+    const unsigned cpus = std::max(1u, std::thread::hardware_concurrency());
     tbb::task_group group;
     for (std::size_t i = 0; i < jobs.size(); ++i)
       group.run([&, i] {
         Job& j = jobs[i];
+        RunSettings settings{
+            .cpu = static_cast<int>(i % cpus), .json = false, .exact = false, .isolate = true};
         try {
-          j.result = run_traced(spec, {.run_dir = j.dir,
-                                       .cpu = static_cast<int>(i % cpus),
-                                       .exact_results = false,
-                                       .plan = j.plan,
-                                       .isolate = true});
-          keep_run(
-              spec, j.plan, j.dir,
-              {.cpu = static_cast<int>(i % cpus), .json = false, .exact = false, .isolate = true},
-              j.result);
+          std::filesystem::remove_all(j.dir);  // a run a killed campaign left half done
+          j.result = run_traced(spec_, {.run_dir = j.dir,
+                                        .cpu = settings.cpu,
+                                        .exact_results = false,
+                                        .plan = j.plan,
+                                        .isolate = true});
+          keep_run(spec_, j.plan, j.dir, settings, j.result);
         } catch (const std::exception& e) {
           j.error = e.what();  // reported below, by the campaign's own thread
         }
       });
     group.wait();
-    out.runs += jobs.size();
     for (const Job& j : jobs)
       if (!j.error.empty()) throw RunError(fmt::format("run {}: {}", j.dir.string(), j.error));
-  };
-  auto observe = [&](const Job& j) {
-    Observation o{j.plan, std::string(to_string(j.result.verdict.kind)), points_of(j.result.trace),
-                  coverage_signature(j.result.trace, to_string(j.result.verdict.kind))};
-    signatures.insert(o.signature);
-    strategy->observe(o);
-  };
-  // Drops one fault at a time while the symptom stays; a crash's restart goes with it.
-  auto minimize = [&](BugReport& bug) {
-    bool shrunk = true;
-    while (shrunk && bug.plan.faults.size() > 1) {
+    for (const Job& j : jobs) {
+      state_.journal.push_back({state_.journal.size(), batch, j.dir.string()});
+      observe(j.plan, std::string(to_string(j.result.verdict.kind)), j.result.trace);
+    }
+    save_checkpoint(state_, opt_.dir);
+  }
+
+  void observe(const FaultPlan& plan, const std::string& verdict, const Trace& trace) {
+    Observation o{plan, verdict, points_of(trace), coverage_signature(trace, verdict)};
+    signatures_.insert(o.signature);
+    strategy_->observe(o);
+  }
+
+  void report(const std::string& what) {
+    if (!opt_.progress) return;
+    double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+    opt_.progress(fmt::format("{}: runs {}/{}, {:.2f} runs/s, {} unique signatures, {} bugs", what,
+                              state_.journal.size(), state_.runs_budget,
+                              secs > 0 ? static_cast<double>(ran_) / secs : 0.0, signatures_.size(),
+                              state_.bugs.size()));
+  }
+
+  Job job(FaultPlan plan, std::size_t offset) {
+    return {std::move(plan), next_dir(offset), {}, {}};
+  }
+
+  // An oracle that fails without faults is a broken spec, not a bug.
+  void baseline() {
+    while (state_.journal.size() < state_.baseline && budget_left()) {
+      std::vector<Job> batch;
+      while (batch.size() < state_.jobs && state_.journal.size() + batch.size() < state_.baseline &&
+             budget_left(batch.size() + 1))
+        batch.push_back(job({}, batch.size()));
+      run_batch(batch, 0);
+      ran_ += batch.size();
+      for (const Job& j : batch)
+        if (j.result.verdict.kind != VerdictKind::Good)
+          throw SpecError(
+              fmt::format("{}: the run fails without faults ({}: {}); fix the spec or the target "
+                          "first (run kept in {})",
+                          spec_.file.string(), to_string(j.result.verdict.kind),
+                          j.result.verdict.message, j.dir.string()));
+    }
+    report("baseline");
+  }
+
+  void explore() {
+    while (budget_left()) {
+      std::vector<Job> batch;
+      while (batch.size() < state_.jobs && budget_left(batch.size() + 1)) {
+        auto plan = strategy_->propose();
+        if (!plan) break;
+        batch.push_back(job(*plan, batch.size()));
+      }
+      if (batch.empty()) {
+        exhausted_ = true;
+        break;
+      }
+      run_batch(batch, state_.next_batch++);
+      ran_ += batch.size();
+      std::vector<std::size_t> fresh;
+      for (const Job& j : batch) {
+        const Verdict& v = j.result.verdict;
+        if (v.kind != VerdictKind::Bug && v.kind != VerdictKind::Hang) continue;
+        std::string symptom = symptom_of(to_string(v.kind), v.message);
+        if (std::any_of(state_.bugs.begin(), state_.bugs.end(),
+                        [&](const StoredBug& b) { return b.symptom == symptom; }))
+          continue;
+        fresh.push_back(state_.bugs.size());
+        state_.bugs.push_back({symptom, std::string(to_string(v.kind)), v.message,
+                               plan_json(j.plan), j.dir.string()});
+      }
+      save_checkpoint(state_, opt_.dir);
+      for (std::size_t b : fresh) process(state_.bugs[b]);
+      report("explore");
+    }
+  }
+
+  // A new bug: its plan made 1-minimal (no single fault can go and the symptom stay; a crash's
+  // restart goes with it), then replayed for its reproduction rate, within the run budget.
+  void process(StoredBug& bug) {
+    FaultPlan plan = plan_from_json(bug.plan);
+    bool shrunk = !bug.minimized;
+    while (shrunk && plan.faults.size() > 1) {
       shrunk = false;
-      for (std::size_t i = 0; i < bug.plan.faults.size() && !shrunk; ++i) {
-        if (bug.plan.faults[i].kind == FaultKind::Restart) continue;
-        if (out.runs >= opt.runs) return false;
+      for (std::size_t i = 0; i < plan.faults.size() && !shrunk; ++i) {
+        if (plan.faults[i].kind == FaultKind::Restart) continue;
+        if (!budget_left()) return;
         FaultPlan smaller;
-        for (std::size_t k = 0; k < bug.plan.faults.size(); ++k) {
-          const Fault& f = bug.plan.faults[k];
+        for (std::size_t k = 0; k < plan.faults.size(); ++k) {
+          const Fault& f = plan.faults[k];
           bool restart_of_dropped = f.kind == FaultKind::Restart &&
-                                    bug.plan.faults[i].kind == FaultKind::Crash &&
-                                    f.node == bug.plan.faults[i].at.node;
+                                    plan.faults[i].kind == FaultKind::Crash &&
+                                    f.node == plan.faults[i].at.node;
           if (k != i && !restart_of_dropped) smaller.faults.push_back(f);
         }
-        std::vector<Job> attempt{
-            {smaller, opt.dir / "runs" / fmt::format("{:05}", out.runs), {}, {}}};
-        run_batch(attempt);
-        observe(attempt[0]);
-        if (symptom_of(attempt[0].result.verdict) == bug.symptom) {
-          bug.plan = smaller;
+        std::vector<Job> attempt{job(smaller, 0)};
+        run_batch(attempt, 0);
+        ran_ += 1;
+        const Verdict& v = attempt[0].result.verdict;
+        if (symptom_of(to_string(v.kind), v.message) == bug.symptom) {
+          plan = smaller;
+          bug.plan = plan_json(plan);
           bug.first_run = attempt[0].dir.string();
           shrunk = true;
+          save_checkpoint(state_, opt_.dir);
         }
       }
     }
-    return true;
-  };
-  auto report = [&](const std::string& what) {
-    if (!opt.progress) return;
-    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    opt.progress(fmt::format(
-        "{}: runs {}/{}, {:.2f} runs/s, {} unique signatures, {} bugs", what, out.runs, opt.runs,
-        secs > 0 ? static_cast<double>(out.runs) / secs : 0.0, signatures.size(), out.bugs.size()));
-  };
-
-  // The baseline: an oracle that fails without faults is a broken spec, not a bug.
-  std::vector<Job> base;
-  for (unsigned i = 0; i < opt.baseline && out.runs + base.size() < opt.runs; ++i)
-    base.push_back({{}, opt.dir / "runs" / fmt::format("{:05}", out.runs + base.size()), {}, {}});
-  for (std::size_t i = 0; i < base.size(); i += opt.jobs) {
-    std::vector<Job> batch(base.begin() + static_cast<long>(i),
-                           base.begin() + static_cast<long>(std::min(base.size(), i + opt.jobs)));
-    run_batch(batch);
-    for (const Job& j : batch) {
-      if (j.result.verdict.kind != VerdictKind::Good)
-        throw SpecError(fmt::format(
-            "{}: the run fails without faults ({}: {}); fix the spec or the target first "
-            "(run kept in {})",
-            spec.file.string(), to_string(j.result.verdict.kind), j.result.verdict.message,
-            j.dir.string()));
-      observe(j);
-    }
-  }
-  report("baseline");
-
-  while (out.runs < opt.runs) {
-    std::vector<Job> batch;
-    while (batch.size() < opt.jobs && out.runs + batch.size() < opt.runs) {
-      auto plan = strategy->propose();
-      if (!plan) break;
-      batch.push_back(
-          {*plan, opt.dir / "runs" / fmt::format("{:05}", out.runs + batch.size()), {}, {}});
-    }
-    if (batch.empty()) {
-      out.exhausted = true;
-      break;
-    }
-    run_batch(batch);
-    std::vector<std::size_t> new_bugs;
-    for (const Job& j : batch) {
-      observe(j);
-      const Verdict& v = j.result.verdict;
-      if (v.kind != VerdictKind::Bug && v.kind != VerdictKind::Hang) continue;
-      std::string symptom = symptom_of(v);
-      if (bug_of_symptom.contains(symptom)) continue;
-      bug_of_symptom[symptom] = out.bugs.size();
-      new_bugs.push_back(out.bugs.size());
-      out.bugs.push_back(
-          {symptom, std::string(to_string(v.kind)), v.message, j.plan, j.dir.string(), 0, 0});
-    }
-    // Each new bug's plan is made 1-minimal (no single fault can go and the symptom stay),
-    // then replayed for its reproduction rate, all within the run budget.
-    for (std::size_t b : new_bugs) {
-      BugReport& bug = out.bugs[b];
-      bug.minimized = minimize(bug);
-      for (unsigned done = 0; done < opt.replays && out.runs < opt.runs;) {
-        std::vector<Job> replays;
-        while (done + replays.size() < opt.replays && replays.size() < opt.jobs &&
-               out.runs + replays.size() < opt.runs)
-          replays.push_back({bug.plan,
-                             opt.dir / "runs" / fmt::format("{:05}", out.runs + replays.size()),
-                             {},
-                             {}});
-        run_batch(replays);
-        for (const Job& j : replays) {
-          observe(j);
-          ++bug.replays;
-          bug.reproduced += symptom_of(j.result.verdict) == bug.symptom;
-        }
-        done += static_cast<unsigned>(replays.size());
+    bug.minimized = true;
+    while (bug.replays < state_.replays && budget_left()) {
+      std::vector<Job> replays;
+      while (bug.replays + replays.size() < state_.replays && replays.size() < state_.jobs &&
+             budget_left(replays.size() + 1))
+        replays.push_back(job(plan, replays.size()));
+      run_batch(replays, 0);
+      ran_ += replays.size();
+      for (const Job& j : replays) {
+        ++bug.replays;
+        bug.reproduced +=
+            symptom_of(to_string(j.result.verdict.kind), j.result.verdict.message) == bug.symptom;
       }
+      save_checkpoint(state_, opt_.dir);
     }
-    report("explore");
+    bug.done = bug.replays >= state_.replays;
+    save_checkpoint(state_, opt_.dir);
   }
-  out.unique_signatures = signatures.size();
-  return out;
+
+  // Rebuilds a killed campaign: its settings and journal from the checkpoint, the strategy by
+  // replaying the journal through it (proposals must come out the same), observations from
+  // the runs' own records. Runs after the checkpoint are redone.
+  void restore() {
+    std::ifstream is(opt_.dir / kCheckpoint);
+    if (!is)
+      throw RunError(fmt::format("{}: no {}; is this a fissure campaign directory?",
+                                 opt_.dir.string(), kCheckpoint));
+    {
+      cereal::JSONInputArchive ar(is);
+      ar(cereal::make_nvp("campaign", state_));
+    }
+    if (opt_.runs != 0) state_.runs_budget = opt_.runs;  // an explicit --runs may extend a campaign
+    strategy_ = make_strategy(state_.strategy, spec_.faults, nodes_, state_.seed, workload_);
+    // Proposals were made a batch at a time, before any of the batch was observed.
+    const auto& journal = state_.journal;
+    for (std::size_t i = 0; i < journal.size();) {
+      std::size_t end = i + 1;
+      while (journal[i].batch != 0 && end < journal.size() &&
+             journal[end].batch == journal[i].batch)
+        ++end;
+      std::vector<FaultPlan> plans;
+      for (std::size_t k = i; k < end; ++k) {
+        plans.push_back(
+            load_plan((std::filesystem::path(journal[k].dir) / "plan.json").string(), nodes_));
+        if (journal[k].batch == 0) continue;
+        auto proposed = strategy_->propose();
+        if (!proposed || proposed->id() != plans.back().id())
+          throw RunError(fmt::format(
+              "{}: the {} strategy does not propose run {}'s plan again; was the campaign "
+              "made by another fissure or with another spec?",
+              opt_.dir.string(), state_.strategy, journal[k].index));
+      }
+      for (std::size_t k = i; k < end; ++k) {
+        RunRecord rec = read_run_record(journal[k].dir);
+        observe(plans[k - i], rec.verdict,
+                load_binary((std::filesystem::path(journal[k].dir) / "trace.bin").string()));
+      }
+      i = end;
+    }
+    report(fmt::format("resumed after {} runs", state_.journal.size()));
+  }
+
+  const Spec& spec_;
+  CampaignOptions opt_;
+  std::vector<std::string> nodes_, workload_;
+  Checkpoint state_;
+  std::unique_ptr<Strategy> strategy_;
+  std::set<std::string> signatures_;
+  bool exhausted_ = false;
+  std::uint64_t ran_ = 0;  // runs made by this process, for its rate
+  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+};
+
+}  // namespace
+
+std::filesystem::path campaign_spec(const std::filesystem::path& dir) {
+  std::ifstream is(dir / kCheckpoint);
+  if (!is)
+    throw RunError(
+        fmt::format("{}: no {}; is this a fissure campaign directory?", dir.string(), kCheckpoint));
+  Checkpoint c;
+  cereal::JSONInputArchive ar(is);
+  ar(cereal::make_nvp("campaign", c));
+  return c.spec;
+}
+
+CampaignResult run_campaign(const Spec& spec, const CampaignOptions& options) {
+  return Campaign(spec, options).run(options.resume);
 }
 
 void write_summary(const CampaignResult& r, const std::filesystem::path& file) {
-  std::ofstream os(file);
-  cereal::JSONOutputArchive ar(os);
-  ar(cereal::make_nvp("runs", r.runs), cereal::make_nvp("unique_signatures", r.unique_signatures),
-     cereal::make_nvp("exhausted", r.exhausted));
-  ar.setNextName("bugs");
-  ar.startNode();
-  ar.makeArray();
-  for (const auto& b : r.bugs) {
-    std::ostringstream plan;
-    write_plan(b.plan, plan);
+  auto tmp = file.string() + ".tmp";
+  {
+    std::ofstream os(tmp);
+    cereal::JSONOutputArchive ar(os);
+    ar(cereal::make_nvp("runs", r.runs), cereal::make_nvp("unique_signatures", r.unique_signatures),
+       cereal::make_nvp("exhausted", r.exhausted));
+    ar.setNextName("bugs");
     ar.startNode();
-    ar(cereal::make_nvp("symptom", b.symptom), cereal::make_nvp("verdict", b.verdict),
-       cereal::make_nvp("message", b.message), cereal::make_nvp("plan", plan.str()),
-       cereal::make_nvp("plan_id", b.plan.id()), cereal::make_nvp("minimized", b.minimized),
-       cereal::make_nvp("reproduced", b.reproduced), cereal::make_nvp("replays", b.replays),
-       cereal::make_nvp("first_run", b.first_run),
-       cereal::make_nvp("replay", fmt::format("fissure replay {}", b.first_run)));
+    ar.makeArray();
+    for (const auto& b : r.bugs) {
+      ar.startNode();
+      ar(cereal::make_nvp("symptom", b.symptom), cereal::make_nvp("verdict", b.verdict),
+         cereal::make_nvp("message", b.message), cereal::make_nvp("plan", plan_json(b.plan)),
+         cereal::make_nvp("plan_id", b.plan.id()), cereal::make_nvp("minimized", b.minimized),
+         cereal::make_nvp("reproduced", b.reproduced), cereal::make_nvp("replays", b.replays),
+         cereal::make_nvp("first_run", b.first_run),
+         cereal::make_nvp("replay", fmt::format("fissure replay {}", b.first_run)));
+      ar.finishNode();
+    }
     ar.finishNode();
   }
-  ar.finishNode();
+  std::rename(tmp.c_str(), file.c_str());
 }
 
 }  // namespace fissure

@@ -16,12 +16,14 @@ namespace fissure {
 
 struct CampaignOptions {
   std::string strategy = "random";
-  std::uint64_t runs = 50;  // every run counts: baseline, exploration, replays
-  unsigned jobs = 1;        // runs at once, each pinned to its own CPU
+  std::uint64_t runs =
+      50;  // every run counts: baseline, exploration, replays (resume: 0 keeps the budget)
+  unsigned jobs = 1;  // runs at once, each pinned to its own CPU
   std::uint64_t seed = 1;
   unsigned baseline = 3;  // fault-free runs first
   unsigned replays = 5;   // per new bug, for its reproduction rate
   std::filesystem::path dir;
+  bool resume = false;  // go on with the campaign in `dir` (its checkpoint's settings)
   std::function<void(const std::string&)> progress;  // one line per batch
 };
 
@@ -45,6 +47,9 @@ struct CampaignResult {
 // Throws SpecError/RunError for a spec that cannot be explored (e.g. its oracle fails
 // without faults).
 CampaignResult run_campaign(const Spec& spec, const CampaignOptions& options);
+
+// The spec a campaign directory was made for (from its checkpoint).
+std::filesystem::path campaign_spec(const std::filesystem::path& dir);
 
 // summary.json
 void write_summary(const CampaignResult& r, const std::filesystem::path& file);

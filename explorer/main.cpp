@@ -205,11 +205,20 @@ int cmd_show(const std::string& run_dir, const std::string& format, const std::s
 
 // A campaign: baseline, then the strategy's plans, `jobs` at a time; bugs with their
 // reproduction rates in summary.json.
-int cmd_explore(const std::string& spec_path, const std::string& out,
+int cmd_explore(const std::string& spec_path, const std::string& out, const std::string& resume,
                 fissure::CampaignOptions opt) {
-  fissure::Spec spec = fissure::load_spec(spec_path);
-  opt.dir = new_run_dir(out, spec.name + "-explore");
-  fs::create_directories(opt.dir);
+  if (!resume.empty()) {
+    opt.resume = true;
+    opt.dir = resume;
+  }
+  if (spec_path.empty() && resume.empty())
+    throw fissure::RunError("explore needs a SPEC, or --resume CAMPAIGN_DIR");
+  fissure::Spec spec =
+      fissure::load_spec(resume.empty() ? fs::path(spec_path) : fissure::campaign_spec(opt.dir));
+  if (resume.empty()) {
+    opt.dir = new_run_dir(out, spec.name + "-explore");
+    fs::create_directories(opt.dir);
+  }
   opt.progress = [](const std::string& line) { std::cerr << "fissure: " << line << std::endl; };
   fissure::CampaignResult r = fissure::run_campaign(spec, opt);
   fissure::write_summary(r, opt.dir / "summary.json");
@@ -297,14 +306,18 @@ int main(int argc, char** argv) {
   fissure::CampaignOptions explore_opt;
   CLI::App* explore =
       app.add_subcommand("explore", "Explore faults: baseline runs, then a strategy's plans");
-  explore->add_option("SPEC", spec_path, "target spec (target.toml)")->required();
+  std::string resume_dir;
+  explore->add_option("SPEC", spec_path, "target spec (target.toml)");
+  explore->add_option("--resume", resume_dir, "go on with a campaign that was stopped or killed");
   explore->add_option("-o,--out", out_dir,
                       "campaign directory (default: runs/NAME-explore-TIMESTAMP)");
   explore->add_option("--strategy", explore_opt.strategy, "random or exhaustive")
       ->default_val("random");
-  explore->add_option("--runs", explore_opt.runs, "runs in all: baseline, exploration and replays")
-      ->default_val(50)
-      ->check(CLI::PositiveNumber);
+  auto* runs_option =
+      explore
+          ->add_option("--runs", explore_opt.runs, "runs in all: baseline, exploration and replays")
+          ->default_val(50)
+          ->check(CLI::PositiveNumber);
   explore->add_option("--jobs", explore_opt.jobs, "runs at once, each pinned to its own CPU")
       ->default_val(1)
       ->check(CLI::Range(1u, 64u));
@@ -329,7 +342,11 @@ int main(int argc, char** argv) {
     if (*replay) return cmd_replay(run_dir, times);
     if (*syscalls) return cmd_syscalls(comma);
     if (*show) return cmd_show(run_dir, show_format, show_out);
-    if (*explore) return cmd_explore(spec_path, out_dir, explore_opt);
+    if (*explore) {
+      if (!resume_dir.empty() && runs_option->count() == 0)
+        explore_opt.runs = 0;  // keep the campaign's
+      return cmd_explore(spec_path, out_dir, resume_dir, explore_opt);
+    }
   } catch (const fissure::SpecError& e) {
     std::cerr << "fissure: bad spec: " << e.what() << "\n";
   } catch (const fissure::PlanError& e) {

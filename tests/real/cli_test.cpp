@@ -1,8 +1,11 @@
 // The `fissure` command as a user runs it: output, files and exit codes.
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/wait.h>
 
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -10,6 +13,7 @@
 #include <map>
 #include <regex>
 #include <sstream>
+#include <thread>
 
 #include "cluster.hpp"
 
@@ -338,6 +342,72 @@ TEST(Cli, ExploreMinimizesBugPlans) {
     EXPECT_NE(summary.find("\"minimized\": true", at), std::string::npos);
   }
   EXPECT_GE(bugs, 1u) << summary;
+}
+
+}  // namespace
+}  // namespace fissure::testing
+
+namespace fissure::testing {
+namespace {
+
+std::size_t journal_size(const std::filesystem::path& checkpoint) {
+  std::string text = read_file(checkpoint);
+  std::size_t n = 0;
+  for (std::size_t at = text.find("\"index\""); at != std::string::npos;
+       at = text.find("\"index\"", at + 1))
+    ++n;
+  return n;
+}
+
+// kill -9 in the middle of a campaign, then --resume: every run from 0 to the budget is done
+// exactly once, and nothing of the killed campaign survives.
+TEST(Cli, ExploreResumesAfterSigkillWithoutGapOrDuplicate) {
+  ScratchDir dir;
+  auto port = free_port();
+  auto spec =
+      dir.write("target.toml",
+                server_client_spec(
+                    "slow", {prog("tcp_server"), std::to_string(port)}, fmt::format("tcp:{}", port),
+                    {"sh", "-c", fmt::format("sleep 0.08; exec {} {}", prog("tcp_client"), port)}));
+  auto out = dir.path() / "c";
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    int null = open("/dev/null", O_WRONLY);
+    dup2(null, 1);
+    dup2(null, 2);
+    execl(FISSURE_BINARY, "fissure", "explore", spec.c_str(), "--strategy", "random", "--seed", "5",
+          "--runs", "40", "--jobs", "2", "--replays", "1", "-o", out.c_str(),
+          static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (journal_size(out / "checkpoint.json") < 8 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  kill(pid, SIGKILL);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  std::size_t before = journal_size(out / "checkpoint.json");
+  ASSERT_GE(before, 8u);
+  ASSERT_LT(before, 40u) << "killed in the middle";
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  // "[t]cp_server": the pattern must not match pgrep's own shell.
+  EXPECT_NE(std::system(fmt::format("pgrep -f '[t]cp_server {}' > /dev/null", port).c_str()), 0)
+      << "the killed campaign's runs died with it";
+
+  CommandResult resumed = run_fissure(fmt::format("explore --resume {}", out.string()));
+  EXPECT_TRUE(resumed.exit_code == 0 || resumed.exit_code == 1) << resumed.output;
+  EXPECT_NE(resumed.output.find(fmt::format("resumed after {} runs", before)), std::string::npos)
+      << resumed.output;
+  EXPECT_EQ(journal_size(out / "checkpoint.json"), 40u);
+  std::string checkpoint = read_file(out / "checkpoint.json");
+  for (int i = 0; i < 40; ++i) {
+    EXPECT_NE(checkpoint.find(fmt::format("\"index\": {},", i)), std::string::npos)
+        << "run " << i << " is missing";
+    EXPECT_TRUE(std::filesystem::exists(out / "runs" / fmt::format("{:05}", i) / "run.json")) << i;
+  }
+  EXPECT_FALSE(std::filesystem::exists(out / "runs" / "00040")) << "no run beyond the budget";
+  EXPECT_NE(read_file(out / "summary.json").find("\"runs\": 40"), std::string::npos);
 }
 
 }  // namespace
