@@ -150,6 +150,7 @@ class Campaign {
     out.runs = state_.journal.size();
     out.unique_signatures = signatures_.size();
     out.exhausted = exhausted_;
+    out.stopped = stopped_;
     for (const auto& b : state_.bugs)
       out.bugs.push_back({b.symptom, b.verdict, b.message, plan_from_json(b.plan), b.first_run,
                           b.minimized, b.replays, b.reproduced});
@@ -205,10 +206,12 @@ class Campaign {
     if (!opt_.progress) return;
     double secs =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
-    opt_.progress(fmt::format("{}: runs {}/{}, {:.2f} runs/s, {} unique signatures, {} bugs", what,
-                              state_.journal.size(), state_.runs_budget,
-                              secs > 0 ? static_cast<double>(ran_) / secs : 0.0, signatures_.size(),
-                              state_.bugs.size()));
+    double rate = secs > 0 ? static_cast<double>(ran_) / secs : 0.0;
+    double left = static_cast<double>(state_.runs_budget - state_.journal.size());
+    opt_.progress(
+        fmt::format("{}: runs {}/{}, {:.2f} runs/s, {} unique signatures, {} bugs, ETA {}", what,
+                    state_.journal.size(), state_.runs_budget, rate, signatures_.size(),
+                    state_.bugs.size(), rate > 0 ? fmt::format("{:.0f}s", left / rate) : "?"));
   }
 
   Job job(FaultPlan plan, std::size_t offset) {
@@ -237,6 +240,10 @@ class Campaign {
 
   void explore() {
     while (budget_left()) {
+      if (opt_.stop_requested && opt_.stop_requested()) {
+        stopped_ = true;
+        break;
+      }
       std::vector<Job> batch;
       while (batch.size() < state_.jobs && budget_left(batch.size() + 1)) {
         auto plan = strategy_->propose();
@@ -367,6 +374,7 @@ class Campaign {
   std::unique_ptr<Strategy> strategy_;
   std::set<std::string> signatures_;
   bool exhausted_ = false;
+  bool stopped_ = false;
   std::uint64_t ran_ = 0;  // runs made by this process, for its rate
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 };

@@ -24,7 +24,8 @@ struct CampaignOptions {
   unsigned replays = 5;   // per new bug, for its reproduction rate
   std::filesystem::path dir;
   bool resume = false;  // go on with the campaign in `dir` (its checkpoint's settings)
-  std::function<void(const std::string&)> progress;  // one line per batch
+  std::function<void(const std::string&)> progress;  // after every batch
+  std::function<bool()> stop_requested;              // checked between batches (Ctrl-C)
 };
 
 struct BugReport {
@@ -41,6 +42,7 @@ struct CampaignResult {
   std::uint64_t runs = 0;
   std::uint64_t unique_signatures = 0;
   bool exhausted = false;
+  bool stopped = false;  // asked to stop before the budget was spent; resumable
   std::vector<BugReport> bugs;
 };
 

@@ -2,11 +2,13 @@
 // hang, 2 a usage, spec, plan or environment error (the message says which), 3 the run was
 // good but some planned faults never fired, so it says nothing about them.
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <cereal/archives/json.hpp>
 #include <cereal/types/string.hpp>
 #include <cereal/types/vector.hpp>
+#include <csignal>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -219,8 +221,24 @@ int cmd_explore(const std::string& spec_path, const std::string& out, const std:
     opt.dir = new_run_dir(out, spec.name + "-explore");
     fs::create_directories(opt.dir);
   }
-  opt.progress = [](const std::string& line) { std::cerr << "fissure: " << line << std::endl; };
+  // A live line on a terminal, plain lines otherwise.
+  const bool tty = isatty(2);
+  opt.progress = [tty](const std::string& line) {
+    if (tty)
+      std::cerr << "\r\033[K" << line << std::flush;
+    else
+      std::cerr << "fissure: " << line << std::endl;
+  };
+  // Ctrl-C: finish the runs in flight, keep the checkpoint, stop.
+  static volatile sig_atomic_t interrupted = 0;
+  signal(SIGINT, [](int) { interrupted = 1; });
+  signal(SIGTERM, [](int) { interrupted = 1; });
+  opt.stop_requested = [] { return interrupted != 0; };
   fissure::CampaignResult r = fissure::run_campaign(spec, opt);
+  if (tty) std::cerr << "\n";
+  if (r.stopped)
+    std::cout << fmt::format("stopped after {} runs; go on with: fissure explore --resume {}\n",
+                             r.runs, opt.dir.string());
   fissure::write_summary(r, opt.dir / "summary.json");
   std::cout << fmt::format(
       "{} runs, {} unique signatures{}\n", r.runs, r.unique_signatures,

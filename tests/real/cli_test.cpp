@@ -412,3 +412,48 @@ TEST(Cli, ExploreResumesAfterSigkillWithoutGapOrDuplicate) {
 
 }  // namespace
 }  // namespace fissure::testing
+
+namespace fissure::testing {
+namespace {
+
+TEST(Cli, ExploreStopsCleanlyOnCtrlCAndResumes) {
+  ScratchDir dir;
+  auto port = free_port();
+  auto spec =
+      dir.write("target.toml",
+                server_client_spec(
+                    "slow", {prog("tcp_server"), std::to_string(port)}, fmt::format("tcp:{}", port),
+                    {"sh", "-c", fmt::format("sleep 0.08; exec {} {}", prog("tcp_client"), port)}));
+  auto out = dir.path() / "c";
+  auto log = dir.path() / "out.txt";
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    dup2(fd, 1);
+    dup2(fd, 2);
+    execl(FISSURE_BINARY, "fissure", "explore", spec.c_str(), "--runs", "30", "--jobs", "2",
+          "--replays", "1", "-o", out.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (journal_size(out / "checkpoint.json") < 6 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  kill(pid, SIGINT);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status)) << "stopped by the signal instead of stopping cleanly";
+  std::string said = read_file(log);
+  EXPECT_NE(said.find("stopped after"), std::string::npos) << said;
+  EXPECT_NE(said.find("fissure explore --resume " + out.string()), std::string::npos) << said;
+  std::size_t done = journal_size(out / "checkpoint.json");
+  EXPECT_LT(done, 30u);
+  EXPECT_TRUE(std::filesystem::exists(out / "summary.json"));
+
+  CommandResult resumed = run_fissure(fmt::format("explore --resume {}", out.string()));
+  EXPECT_TRUE(resumed.exit_code == 0 || resumed.exit_code == 1) << resumed.output;
+  EXPECT_EQ(journal_size(out / "checkpoint.json"), 30u);
+}
+
+}  // namespace
+}  // namespace fissure::testing

@@ -1687,6 +1687,7 @@ RunResult Session::run() {
     if (ns_init_ < 0) throw RunError(fmt::format("fork: {}", strerror(errno)));
     if (ns_init_ == 0) {
       prctl(PR_SET_PDEATHSIG, SIGKILL);
+      setpgid(0, 0);  // out of the terminal's foreground group: Ctrl-C is for fissure to handle
       for (;;) pause();
     }
   }
