@@ -244,6 +244,10 @@ class Campaign {
         stopped_ = true;
         break;
       }
+      if (opt_.time && std::chrono::steady_clock::now() - started_ >= *opt_.time) {
+        stopped_ = true;  // the time budget is spent; --resume goes on
+        break;
+      }
       std::vector<Job> batch;
       while (batch.size() < state_.jobs && budget_left(batch.size() + 1)) {
         auto plan = strategy_->propose();

@@ -3,9 +3,11 @@
 // reproduction rate; everything written under the campaign directory.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,6 +26,7 @@ struct CampaignOptions {
   unsigned replays = 5;   // per new bug, for its reproduction rate
   std::filesystem::path dir;
   bool resume = false;  // go on with the campaign in `dir` (its checkpoint's settings)
+  std::optional<std::chrono::microseconds> time;     // wall-clock budget of this invocation
   std::function<void(const std::string&)> progress;  // after every batch
   std::function<bool()> stop_requested;              // checked between batches (Ctrl-C)
 };

@@ -9,6 +9,7 @@
 #include <cereal/types/string.hpp>
 #include <cereal/types/vector.hpp>
 #include <csignal>
+#include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -207,8 +208,13 @@ int cmd_show(const std::string& run_dir, const std::string& format, const std::s
 
 // A campaign: baseline, then the strategy's plans, `jobs` at a time; bugs with their
 // reproduction rates in summary.json.
+// Which campaign flags the user gave: the spec's [explore] fills in the others.
+struct GivenFlags {
+  bool strategy = false, runs = false, jobs = false, seed = false, time = false;
+};
+
 int cmd_explore(const std::string& spec_path, const std::string& out, const std::string& resume,
-                fissure::CampaignOptions opt) {
+                fissure::CampaignOptions opt, const GivenFlags& given, const std::string& time) {
   if (!resume.empty()) {
     opt.resume = true;
     opt.dir = resume;
@@ -217,9 +223,28 @@ int cmd_explore(const std::string& spec_path, const std::string& out, const std:
     throw fissure::RunError("explore needs a SPEC, or --resume CAMPAIGN_DIR");
   fissure::Spec spec =
       fissure::load_spec(resume.empty() ? fs::path(spec_path) : fissure::campaign_spec(opt.dir));
+  const auto& d = spec.explore;
+  if (!given.strategy && d.strategy) opt.strategy = *d.strategy;
+  if (!given.runs && d.runs && resume.empty()) opt.runs = *d.runs;
+  if (!given.jobs && d.jobs) opt.jobs = *d.jobs;
+  if (!given.seed && d.seed) opt.seed = *d.seed;
+  if (given.time) {
+    try {
+      opt.time = fissure::parse_duration(time);
+    } catch (const std::invalid_argument& e) {
+      throw fissure::RunError(fmt::format("--time: {}", e.what()));
+    }
+  } else if (d.time) {
+    opt.time = *d.time;
+  }
   if (resume.empty()) {
     opt.dir = new_run_dir(out, spec.name + "-explore");
-    fs::create_directories(opt.dir);
+    std::error_code ec;
+    fs::create_directories(opt.dir, ec);
+    if (ec || access(opt.dir.c_str(), W_OK) != 0)
+      throw fissure::RunError(fmt::format("cannot write the campaign directory {}: {}",
+                                          opt.dir.string(),
+                                          ec ? ec.message() : std::string(strerror(errno))));
   }
   // A live line on a terminal, plain lines otherwise.
   const bool tty = isatty(2);
@@ -237,8 +262,9 @@ int cmd_explore(const std::string& spec_path, const std::string& out, const std:
   fissure::CampaignResult r = fissure::run_campaign(spec, opt);
   if (tty) std::cerr << "\n";
   if (r.stopped)
-    std::cout << fmt::format("stopped after {} runs; go on with: fissure explore --resume {}\n",
-                             r.runs, opt.dir.string());
+    std::cout << fmt::format("stopped after {} runs{}; go on with: fissure explore --resume {}\n",
+                             r.runs, opt.time ? " (Ctrl-C, or the time budget was spent)" : "",
+                             opt.dir.string());
   fissure::write_summary(r, opt.dir / "summary.json");
   std::cout << fmt::format(
       "{} runs, {} unique signatures{}\n", r.runs, r.unique_signatures,
@@ -324,22 +350,27 @@ int main(int argc, char** argv) {
   fissure::CampaignOptions explore_opt;
   CLI::App* explore =
       app.add_subcommand("explore", "Explore faults: baseline runs, then a strategy's plans");
-  std::string resume_dir;
+  std::string resume_dir, explore_time;
+  auto* time_option = explore->add_option("--time", explore_time,
+                                          "stop after this long (e.g. 8h, 30m); --resume goes on");
   explore->add_option("SPEC", spec_path, "target spec (target.toml)");
   explore->add_option("--resume", resume_dir, "go on with a campaign that was stopped or killed");
   explore->add_option("-o,--out", out_dir,
                       "campaign directory (default: runs/NAME-explore-TIMESTAMP)");
-  explore->add_option("--strategy", explore_opt.strategy, "random or exhaustive")
-      ->default_val("random");
+  auto* strategy_option =
+      explore->add_option("--strategy", explore_opt.strategy, "random or exhaustive")
+          ->default_val("random");
   auto* runs_option =
       explore
           ->add_option("--runs", explore_opt.runs, "runs in all: baseline, exploration and replays")
           ->default_val(50)
           ->check(CLI::PositiveNumber);
-  explore->add_option("--jobs", explore_opt.jobs, "runs at once, each pinned to its own CPU")
-      ->default_val(1)
-      ->check(CLI::Range(1u, 64u));
-  explore->add_option("--seed", explore_opt.seed, "seed of the random strategy")->default_val(1);
+  auto* jobs_option =
+      explore->add_option("--jobs", explore_opt.jobs, "runs at once, each pinned to its own CPU")
+          ->default_val(1)
+          ->check(CLI::Range(1u, 64u));
+  auto* seed_option = explore->add_option("--seed", explore_opt.seed, "seed of the random strategy")
+                          ->default_val(1);
   explore
       ->add_option("--replays", explore_opt.replays,
                    "replays of each new bug, for its reproduction rate")
@@ -363,7 +394,10 @@ int main(int argc, char** argv) {
     if (*explore) {
       if (!resume_dir.empty() && runs_option->count() == 0)
         explore_opt.runs = 0;  // keep the campaign's
-      return cmd_explore(spec_path, out_dir, resume_dir, explore_opt);
+      GivenFlags given{strategy_option->count() > 0, runs_option->count() > 0,
+                       jobs_option->count() > 0, seed_option->count() > 0,
+                       time_option->count() > 0};
+      return cmd_explore(spec_path, out_dir, resume_dir, explore_opt, given, explore_time);
     }
   } catch (const fissure::SpecError& e) {
     std::cerr << "fissure: bad spec: " << e.what() << "\n";

@@ -457,3 +457,59 @@ TEST(Cli, ExploreStopsCleanlyOnCtrlCAndResumes) {
 
 }  // namespace
 }  // namespace fissure::testing
+
+namespace fissure::testing {
+namespace {
+
+TEST(Cli, ExploreKeepsToItsTimeBudgetAndRefusesAnUnwritableDir) {
+  ScratchDir dir;
+  auto spec = dir.write("target.toml", tcp_pair_spec(free_port()));
+  auto start = std::chrono::steady_clock::now();
+  CommandResult r = run_fissure(fmt::format("explore {} --runs 100000 --time 1500ms -o {}",
+                                            spec.string(), (dir.path() / "c").string()));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
+  EXPECT_NE(r.output.find("stopped after"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("time budget"), std::string::npos);
+
+  CommandResult bad = run_fissure(fmt::format("explore {} -o /proc/no-such-dir/c", spec.string()));
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.output.find("fissure: cannot write the campaign directory /proc/no-such-dir/c"),
+            std::string::npos)
+      << bad.output;
+}
+
+// A service that forks children ignoring SIGTERM, crashed and restarted by the campaign's
+// plans: the campaign goes on, and no child of any run survives it.
+TEST(Cli, ExploreLeavesNothingBehindFromStubbornTargets) {
+  ScratchDir dir;
+  auto port = free_port();
+  auto spec =
+      dir.write("target.toml", fmt::format(R"(name = "stubborn"
+[[node]]
+name = "server"
+cmd = ["sh", "-c", "for i in 1 2 3 4 5; do (trap '' TERM; exec sleep 5151.{}) & done; exec {} {}"]
+ready = "tcp:{}"
+[[node]]
+name = "client"
+role = "workload"
+cmd = {}
+[oracle]
+workload_exit = 0
+[faults]
+kinds = ["crash", "restart"]
+nodes = ["server"]
+)",
+                                           port % 100, prog("tcp_server"), port, port,
+                                           toml_array({prog("tcp_client"), std::to_string(port)})));
+  CommandResult r = run_fissure(
+      fmt::format("explore {} --strategy exhaustive --runs 14 --jobs 2 --replays 1 -o {}",
+                  spec.string(), (dir.path() / "c").string()));
+  EXPECT_TRUE(r.exit_code == 0 || r.exit_code == 1) << r.output;
+  EXPECT_NE(read_file(dir.path() / "c" / "summary.json").find("\"runs\": 14"), std::string::npos);
+  EXPECT_NE(std::system(fmt::format("pgrep -f '[s]leep 5151.{}' > /dev/null", port % 100).c_str()),
+            0)
+      << "a stubborn child outlived its run";
+}
+
+}  // namespace
+}  // namespace fissure::testing

@@ -122,8 +122,23 @@ TEST(Spec, FaultSpace) {
   EXPECT_EQ(error_of(std::string(kBase) + "[faults]\nmaximum = 3\n"),
             "/specs/target.toml:10: faults.maximum: unknown key (known here: kinds, max, nodes, "
             "errnos, delays)");
-  EXPECT_EQ(error_of(std::string(kBase) + "[explore]\nruns = 3\n"),
-            "/specs/target.toml:9: explore: not supported by this version of fissure");
+  Spec e = parse_spec(
+      std::string(kBase) +
+          "[explore]\nstrategy = \"exhaustive\"\nruns = 300\ntime = \"8h\"\njobs = 2\nseed = 9\n",
+      "/specs/target.toml");
+  EXPECT_EQ(e.explore.strategy, "exhaustive");
+  EXPECT_EQ(e.explore.runs, 300u);
+  EXPECT_EQ(e.explore.time, std::chrono::hours(8));
+  EXPECT_EQ(e.explore.jobs, 2u);
+  EXPECT_EQ(e.explore.seed, 9u);
+  EXPECT_EQ(
+      error_of(std::string(kBase) + "[explore]\nstrategy = \"psychic\"\n"),
+      "/specs/target.toml:10: explore.strategy: 'psychic' is not a strategy (random, exhaustive)");
+  EXPECT_EQ(error_of(std::string(kBase) + "[explore]\njobs = 0\n"),
+            "/specs/target.toml:10: explore.jobs: must be an integer from 1 to 64");
+  EXPECT_EQ(error_of(std::string(kBase) + "[explore]\nbudget = 3\n"),
+            "/specs/target.toml:10: explore.budget: unknown key (known here: strategy, runs, time, "
+            "jobs, seed)");
 }
 
 TEST(Spec, Durations) {

@@ -235,6 +235,38 @@ class SpecReader {
     return fs;
   }
 
+  ExploreDefaults explore_defaults(const toml::node* node) const {
+    ExploreDefaults d;
+    if (!node) return d;
+    const toml::table* t = node->as_table();
+    if (!t) fail(node, "explore", "must be a table [explore]");
+    reject_unknown(*t, "explore.", {"strategy", "runs", "time", "jobs", "seed"});
+    auto positive = [&](const char* key, std::int64_t max) -> std::optional<std::int64_t> {
+      const toml::node* n = t->get(key);
+      if (!n) return std::nullopt;
+      if (!n->is_integer() || n->as_integer()->get() < 1 || n->as_integer()->get() > max)
+        fail(n, fmt::format("explore.{}", key),
+             fmt::format("must be an integer from 1 to {}", max));
+      return n->as_integer()->get();
+    };
+    if (const toml::node* s = t->get("strategy")) {
+      std::string name = string(*t, "strategy", "explore.strategy", true);
+      if (name != "random" && name != "exhaustive")
+        fail(s, "explore.strategy",
+             fmt::format("'{}' is not a strategy (random, exhaustive)", name));
+      d.strategy = name;
+    }
+    if (auto runs = positive("runs", 100'000'000)) d.runs = static_cast<std::uint64_t>(*runs);
+    if (auto jobs = positive("jobs", 64)) d.jobs = static_cast<unsigned>(*jobs);
+    if (const toml::node* seed = t->get("seed")) {
+      if (!seed->is_integer() || seed->as_integer()->get() < 0)
+        fail(seed, "explore.seed", "must be a non-negative integer");
+      d.seed = static_cast<std::uint64_t>(seed->as_integer()->get());
+    }
+    if (const toml::node* time = t->get("time")) d.time = duration(*time, "explore.time");
+    return d;
+  }
+
   Spec read(const toml::table& root) const {
     Spec spec;
     spec.file = file_;
@@ -266,10 +298,7 @@ class SpecReader {
       spec.oracle.cmd = argv(*ot, "cmd", "oracle.cmd", false);
     }
     spec.faults = fault_space(root.get("faults"), spec);
-    // [explore] belongs to the explorer; until it lands, accepting it silently would be the
-    // "ignored key" the contract forbids.
-    if (const toml::node* s = root.get("explore"))
-      fail(s, "explore", "not supported by this version of fissure");
+    spec.explore = explore_defaults(root.get("explore"));
     return spec;
   }
 

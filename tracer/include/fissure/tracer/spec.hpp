@@ -56,6 +56,15 @@ struct FaultSpace {
   std::vector<std::chrono::milliseconds> delays;  // for delay faults; default 100ms, 1s
 };
 
+// [explore]: campaign defaults; the command line's flags win.
+struct ExploreDefaults {
+  std::optional<std::string> strategy;
+  std::optional<std::uint64_t> runs;
+  std::optional<std::chrono::microseconds> time;
+  std::optional<unsigned> jobs;
+  std::optional<std::uint64_t> seed;
+};
+
 struct Spec {
   std::filesystem::path file;
   std::filesystem::path dir;
@@ -64,6 +73,7 @@ struct Spec {
   std::vector<NodeSpec> nodes;
   OracleSpec oracle;
   FaultSpace faults;
+  ExploreDefaults explore;
 
   std::optional<std::size_t> node_index(std::string_view name) const;
 };
