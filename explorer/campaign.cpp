@@ -400,6 +400,36 @@ CampaignResult run_campaign(const Spec& spec, const CampaignOptions& options) {
   return Campaign(spec, options).run(options.resume);
 }
 
+CampaignResult read_summary(const std::filesystem::path& file) {
+  std::ifstream is(file);
+  if (!is)
+    throw RunError(
+        fmt::format("{}: cannot read it; is this a fissure campaign directory?", file.string()));
+  CampaignResult r;
+  cereal::JSONInputArchive ar(is);
+  ar(cereal::make_nvp("runs", r.runs), cereal::make_nvp("unique_signatures", r.unique_signatures),
+     cereal::make_nvp("exhausted", r.exhausted));
+  cereal::size_type n = 0;
+  ar.setNextName("bugs");
+  ar.startNode();
+  ar(cereal::make_size_tag(n));
+  for (cereal::size_type i = 0; i < n; ++i) {
+    BugReport b;
+    std::string plan, plan_id, replay;
+    ar.startNode();
+    ar(cereal::make_nvp("symptom", b.symptom), cereal::make_nvp("verdict", b.verdict),
+       cereal::make_nvp("message", b.message), cereal::make_nvp("plan", plan),
+       cereal::make_nvp("plan_id", plan_id), cereal::make_nvp("minimized", b.minimized),
+       cereal::make_nvp("reproduced", b.reproduced), cereal::make_nvp("replays", b.replays),
+       cereal::make_nvp("first_run", b.first_run), cereal::make_nvp("replay", replay));
+    ar.finishNode();
+    b.plan = plan_from_json(plan);
+    r.bugs.push_back(std::move(b));
+  }
+  ar.finishNode();
+  return r;
+}
+
 void write_summary(const CampaignResult& r, const std::filesystem::path& file) {
   auto tmp = file.string() + ".tmp";
   {

@@ -23,6 +23,7 @@
 #include "fissure/tracer/faults.hpp"
 #include "fissure/tracer/spec.hpp"
 #include "fissure/tracer/tracer.hpp"
+#include "report.hpp"
 #include "run_record.hpp"
 
 namespace {
@@ -266,6 +267,7 @@ int cmd_explore(const std::string& spec_path, const std::string& out, const std:
                              r.runs, opt.time ? " (Ctrl-C, or the time budget was spent)" : "",
                              opt.dir.string());
   fissure::write_summary(r, opt.dir / "summary.json");
+  fissure::write_report(opt.dir, r, spec.name);
   std::cout << fmt::format(
       "{} runs, {} unique signatures{}\n", r.runs, r.unique_signatures,
       r.exhausted ? fmt::format(", and the {} strategy had nothing left to try", opt.strategy)
@@ -275,8 +277,17 @@ int cmd_explore(const std::string& spec_path, const std::string& out, const std:
         "BUG {}\n  reproduced {}/{} replays; plan {}; first seen in {}\n  replay: fissure replay "
         "{}\n",
         b.symptom, b.reproduced, b.replays, b.plan.id(), b.first_run, b.first_run);
-  std::cout << fmt::format("summary: {}\n", (opt.dir / "summary.json").string());
+  std::cout << fmt::format("summary: {}\nreport: {}\n", (opt.dir / "summary.json").string(),
+                           (opt.dir / "report.html").string());
   return r.bugs.empty() ? kExitGood : kExitBug;
+}
+
+int cmd_report(const std::string& dir) {
+  fissure::CampaignResult r = fissure::read_summary(fs::path(dir) / "summary.json");
+  fissure::write_report(dir, r, fissure::load_spec(fissure::campaign_spec(dir)).name);
+  std::cout << fmt::format("report: {} and {}\n", (fs::path(dir) / "report.html").string(),
+                           (fs::path(dir) / "report.md").string());
+  return kExitGood;
 }
 
 // The filter's syscalls: fork and friends come from ptrace events and stop nowhere else.
@@ -375,6 +386,9 @@ int main(int argc, char** argv) {
       ->add_option("--replays", explore_opt.replays,
                    "replays of each new bug, for its reproduction rate")
       ->default_val(5);
+  CLI::App* report =
+      app.add_subcommand("report", "Write a campaign's report (report.md, report.html)");
+  report->add_option("CAMPAIGN_DIR", run_dir, "a campaign directory")->required();
   CLI::App* syscalls = app.add_subcommand("syscalls", "List the syscalls the tracer stops at");
   syscalls->add_flag("--comma", comma, "one comma-separated line (for strace -e trace=)");
 
@@ -391,6 +405,7 @@ int main(int argc, char** argv) {
     if (*replay) return cmd_replay(run_dir, times);
     if (*syscalls) return cmd_syscalls(comma);
     if (*show) return cmd_show(run_dir, show_format, show_out);
+    if (*report) return cmd_report(run_dir);
     if (*explore) {
       if (!resume_dir.empty() && runs_option->count() == 0)
         explore_opt.runs = 0;  // keep the campaign's

@@ -12,7 +12,7 @@ PACKAGES=(
   libseccomp-dev libz3-dev libtbb-dev libboost-graph-dev libcereal-dev
   libtomlplusplus-dev libcli11-dev libfmt-dev libgtest-dev
   redis-server redis-sentinel redis-tools etcd-server etcd-client strace util-linux python3
-  graphviz
+  graphviz chromium
 )
 
 missing=()
