@@ -1,7 +1,9 @@
 #include "campaign.hpp"
 
 #include <fmt/format.h>
-#include <tbb/task_group.h>
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
 
 #include <cereal/archives/json.hpp>
 #include <cereal/types/set.hpp>
@@ -168,25 +170,33 @@ class Campaign {
   // Runs a batch at once, one run per CPU, each in namespaces of its own; then journals it.
   void run_batch(std::vector<Job>& jobs, std::uint64_t batch) {
     const unsigned cpus = std::max(1u, std::thread::hardware_concurrency());
-    tbb::task_group group;
-    for (std::size_t i = 0; i < jobs.size(); ++i)
-      group.run([&, i] {
-        Job& j = jobs[i];
-        RunSettings settings{
-            .cpu = static_cast<int>(i % cpus), .json = false, .exact = false, .isolate = true};
-        try {
-          std::filesystem::remove_all(j.dir);  // a run a killed campaign left half done
-          j.result = run_traced(spec_, {.run_dir = j.dir,
-                                        .cpu = settings.cpu,
-                                        .exact_results = false,
-                                        .plan = j.plan,
-                                        .isolate = true});
-          keep_run(spec_, j.plan, j.dir, settings, j.result);
-        } catch (const std::exception& e) {
-          j.error = e.what();  // reported below, by the campaign's own thread
-        }
-      });
-    group.wait();
+    // `jobs` threads take the batch's runs as they come free, each on a CPU of its own.
+    tbb::task_arena arena(static_cast<int>(state_.jobs));
+    arena.execute([&] {
+      tbb::parallel_for(
+          tbb::blocked_range<std::size_t>(0, jobs.size(), 1),
+          [&](const tbb::blocked_range<std::size_t>& range) {
+            for (std::size_t i = range.begin(); i != range.end(); ++i) {
+              Job& j = jobs[i];
+              int slot = std::max(0, tbb::this_task_arena::current_thread_index());
+              RunSettings settings{.cpu = static_cast<int>(static_cast<unsigned>(slot) % cpus),
+                                   .json = false,
+                                   .exact = false,
+                                   .isolate = true};
+              try {
+                std::filesystem::remove_all(j.dir);  // a run a killed campaign left half done
+                j.result = run_traced(spec_, {.run_dir = j.dir,
+                                              .cpu = settings.cpu,
+                                              .exact_results = false,
+                                              .plan = j.plan,
+                                              .isolate = true});
+                keep_run(spec_, j.plan, j.dir, settings, j.result);
+              } catch (const std::exception& e) {
+                j.error = e.what();  // reported below, by the campaign's own thread
+              }
+            }
+          });
+    });
     for (const Job& j : jobs)
       if (!j.error.empty()) throw RunError(fmt::format("run {}: {}", j.dir.string(), j.error));
     for (const Job& j : jobs) {
@@ -249,7 +259,9 @@ class Campaign {
         break;
       }
       std::vector<Job> batch;
-      while (batch.size() < state_.jobs && budget_left(batch.size() + 1)) {
+      // Four runs per job and batch: a CPU whose run ends early takes the next one instead of
+      // waiting for the slowest run of the batch.
+      while (batch.size() < 4 * state_.jobs && budget_left(batch.size() + 1)) {
         auto plan = strategy_->propose();
         if (!plan) break;
         batch.push_back(job(*plan, batch.size()));
