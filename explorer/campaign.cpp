@@ -1,7 +1,6 @@
 #include "campaign.hpp"
 
 #include <fmt/format.h>
-#include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
 
@@ -167,35 +166,26 @@ class Campaign {
     return state_.journal.size() + more <= state_.runs_budget;
   }
 
-  // Runs a batch at once, one run per CPU, each in namespaces of its own; then journals it.
+  // Runs a batch, --jobs runs at a time, each in namespaces of its own; then journals it.
   void run_batch(std::vector<Job>& jobs, std::uint64_t batch) {
     const unsigned cpus = std::max(1u, std::thread::hardware_concurrency());
     // `jobs` threads take the batch's runs as they come free, each on a CPU of its own.
     tbb::task_arena arena(static_cast<int>(state_.jobs));
     arena.execute([&] {
-      tbb::parallel_for(
-          tbb::blocked_range<std::size_t>(0, jobs.size(), 1),
-          [&](const tbb::blocked_range<std::size_t>& range) {
-            for (std::size_t i = range.begin(); i != range.end(); ++i) {
-              Job& j = jobs[i];
-              int slot = std::max(0, tbb::this_task_arena::current_thread_index());
-              RunSettings settings{.cpu = static_cast<int>(static_cast<unsigned>(slot) % cpus),
-                                   .json = false,
-                                   .exact = false,
-                                   .isolate = true};
-              try {
-                std::filesystem::remove_all(j.dir);  // a run a killed campaign left half done
-                j.result = run_traced(spec_, {.run_dir = j.dir,
-                                              .cpu = settings.cpu,
-                                              .exact_results = false,
-                                              .plan = j.plan,
-                                              .isolate = true});
-                keep_run(spec_, j.plan, j.dir, settings, j.result);
-              } catch (const std::exception& e) {
-                j.error = e.what();  // reported below, by the campaign's own thread
-              }
-            }
-          });
+      tbb::parallel_for(std::size_t{0}, jobs.size(), [&](std::size_t i) {
+        Job& j = jobs[i];
+        int slot = std::max(0, tbb::this_task_arena::current_thread_index());
+        RunSettings settings{.cpu = static_cast<int>(static_cast<unsigned>(slot) % cpus),
+                             .json = false,
+                             .exact = false,
+                             .isolate = true};
+        try {
+          std::filesystem::remove_all(j.dir);  // a run a killed campaign left half done
+          j.result = run_and_keep(spec_, j.plan, j.dir, settings);
+        } catch (const std::exception& e) {
+          j.error = e.what();  // reported below, by the campaign's own thread
+        }
+      });
     });
     for (const Job& j : jobs)
       if (!j.error.empty()) throw RunError(fmt::format("run {}: {}", j.dir.string(), j.error));

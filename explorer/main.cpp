@@ -60,16 +60,6 @@ std::vector<std::string> node_names(const fissure::Spec& spec) {
   return names;
 }
 
-// Runs once, keeps everything a later look or replay needs in `dir`.
-fissure::RunResult execute(const fissure::Spec& spec, const fissure::FaultPlan& plan,
-                           const fs::path& dir, const RunSettings& s) {
-  fissure::RunResult r = fissure::run_traced(
-      spec,
-      {.run_dir = dir, .cpu = s.cpu, .exact_results = s.exact, .plan = plan, .isolate = s.isolate});
-  fissure::keep_run(spec, plan, dir, s, r);
-  return r;
-}
-
 int exit_code(const fissure::RunResult& r) {
   switch (r.verdict.kind) {
     case fissure::VerdictKind::Good:
@@ -102,7 +92,7 @@ void print_faults(const fissure::RunResult& r) {
 int cmd_trace(const std::string& spec_path, const std::string& out, const RunSettings& s) {
   fissure::Spec spec = fissure::load_spec(spec_path);
   fs::path dir = new_run_dir(out, spec.name);
-  fissure::RunResult r = execute(spec, {}, dir, s);
+  fissure::RunResult r = fissure::run_and_keep(spec, {}, dir, s);
   std::cout << fissure::format_summary(r.trace, fissure::summarize(r.trace));
   std::cout << fmt::format("verdict: {}: {}\n", to_string(r.verdict.kind), r.verdict.message);
   std::cout << fmt::format("trace: {}{}\n", (dir / "trace.bin").string(),
@@ -115,7 +105,7 @@ int cmd_run(const std::string& spec_path, const std::string& plan_path, const st
   fissure::Spec spec = fissure::load_spec(spec_path);
   fissure::FaultPlan plan = fissure::load_plan(plan_path, node_names(spec));
   fs::path dir = new_run_dir(out, spec.name);
-  fissure::RunResult r = execute(spec, plan, dir, s);
+  fissure::RunResult r = fissure::run_and_keep(spec, plan, dir, s);
   std::cout << fmt::format("plan {} ({} fault{})\n", plan.id(), plan.faults.size(),
                            plan.faults.size() == 1 ? "" : "s");
   print_faults(r);
@@ -128,7 +118,7 @@ int cmd_run(const std::string& spec_path, const std::string& plan_path, const st
 int cmd_points(const std::string& spec_path, const std::string& out, const RunSettings& s) {
   fissure::Spec spec = fissure::load_spec(spec_path);
   fs::path dir = new_run_dir(out, spec.name);
-  fissure::RunResult r = execute(spec, {}, dir, s);
+  fissure::RunResult r = fissure::run_and_keep(spec, {}, dir, s);
   std::size_t n = 0;
   for (const auto& e : r.trace.events) {
     if (e.point.empty()) continue;
@@ -153,9 +143,9 @@ int cmd_replay(const std::string& run_dir, int times) {
   for (int i = 1; i <= times; ++i) {
     fs::path rdir = dir / fmt::format("replay-{}", i);
     for (int n = 2; fs::exists(rdir); ++n) rdir = dir / fmt::format("replay-{}-{}", i, n);
-    fissure::RunResult r =
-        execute(spec, plan, rdir,
-                {.cpu = rec.cpu, .json = false, .exact = rec.exact, .isolate = rec.isolate});
+    fissure::RunResult r = fissure::run_and_keep(
+        spec, plan, rdir,
+        {.cpu = rec.cpu, .json = false, .exact = rec.exact, .isolate = rec.isolate});
     bool verdict_ok = std::string(to_string(r.verdict.kind)) == rec.verdict;
     fissure::CommPattern got = fissure::comm_pattern(r.trace);
     bool pattern_ok = got == want;

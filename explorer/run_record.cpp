@@ -40,6 +40,15 @@ void keep_run(const Spec& spec, const FaultPlan& plan, const std::filesystem::pa
   ar(cereal::make_nvp("run", rec));
 }
 
+RunResult run_and_keep(const Spec& spec, const FaultPlan& plan, const std::filesystem::path& dir,
+                       const RunSettings& s) {
+  RunResult r = run_traced(
+      spec,
+      {.run_dir = dir, .cpu = s.cpu, .exact_results = s.exact, .plan = plan, .isolate = s.isolate});
+  keep_run(spec, plan, dir, s, r);
+  return r;
+}
+
 RunRecord read_run_record(const std::filesystem::path& dir) {
   std::ifstream is(dir / "run.json");
   if (!is)

@@ -43,6 +43,9 @@ struct RunRecord {
 
 void keep_run(const Spec& spec, const FaultPlan& plan, const std::filesystem::path& dir,
               const RunSettings& s, const RunResult& r);
+// Runs once and keeps everything a later look or replay needs in `dir`.
+RunResult run_and_keep(const Spec& spec, const FaultPlan& plan, const std::filesystem::path& dir,
+                       const RunSettings& s);
 RunRecord read_run_record(const std::filesystem::path& dir);
 
 }  // namespace fissure
