@@ -1,4 +1,5 @@
 // The bundled Redis targets, traced for real.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -186,7 +187,12 @@ TEST(Redis, LineageOfTheWaitedWriteIncludesItsReplication) {
       for (const Event& e : t.events)
         streamed = streamed || (e.point == m && e.id > set->id && e.moved >= 33);
     }
-    EXPECT_TRUE(streamed) << "the write's stream to " << replica << " is in the support";
+    std::string sends;  // what the master sent the replica after the SET, for the failure message
+    for (const Event& e : t.events)
+      if (e.node == master && e.id > set->id && e.point.peer == replica)
+        sends += fmt::format(" [{} {} {}B]", e.id, to_string(e.point.op), e.moved);
+    EXPECT_TRUE(streamed) << "the write's stream to " << replica
+                          << " is in the support; sends:" << sends << "; answer " << answer->id;
     EXPECT_TRUE(s.nodes.contains(replica));
   }
 }
