@@ -197,5 +197,37 @@ TEST(Redis, LineageOfTheWaitedWriteIncludesItsReplication) {
   }
 }
 
+// The sentinels' heartbeats (their PINGs and hellos to the master and to each other) happen
+// before the workload's answer, during its window, and lead nowhere near it: none is in its
+// support. (A sentinel's PING to a replica may be, when the replica's timer fires in the
+// same pass as its PONG: the tracer cannot see the timer.)
+TEST(Redis, HeartbeatsAreOutsideTheLineage) {
+  ScratchDir dir;
+  RunResult r = run_target("redis-replication", dir);
+  ASSERT_EQ(r.verdict.kind, VerdictKind::Good) << r.verdict.message;
+  const Trace& t = r.trace;
+  CommGraph g(t);
+  auto heartbeat = [](const InjectionPoint& p) {
+    bool from = p.node.starts_with("sentinel"), to = p.peer.starts_with("sentinel");
+    return (from && to) || (from && p.peer == "master") || (to && p.node == "master");
+  };
+  std::uint64_t window = UINT64_MAX;  // the workload's first event
+  for (const Event& e : t.events)
+    if (t.nodes[e.node].workload) window = std::min(window, e.time_ns);
+  for (std::uint64_t o : outcome_events(t)) {
+    std::size_t before = 0;  // heartbeats that happen before the outcome, in its window
+    for (const Event& e : t.events)
+      if (e.point.op == OpClass::Send && e.moved > 0 && heartbeat(e.point) && e.time_ns >= window &&
+          g.happens_before(e.id, o))
+        ++before;
+    Support s = support_of(g, o);
+    for (const auto& m : s.messages)
+      EXPECT_FALSE(heartbeat(m)) << to_string(m) << " is in the support of " << outcome_key(t, o);
+    if (t.events[o].point.peer == "master") {
+      EXPECT_GT(before, 0u) << "the run had heartbeats that could have been in it";
+    }
+  }
+}
+
 }  // namespace
 }  // namespace fissure::testing

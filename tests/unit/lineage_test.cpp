@@ -122,5 +122,105 @@ TEST(Lineage, RedundancyJoinsSupportsAcrossRuns) {
   EXPECT_EQ(red.supports().begin()->second.size(), 2u);
 }
 
+// A WAIT, as Redis serves it, with the passes of each node's loop apart in time: the master
+// reads WAIT and asks both replicas for an ACK, answers a sentinel's PING in a pass of its
+// own, hears r1's ACK, and only answers WAIT when r2's ACK arrives. Later, r1 answers a PING,
+// and 50 ms after, its timer sends a periodic ACK.
+class Wait {
+ public:
+  Wait() {
+    for (const char* n : {"w", "m", "r1", "r2", "s"})
+      t.nodes.push_back({n, std::string(n) == "w", {}, 0, NodeEnd::Exited, 0, 0, 0, 0, 0});
+    // Channels 0: w-m, 1: r1-m, 2: r2-m, 3: s-m, 4: s-r1; the first named side connects.
+    for (auto [a, b] : {std::pair{0, 1}, {2, 1}, {3, 1}, {4, 1}, {4, 2}}) {
+      Channel& c = t.channels.emplace_back();
+      c.id = static_cast<std::uint32_t>(t.channels.size() - 1);
+      c.kind = ChannelKind::Tcp;
+      c.node_a = a;
+      c.node_b = b;
+    }
+    // Times in microseconds; a message is read 100 us after it is sent unless told.
+    wait = msg(0, 0, "m", 1, 0);
+    getack1 = msg(1, 1, "r1", 2, 200);
+    getack2 = msg(1, 2, "r2", 3, 250, 59'900);  // r2 was busy and reads it late
+    ack1 = msg(2, 1, "m", 1, 400);              // r1 answers GETACK in the pass that read it
+    ping_m = msg(4, 3, "m", 1, 20'000);
+    pong_m = msg(1, 3, "s", 4, 20'200);  // the master answers the sentinel at once
+    ack2 = msg(3, 2, "m", 1, 60'000);
+    reply = msg(1, 0, "w", 0, 60'200);
+    ping_r1 = msg(4, 4, "r1", 2, 80'000);
+    pong_r1 = msg(2, 4, "s", 4, 80'200);
+    timer_ack = msg(2, 1, "m", 1, 130'000);
+  }
+  struct Message {
+    std::uint64_t send, receive;
+  };
+  Trace t;
+  Message wait, getack1, getack2, ack1, ping_m, pong_m, ack2, reply, ping_r1, pong_r1, timer_ack;
+
+ private:
+  Message msg(std::uint32_t from, std::int32_t channel, const std::string& peer, std::uint32_t to,
+              std::uint64_t us, std::uint64_t read_us = 0) {
+    std::uint64_t at = us * 1000, read_at = read_us ? read_us * 1000 : at + 100'000;
+    const Channel& c = t.channels[static_cast<std::size_t>(channel)];
+    EventDir dir = static_cast<std::int32_t>(from) == c.node_a ? EventDir::AtoB : EventDir::BtoA;
+    Message m;
+    m.send = ev(from, Sys::write, channel, dir, peer, OpClass::Send, at);
+    m.receive = ev(to, Sys::read, channel, dir, t.nodes[from].name, OpClass::Recv, read_at);
+    t.edges.push_back({m.send, m.receive, EdgeKind::Message});
+    return m;
+  }
+  std::uint64_t ev(std::uint32_t node, Sys sys, std::int32_t channel, EventDir dir,
+                   const std::string& peer, OpClass op, std::uint64_t at) {
+    Event& e = t.events.emplace_back();
+    e.id = t.events.size() - 1;
+    e.node = node;
+    e.pid = e.tid = 100 + static_cast<std::int32_t>(node);
+    e.seq = seq_[node]++;
+    e.sys = sys;
+    e.channel = channel;
+    e.dir = dir;
+    e.moved = 10;
+    e.time_ns = e.end_ns = at;
+    e.point = {t.nodes[node].name, op, peer, ++k_[{node, peer, static_cast<int>(op)}]};
+    return e.id;
+  }
+  std::map<std::uint32_t, std::uint64_t> seq_;
+  std::map<std::tuple<std::uint32_t, std::string, int>, std::uint32_t> k_;
+};
+
+bool has(const Support& s, std::uint64_t e) {
+  return std::binary_search(s.events.begin(), s.events.end(), e);
+}
+
+TEST(Lineage, AReplyDependsOnWhatItsRequestWaitedFor) {
+  Wait w;
+  CommGraph g(w.t);
+  Support s = support_of(g, w.reply.receive);
+  EXPECT_TRUE(has(s, w.wait.receive)) << "the request, read passes before the reply";
+  EXPECT_TRUE(has(s, w.ack1.receive)) << "the first ACK, heard in a pass of its own";
+  EXPECT_TRUE(has(s, w.ack2.receive));
+  EXPECT_TRUE(has(s, w.getack1.send) && has(s, w.getack2.send)) << "what the ACKs answered";
+  EXPECT_FALSE(has(s, w.ping_m.receive)) << "a PING the master answered at once";
+  EXPECT_EQ(s.nodes, (std::set<std::string>{"w", "m", "r1", "r2"}));
+}
+
+TEST(Lineage, ATimerSendInAPassOfItsOwnDependsOnNothingBefore) {
+  Wait w;
+  CommGraph g(w.t);
+  Support s = support_of(g, w.timer_ack.receive);
+  EXPECT_EQ(s.events, (std::vector<std::uint64_t>{w.timer_ack.send, w.timer_ack.receive}))
+      << "not on the PING r1 answered 50 ms earlier, nor on the GETACK it answered before";
+}
+
+TEST(Lineage, ARememberedRequestIsNoRouteAroundTheReplicas) {
+  Wait w;
+  CommGraph g(w.t);
+  Support s = support_of(g, w.reply.receive);
+  EXPECT_EQ(min_message_cut(g, s, w.wait.receive, w.reply.send), 2u)
+      << "one route through each replica; the master's memory of WAIT is not a third";
+  EXPECT_EQ(dominating_messages(g, s), (std::vector<std::uint64_t>{w.wait.send, w.reply.send}));
+}
+
 }  // namespace
 }  // namespace fissure

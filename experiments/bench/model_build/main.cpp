@@ -11,6 +11,7 @@
 #include <string>
 
 #include "fissure/model/graph.hpp"
+#include "fissure/model/lineage.hpp"
 #include "fissure/model/pattern.hpp"
 #include "fissure/tracer/trace.hpp"
 
@@ -50,6 +51,9 @@ fissure::Trace synthetic(std::size_t events, std::size_t nodes) {
     if (sys == fissure::Sys::write)
       e.point = {t.nodes[node].name, fissure::OpClass::Send, fmt::format("n{}", (node + 1) % nodes),
                  static_cast<std::uint32_t>(e.seq)};
+    else  // the sender is the previous node
+      e.point = {t.nodes[node].name, fissure::OpClass::Recv,
+                 fmt::format("n{}", (node + nodes - 1) % nodes), static_cast<std::uint32_t>(e.seq)};
   };
   for (std::size_t a = 0; a < nodes; ++a) {
     fissure::Channel& c = t.channels.emplace_back();
@@ -111,6 +115,11 @@ int main(int argc, char** argv) {
   start = std::chrono::steady_clock::now();
   auto pattern = fissure::comm_pattern(t);
   double pattern_ms = ms_since(start);
+  start = std::chrono::steady_clock::now();
+  std::size_t support_events = 0;
+  auto outcomes = fissure::outcome_events(t);
+  for (std::uint64_t o : outcomes) support_events += fissure::support_of(g, o).events.size();
+  double lineage_ms = ms_since(start);
   long rss_model = max_rss_kib();
   std::set<std::int32_t> tids;
   for (const auto& e : t.events) tids.insert(e.tid);
@@ -122,8 +131,10 @@ int main(int argc, char** argv) {
   fmt::print("  topological order:       {:8.1f} ms\n", topo_ms);
   fmt::print("  causal past (last):      {:8.1f} ms ({} events)\n", past_ms, past.size());
   fmt::print("  communication pattern:   {:8.1f} ms\n", pattern_ms);
-  fmt::print("  model total (edges+graph+order+past+pattern): {:.1f} ms\n",
-             causality_ms + graph_ms + topo_ms + past_ms + pattern_ms);
+  fmt::print("  lineage (every outcome): {:8.1f} ms ({} outcomes, {} support events)\n", lineage_ms,
+             outcomes.size(), support_events);
+  fmt::print("  model total (edges+graph+order+past+pattern+lineage): {:.1f} ms\n",
+             causality_ms + graph_ms + topo_ms + past_ms + pattern_ms + lineage_ms);
   fmt::print(
       "  peak memory: trace {} MiB, with model {} MiB ({:.0f} bytes per event for the model)\n",
       (rss_trace - rss0) / 1024, (rss_model - rss0) / 1024,

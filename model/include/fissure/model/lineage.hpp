@@ -22,16 +22,28 @@ struct Support {
   std::vector<std::uint64_t> events;  // what the outcome was found to depend on, sorted
   std::set<InjectionPoint> messages;  // the sends between different nodes among them
   std::set<std::string> nodes;        // the nodes those events belong to
-  // Why each event is there: (cause, effect) pairs found by the walk. Program order alone is
-  // no dependency: an event loop's thread orders everything it ever does.
-  std::vector<std::pair<std::uint64_t, std::uint64_t>> because;
+  // Why each event is there, as found by the walk. Program order alone is no dependency: an
+  // event loop's thread orders everything it ever does.
+  struct Dependency {
+    std::uint64_t cause = 0, effect = 0;
+    // A request the node kept from an earlier pass and answered now. It is needed as well
+    // as, not instead of, what the node waited for meanwhile, so the path analyses below
+    // (dominators, min cut) do not count it as a route of its own.
+    bool remembered = false;
+    bool operator==(const Dependency&) const = default;
+  };
+  std::vector<Dependency> because;
 };
 
 // The outcome's support, found backwards from it within the workload's window (from its
 // first event on): a receive depends on the sends its bytes came from; a send depends on the
 // block of receives its thread made just before its block of sends (the dialog of an event
-// loop: what it read, then what it wrote), and a process's first events on the fork that made
-// it. So a heartbeat a node answered in a pass of its own is not part of what it told the
+// loop: what it read, then what it wrote, within one pass of its loop), and a process's first
+// events on the fork that made it. A send also answers what its node received on the same
+// channel since it last sent there (a server's pending request, even from earlier passes; a
+// client's only when this pass read it), and then depends on what the node heard on other
+// channels while that request waited, unless it answered that at once on its own channel.
+// So a heartbeat a node answered in a pass of its own is not part of what it told the
 // workload, while the replies it waited for before answering are.
 Support support_of(const CommGraph& g, std::uint64_t outcome);
 
