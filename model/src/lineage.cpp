@@ -37,6 +37,7 @@ std::uint64_t window_start(const Trace& t) {
 
 std::string outcome_key(const Trace& t, std::uint64_t outcome) {
   const Event& o = t.events.at(outcome);
+  if (o.point.op == OpClass::FileWrite) return fmt::format("last write to {}", o.point.peer);
   std::size_t n = 0;
   for (std::uint64_t e : outcome_events(t))
     if (t.events[e].node == o.node && e <= outcome) ++n;
@@ -45,12 +46,18 @@ std::string outcome_key(const Trace& t, std::uint64_t outcome) {
 
 std::vector<std::uint64_t> outcome_events(const Trace& t) {
   std::map<std::int32_t, std::uint64_t> last_on_channel;
-  for (const Event& e : t.events)
+  std::map<std::string, std::uint64_t> last_write;  // to each file the spec names
+  for (const Event& e : t.events) {
     if (e.node < t.nodes.size() && t.nodes[e.node].workload && is_receive(e) && e.channel >= 0 &&
         between_nodes(t, e))
       last_on_channel[e.channel] = e.id;  // events of one thread come in program order
+    if (e.point.op == OpClass::FileWrite && e.moved > 0 &&
+        std::ranges::find(t.outcome_files, e.point.peer) != t.outcome_files.end())
+      last_write[e.point.peer] = e.id;
+  }
   std::vector<std::uint64_t> out;
   for (auto [channel, id] : last_on_channel) out.push_back(id);
+  for (auto [file, id] : last_write) out.push_back(id);
   std::sort(out.begin(), out.end());
   return out;
 }

@@ -222,5 +222,33 @@ TEST(Lineage, ARememberedRequestIsNoRouteAroundTheReplicas) {
   EXPECT_EQ(dominating_messages(g, s), (std::vector<std::uint64_t>{w.wait.send, w.reply.send}));
 }
 
+// A file the spec names: the last write to it is an outcome of its own, whichever node made
+// it, and its support is what that node had just read: here, after its reply to the workload.
+TEST(Lineage, ANamedFilesLastWriteIsAnOutcome) {
+  Replication r(1);
+  Trace& t = r.t;
+  auto write_log = [&](std::uint64_t after_read) {
+    Event e = t.events[after_read];
+    e.id = t.events.size();
+    e.sys = Sys::write;
+    e.seq = 1000 + e.id;
+    e.channel = 9;
+    e.time_ns = e.end_ns = t.events.back().time_ns + 1;
+    e.point = {"m", OpClass::FileWrite, "${RUN_DIR}/m.log", static_cast<std::uint32_t>(e.id)};
+    t.events.push_back(e);
+    return e.id;
+  };
+  write_log(r.set_read);
+  std::uint64_t last = write_log(r.set_read);
+  EXPECT_EQ(outcome_events(t), std::vector<std::uint64_t>{r.outcome}) << "not named yet";
+  t.outcome_files = {"${RUN_DIR}/m.log"};
+  EXPECT_EQ(outcome_events(t), (std::vector<std::uint64_t>{r.outcome, last}));
+  EXPECT_EQ(outcome_key(t, last), "last write to ${RUN_DIR}/m.log");
+  Support s = support_of(CommGraph(t), last);
+  EXPECT_EQ(names(s.messages),
+            (std::set<std::string>{"w send->m #1", "m send->r1 #1", "r1 send->m #1"}))
+      << "the master wrote its log after it heard r1's ACK of the SET";
+}
+
 }  // namespace
 }  // namespace fissure

@@ -30,6 +30,7 @@ ready = "delay:200ms"
 [oracle]
 workload_exit = 0
 cmd = ["./check", "${RUN_DIR}"]
+outcome_files = ["${RUN_DIR}/primary.log"]
 )";
 
 TEST(Spec, ParsesEveryField) {
@@ -49,6 +50,7 @@ TEST(Spec, ParsesEveryField) {
   EXPECT_EQ(s.nodes[1].ready.delay, std::chrono::milliseconds(200));
   EXPECT_EQ(s.oracle.workload_exit, 0);
   EXPECT_EQ(s.oracle.cmd.size(), 2u);
+  EXPECT_EQ(s.oracle.outcome_files, (std::vector<std::string>{"${RUN_DIR}/primary.log"}));
 }
 
 TEST(Spec, ErrorsNameFileLineAndField) {
@@ -80,6 +82,9 @@ TEST(Spec, ErrorsNameFileLineAndField) {
   EXPECT_EQ(error_of("name = \"x\"\n[[node]]\nname = \"a\"\nrole = \"workload\"\ncmd = "
                      "[\"a\"]\n[oracle]\nworkload_exit = \"0\"\n"),
             "/specs/target.toml:7: oracle.workload_exit: must be an integer exit code");
+  EXPECT_EQ(error_of("name = \"x\"\n[[node]]\nname = \"a\"\nrole = \"workload\"\ncmd = "
+                     "[\"a\"]\n[oracle]\noutcome_files = \"out.txt\"\n"),
+            "/specs/target.toml:7: oracle.outcome_files: must be an array of strings");
   EXPECT_EQ(error_of("name = \"x\"\nnodes = 1\n"),
             "/specs/target.toml:2: nodes: unknown key (known here: name, timeout, node, oracle, "
             "faults, explore)");

@@ -290,12 +290,14 @@ class SpecReader {
     if (const toml::node* o = root.get("oracle")) {
       const toml::table* ot = o->as_table();
       if (!ot) fail(o, "oracle", "must be a table [oracle]");
-      reject_unknown(*ot, "oracle.", {"workload_exit", "cmd"});
+      reject_unknown(*ot, "oracle.", {"workload_exit", "cmd", "outcome_files"});
       if (const toml::node* we = ot->get("workload_exit")) {
         if (!we->is_integer()) fail(we, "oracle.workload_exit", "must be an integer exit code");
         spec.oracle.workload_exit = static_cast<int>(we->as_integer()->get());
       }
       spec.oracle.cmd = argv(*ot, "cmd", "oracle.cmd", false);
+      if (const toml::node* f = ot->get("outcome_files"))
+        spec.oracle.outcome_files = strings(*f, "oracle.outcome_files");
     }
     spec.faults = fault_space(root.get("faults"), spec);
     spec.explore = explore_defaults(root.get("explore"));

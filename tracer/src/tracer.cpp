@@ -1637,6 +1637,7 @@ FdInfo Session::resolve(pid_t tgid, int fd, const ResolveHint& hint) {
 RunResult Session::run() {
   Trace& trace = result_.trace;
   trace.target = spec_.name;
+  trace.outcome_files = spec_.oracle.outcome_files;
   trace.run_dir = opts_.run_dir.string();
   node_pids_.assign(spec_.nodes.size(), 0);
   crashed_.assign(spec_.nodes.size(), false);

@@ -13,8 +13,9 @@
 
 namespace fissure {
 
-// The events that show the good outcome: by default, the workload's last successful receive
-// on each channel it received on from another node (or a process outside the run).
+// The events that show the good outcome: the workload's last successful receive on each
+// channel it received on from another node (or a process outside the run), and the last
+// write to each of the spec's oracle.outcome_files, whichever node made it.
 std::vector<std::uint64_t> outcome_events(const Trace& t);
 
 struct Support {
@@ -75,7 +76,7 @@ class Redundancy {
   std::map<std::string, std::set<std::set<InjectionPoint>>> supports_;
 };
 
-// "client answer #2": the workload node's second outcome event.
+// "client answer #2": the workload node's second outcome event; "last write to FILE".
 std::string outcome_key(const Trace& t, std::uint64_t outcome);
 
 }  // namespace fissure

@@ -45,6 +45,9 @@ struct NodeSpec {
 struct OracleSpec {
   std::optional<int> workload_exit;
   std::vector<std::string> cmd;
+  // Files whose last write shows the good outcome too (a node's log, a client's receipt),
+  // named as `fissure points` names them: "${RUN_DIR}/out.txt".
+  std::vector<std::string> outcome_files;
 };
 
 // [faults]: the space strategies may draw plans from.

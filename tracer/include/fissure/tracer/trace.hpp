@@ -114,6 +114,7 @@ struct Trace {
   std::uint64_t end_ns = 0;
   FaultPlan plan;                 // the faults this run was asked to inject
   std::vector<FiredFault> fired;  // those that fired
+  std::vector<std::string> outcome_files;  // the spec's oracle.outcome_files
   std::vector<NodeRecord> nodes;
   std::vector<Channel> channels;
   std::vector<Event> events;
