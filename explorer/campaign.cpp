@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <set>
 #include <sstream>
@@ -145,7 +146,7 @@ class Campaign {
       baseline();
     }
     for (auto& bug : state_.bugs)
-      if (!bug.done) process(bug);
+      if (!bug.minimized) minimize(bug);
     explore();
     CampaignResult out;
     out.runs = state_.journal.size();
@@ -166,8 +167,11 @@ class Campaign {
     return state_.journal.size() + more <= state_.runs_budget;
   }
 
-  // Runs a batch, --jobs runs at a time, each in namespaces of its own; then journals it.
-  void run_batch(std::vector<Job>& jobs, std::uint64_t batch) {
+  // Runs a batch, --jobs runs at a time, each in namespaces of its own; then journals it:
+  // its first `proposed` runs as the strategy's batch `batch`, the others as batch 0. The
+  // caller saves the checkpoint once it has taken in the batch's results.
+  void run_batch(std::vector<Job>& jobs, std::uint64_t batch,
+                 std::size_t proposed = std::numeric_limits<std::size_t>::max()) {
     const unsigned cpus = std::max(1u, std::thread::hardware_concurrency());
     // `jobs` threads take the batch's runs as they come free, each on a CPU of its own.
     tbb::task_arena arena(static_cast<int>(state_.jobs));
@@ -189,11 +193,11 @@ class Campaign {
     });
     for (const Job& j : jobs)
       if (!j.error.empty()) throw RunError(fmt::format("run {}: {}", j.dir.string(), j.error));
-    for (const Job& j : jobs) {
-      state_.journal.push_back({state_.journal.size(), batch, j.dir.string()});
+    for (std::size_t i = 0; i < jobs.size(); ++i) {
+      const Job& j = jobs[i];
+      state_.journal.push_back({state_.journal.size(), i < proposed ? batch : 0, j.dir.string()});
       observe(j.plan, std::string(to_string(j.result.verdict.kind)), j.result.trace);
     }
-    save_checkpoint(state_, opt_.dir);
   }
 
   void observe(const FaultPlan& plan, const std::string& verdict, const Trace& trace) {
@@ -226,6 +230,7 @@ class Campaign {
              budget_left(batch.size() + 1))
         batch.push_back(job({}, batch.size()));
       run_batch(batch, 0);
+      save_checkpoint(state_, opt_.dir);
       ran_ += batch.size();
       for (const Job& j : batch)
         if (j.result.verdict.kind != VerdictKind::Good)
@@ -248,20 +253,42 @@ class Campaign {
         stopped_ = true;  // the time budget is spent; --resume goes on
         break;
       }
-      std::vector<Job> batch;
       // Four runs per job and batch: a CPU whose run ends early takes the next one instead of
-      // waiting for the slowest run of the batch.
-      while (batch.size() < 4 * state_.jobs && budget_left(batch.size() + 1)) {
+      // waiting for the slowest run of the batch. Replays of the bugs found so far come first
+      // and share the batch, so they run alongside the exploration rather than one by one.
+      std::vector<std::size_t> replay_of;  // the bug each replay is for
+      for (std::size_t b = 0; b < state_.bugs.size(); ++b)
+        for (unsigned r = state_.bugs[b].replays; r < state_.replays; ++r)
+          if (state_.bugs[b].minimized && replay_of.size() < 4 * state_.jobs &&
+              budget_left(replay_of.size() + 1))
+            replay_of.push_back(b);
+      // The strategy's proposals go first in the batch and the journal, so that a resumed
+      // campaign finds them together, as they were proposed.
+      std::vector<Job> batch;
+      while (batch.size() + replay_of.size() < 4 * state_.jobs &&
+             budget_left(batch.size() + replay_of.size() + 1)) {
         auto plan = strategy_->propose();
         if (!plan) break;
         batch.push_back(job(*plan, batch.size()));
       }
-      if (batch.empty()) {
+      if (batch.empty() && replay_of.empty()) {
         exhausted_ = true;
         break;
       }
-      run_batch(batch, state_.next_batch++);
+      const std::size_t proposed = batch.size();
+      for (std::size_t b : replay_of)
+        batch.push_back(job(plan_from_json(state_.bugs[b].plan), batch.size()));
+      run_batch(batch, state_.next_batch, proposed);
+      if (proposed) ++state_.next_batch;
       ran_ += batch.size();
+      for (std::size_t i = proposed; i < batch.size(); ++i) {
+        StoredBug& bug = state_.bugs[replay_of[i - proposed]];
+        const Verdict& v = batch[i].result.verdict;
+        ++bug.replays;
+        bug.reproduced += symptom_of(to_string(v.kind), v.message) == bug.symptom;
+        bug.done = bug.replays >= state_.replays;
+      }
+      batch.resize(proposed);
       std::vector<std::size_t> fresh;
       for (const Job& j : batch) {
         const Verdict& v = j.result.verdict;
@@ -275,14 +302,14 @@ class Campaign {
                                plan_json(j.plan), j.dir.string()});
       }
       save_checkpoint(state_, opt_.dir);
-      for (std::size_t b : fresh) process(state_.bugs[b]);
+      for (std::size_t b : fresh) minimize(state_.bugs[b]);
       report("explore");
     }
   }
 
   // A new bug: its plan made 1-minimal (no single fault can go and the symptom stay; a crash's
-  // restart goes with it), then replayed for its reproduction rate, within the run budget.
-  void process(StoredBug& bug) {
+  // restart goes with it), within the run budget. Its replays come with the next batches.
+  void minimize(StoredBug& bug) {
     FaultPlan plan = plan_from_json(bug.plan);
     bool shrunk = !bug.minimized;
     while (shrunk && plan.faults.size() > 1) {
@@ -307,26 +334,11 @@ class Campaign {
           bug.plan = plan_json(plan);
           bug.first_run = attempt[0].dir.string();
           shrunk = true;
-          save_checkpoint(state_, opt_.dir);
         }
+        save_checkpoint(state_, opt_.dir);
       }
     }
     bug.minimized = true;
-    while (bug.replays < state_.replays && budget_left()) {
-      std::vector<Job> replays;
-      while (bug.replays + replays.size() < state_.replays && replays.size() < state_.jobs &&
-             budget_left(replays.size() + 1))
-        replays.push_back(job(plan, replays.size()));
-      run_batch(replays, 0);
-      ran_ += replays.size();
-      for (const Job& j : replays) {
-        ++bug.replays;
-        bug.reproduced +=
-            symptom_of(to_string(j.result.verdict.kind), j.result.verdict.message) == bug.symptom;
-      }
-      save_checkpoint(state_, opt_.dir);
-    }
-    bug.done = bug.replays >= state_.replays;
     save_checkpoint(state_, opt_.dir);
   }
 
