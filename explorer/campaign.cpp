@@ -308,7 +308,8 @@ class Campaign {
   }
 
   // A new bug: its plan made 1-minimal (no single fault can go and the symptom stay; a crash's
-  // restart goes with it), within the run budget. Its replays come with the next batches.
+  // restart goes with it), then its delays shortened, within the run budget. Its replays
+  // come with the next batches.
   void minimize(StoredBug& bug) {
     FaultPlan plan = plan_from_json(bug.plan);
     bool shrunk = !bug.minimized;
@@ -338,8 +339,39 @@ class Campaign {
         save_checkpoint(state_, opt_.dir);
       }
     }
+    if (!shorten_delays(bug, plan)) return;
     bug.minimized = true;
     save_checkpoint(state_, opt_.dir);
+  }
+
+  // Each delay made as short as still shows the symptom: a bisection between no delay and
+  // the shortest length seen to show it, to within a tenth of it (and 10 ms). A delay of
+  // nothing is no fault, so the lower end is taken not to show it. False when the run budget
+  // ran out first.
+  bool shorten_delays(StoredBug& bug, FaultPlan& plan) {
+    for (std::size_t i = 0; i < plan.faults.size(); ++i) {
+      if (plan.faults[i].kind != FaultKind::Delay) continue;
+      std::uint32_t shows = plan.faults[i].delay_ms, not_shown = 0;
+      while (shows - not_shown > std::max<std::uint32_t>(10, shows / 10)) {
+        if (!budget_left()) return false;
+        FaultPlan shorter = plan;
+        shorter.faults[i].delay_ms = not_shown + (shows - not_shown) / 2;
+        std::vector<Job> attempt{job(shorter, 0)};
+        run_batch(attempt, 0);
+        ran_ += 1;
+        const Verdict& v = attempt[0].result.verdict;
+        if (symptom_of(to_string(v.kind), v.message) == bug.symptom) {
+          shows = shorter.faults[i].delay_ms;
+          plan = shorter;
+          bug.plan = plan_json(plan);
+          bug.first_run = attempt[0].dir.string();
+        } else {
+          not_shown = shorter.faults[i].delay_ms;
+        }
+        save_checkpoint(state_, opt_.dir);
+      }
+    }
+    return true;
   }
 
   // Rebuilds a killed campaign: its settings and journal from the checkpoint, the strategy by

@@ -344,6 +344,31 @@ TEST(Cli, ExploreMinimizesBugPlans) {
   EXPECT_GE(bugs, 1u) << summary;
 }
 
+// A client that gives up after 400 ms, and delays of 2 s at the server: every delay plan is a
+// bug, and minimization bisects the delay down to about what the client tolerates.
+TEST(Cli, ExploreShortensDelaysWhileMinimizing) {
+  ScratchDir dir;
+  auto port = free_port();
+  auto spec =
+      dir.write("target.toml",
+                server_client_spec("impatient", {prog("tcp_server"), std::to_string(port)},
+                                   fmt::format("tcp:{}", port),
+                                   {"timeout", "0.4", prog("tcp_client"), std::to_string(port)}) +
+                    "[faults]\nkinds = [\"delay\"]\nnodes = [\"server\"]\ndelays = [\"2s\"]\n");
+  auto out = dir.path() / "c";
+  CommandResult r = run_fissure(
+      fmt::format("explore {} --strategy exhaustive --runs 24 --jobs 2 --replays 1 -o {}",
+                  spec.string(), out.string()));
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  std::string summary = read_file(out / "summary.json");
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(summary, m, std::regex(R"(\\"ms\\": ([0-9]+))"))) << summary;
+  int ms = std::stoi(m[1]);
+  EXPECT_LT(ms, 1000) << "the 2 s delay was shortened";
+  EXPECT_GE(ms, 100) << "but not below what the client tolerates";
+  EXPECT_NE(summary.find("\"minimized\": true"), std::string::npos) << summary;
+}
+
 }  // namespace
 }  // namespace fissure::testing
 
