@@ -101,6 +101,9 @@ void write_dot(const CommGraph& g, std::ostream& os) {
 void write_shiviz(const CommGraph& g, std::ostream& os) {
   const Trace& t = g.trace();
   LaneClocks lanes = lane_clocks(g);
+  // ShiViz's file format starts with the parser's regex and the delimiter between
+  // executions (none); pasted into its text box as a whole, the log parses as well.
+  os << kShivizRegex << "\n\n";
   for (std::uint64_t v : g.topological_order()) {
     std::string clock = "{";
     for (auto [lane, count] : lanes.clocks[v])

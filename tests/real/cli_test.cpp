@@ -227,6 +227,9 @@ TEST(Cli, ShowRendersInGraphvizAndShiviz) {
   ASSERT_EQ(shiviz.exit_code, 0);
   std::istringstream log(shiviz.output);
   std::string event, host_line;
+  ASSERT_TRUE(std::getline(log, event) && std::getline(log, host_line));
+  EXPECT_EQ(event, R"((?<event>.*)\n(?<host>\S*) (?<clock>{.*}))") << "ShiViz's parser, first";
+  EXPECT_EQ(host_line, "") << "then no delimiter between executions";
   std::map<std::string, int> last;
   std::size_t events = 0;
   std::regex host_clock(R"((\S*) (\{.*\}))");

@@ -16,7 +16,9 @@ std::string describe_event(const Trace& t, const Event& e);
 // process events) are drawn; each lane keeps their order.
 void write_dot(const CommGraph& g, std::ostream& os);
 
-// ShiViz's default parser: "(?<event>.*)\n(?<host>\S*) (?<clock>{.*})".
+// ShiViz's default parser, which the log's first line names; its second line is empty (no
+// delimiter between executions), as ShiViz's "Select a file" expects.
+inline constexpr const char* kShivizRegex = R"((?<event>.*)\n(?<host>\S*) (?<clock>{.*}))";
 void write_shiviz(const CommGraph& g, std::ostream& os);
 
 }  // namespace fissure
