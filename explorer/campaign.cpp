@@ -4,7 +4,10 @@
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
 
+#include <array>
+#include <cereal/archives/binary.hpp>
 #include <cereal/archives/json.hpp>
+#include <cereal/types/array.hpp>
 #include <cereal/types/set.hpp>
 #include <cereal/types/string.hpp>
 #include <cereal/types/vector.hpp>
@@ -105,19 +108,76 @@ void save_checkpoint(const Checkpoint& c, const std::filesystem::path& dir) {
     throw RunError(fmt::format("cannot write {}", (dir / kCheckpoint).string()));
 }
 
+// What the strategy is told of a run, kept beside it in observation.bin (cereal binary), so
+// that a resumed campaign can tell the strategy again without the run's whole trace.
+// Points are stored in order, as (node, op, peer) names numbered once, then a (name, k) pair
+// per point: about 8 bytes a point.
+struct StoredObservation {
+  std::string verdict, signature;
+  std::vector<std::array<std::string, 3>> names;  // node, op, peer
+  std::vector<std::uint32_t> name_of, k;          // per point
+  template <class A>
+  void serialize(A& ar) {
+    ar(verdict, signature, names, name_of, k);
+  }
+};
+
+const char* kObservation = "observation.bin";
+
+Observation observation_of(const FaultPlan& plan, const RunResult& r) {
+  std::string verdict(to_string(r.verdict.kind));
+  Observation o{plan, verdict, {}, coverage_signature(r.trace, verdict)};
+  for (const Event& e : r.trace.events)
+    if (!e.point.empty()) o.points.push_back(e.point);
+  return o;
+}
+
+void save_observation(const Observation& o, const std::filesystem::path& dir) {
+  StoredObservation s{o.verdict, o.signature, {}, {}, {}};
+  std::map<std::array<std::string, 3>, std::uint32_t> numbered;
+  for (const auto& p : o.points) {
+    std::array<std::string, 3> name{p.node, std::string(to_string(p.op)), p.peer};
+    auto [it, fresh] = numbered.try_emplace(name, static_cast<std::uint32_t>(s.names.size()));
+    if (fresh) s.names.push_back(name);
+    s.name_of.push_back(it->second);
+    s.k.push_back(p.k);
+  }
+  std::ofstream os(dir / kObservation, std::ios::binary | std::ios::trunc);
+  cereal::BinaryOutputArchive ar(os);
+  ar(s);
+  if (!os) throw RunError(fmt::format("cannot write {}", (dir / kObservation).string()));
+}
+
+Observation load_observation(const FaultPlan& plan, const std::filesystem::path& dir) {
+  std::ifstream is(dir / kObservation, std::ios::binary);
+  if (!is)
+    throw RunError(fmt::format("{}: no {}; was the run kept by an older fissure?", dir.string(),
+                               kObservation));
+  StoredObservation s;
+  try {
+    cereal::BinaryInputArchive ar(is);
+    ar(s);
+  } catch (const cereal::Exception& e) {
+    throw RunError(
+        fmt::format("{}: truncated or corrupt ({})", (dir / kObservation).string(), e.what()));
+  }
+  Observation o{plan, s.verdict, {}, s.signature};
+  for (std::size_t i = 0; i < s.name_of.size() && i < s.k.size(); ++i) {
+    const auto* name = s.name_of[i] < s.names.size() ? &s.names[s.name_of[i]] : nullptr;
+    auto op = name ? op_class_from_string((*name)[1]) : std::nullopt;
+    if (!op) throw RunError(fmt::format("{}: corrupt point {}", (dir / kObservation).string(), i));
+    o.points.push_back({(*name)[0], *op, (*name)[2], s.k[i]});
+  }
+  return o;
+}
+
 struct Job {
   FaultPlan plan;
   std::filesystem::path dir;
   RunResult result;
+  Observation seen;  // made by the worker that ran it
   std::string error;
 };
-
-std::vector<InjectionPoint> points_of(const Trace& t) {
-  std::vector<InjectionPoint> out;
-  for (const Event& e : t.events)
-    if (!e.point.empty()) out.push_back(e.point);
-  return out;
-}
 
 class Campaign {
  public:
@@ -182,10 +242,12 @@ class Campaign {
         RunSettings settings{.cpu = static_cast<int>(static_cast<unsigned>(slot) % cpus),
                              .json = false,
                              .exact = false,
-                             .isolate = true};
+                             .isolate = opt_.isolate};
         try {
           std::filesystem::remove_all(j.dir);  // a run a killed campaign left half done
           j.result = run_and_keep(spec_, j.plan, j.dir, settings);
+          j.seen = observation_of(j.plan, j.result);
+          save_observation(j.seen, j.dir);
         } catch (const std::exception& e) {
           j.error = e.what();  // reported below, by the campaign's own thread
         }
@@ -196,14 +258,29 @@ class Campaign {
     for (std::size_t i = 0; i < jobs.size(); ++i) {
       const Job& j = jobs[i];
       state_.journal.push_back({state_.journal.size(), i < proposed ? batch : 0, j.dir.string()});
-      observe(j.plan, std::string(to_string(j.result.verdict.kind)), j.result.trace);
+      observe(j.seen);
     }
   }
 
-  void observe(const FaultPlan& plan, const std::string& verdict, const Trace& trace) {
-    Observation o{plan, verdict, points_of(trace), coverage_signature(trace, verdict)};
+  void observe(const Observation& o) {
     signatures_.insert(o.signature);
     strategy_->observe(o);
+  }
+
+  // Runs that showed nothing new keep their plan, record, observation and the nodes' output,
+  // not their traces: a trace is what grows with a run, and `fissure replay` makes it again.
+  // Kept whole: the campaign's first run (its fault-free reference), each bug's run (the one
+  // its report draws), and the bugs' replays and minimization runs, which are not passed here.
+  void summarize_uninteresting(const std::vector<Job>& jobs) const {
+    if (opt_.keep_all) return;
+    for (const Job& j : jobs) {
+      bool first = !state_.journal.empty() && state_.journal.front().dir == j.dir.string();
+      bool a_bugs = std::any_of(state_.bugs.begin(), state_.bugs.end(),
+                                [&](const StoredBug& b) { return b.first_run == j.dir.string(); });
+      if (first || a_bugs) continue;
+      std::filesystem::remove(j.dir / "trace.bin");
+      std::filesystem::remove(j.dir / "trace.json");
+    }
   }
 
   void report(const std::string& what) {
@@ -219,7 +296,7 @@ class Campaign {
   }
 
   Job job(FaultPlan plan, std::size_t offset) {
-    return {std::move(plan), next_dir(offset), {}, {}};
+    return {std::move(plan), next_dir(offset), {}, {}, {}};
   }
 
   // An oracle that fails without faults is a broken spec, not a bug.
@@ -239,6 +316,7 @@ class Campaign {
                           "first (run kept in {})",
                           spec_.file.string(), to_string(j.result.verdict.kind),
                           j.result.verdict.message, j.dir.string()));
+      summarize_uninteresting(batch);
     }
     report("baseline");
   }
@@ -301,6 +379,7 @@ class Campaign {
         state_.bugs.push_back({symptom, std::string(to_string(v.kind)), v.message,
                                plan_json(j.plan), j.dir.string()});
       }
+      summarize_uninteresting(batch);
       save_checkpoint(state_, opt_.dir);
       for (std::size_t b : fresh) minimize(state_.bugs[b]);
       report("explore");
@@ -407,11 +486,7 @@ class Campaign {
               "made by another fissure or with another spec?",
               opt_.dir.string(), state_.strategy, journal[k].index));
       }
-      for (std::size_t k = i; k < end; ++k) {
-        RunRecord rec = read_run_record(journal[k].dir);
-        observe(plans[k - i], rec.verdict,
-                load_binary((std::filesystem::path(journal[k].dir) / "trace.bin").string()));
-      }
+      for (std::size_t k = i; k < end; ++k) observe(load_observation(plans[k - i], journal[k].dir));
       i = end;
     }
     report(fmt::format("resumed after {} runs", state_.journal.size()));

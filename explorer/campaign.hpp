@@ -24,6 +24,11 @@ struct CampaignOptions {
   std::uint64_t seed = 1;
   unsigned baseline = 3;  // fault-free runs first
   unsigned replays = 5;   // per new bug, for its reproduction rate
+  bool isolate = true;    // each run in network and PID namespaces of its own
+  // Keep every run's whole trace. Otherwise only the first run, each bug's run, and the bugs'
+  // replays and minimization runs keep theirs; the others keep their observation (points and
+  // signature), plan, record and the nodes' output.
+  bool keep_all = false;
   std::filesystem::path dir;
   bool resume = false;  // go on with the campaign in `dir` (its checkpoint's settings)
   std::optional<std::chrono::microseconds> time;     // wall-clock budget of this invocation

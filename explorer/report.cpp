@@ -40,7 +40,7 @@ std::string html_escape(const std::string& s) {
 
 // The run's space-time diagram as SVG, laid out by Graphviz (dot must be installed).
 std::string diagram_svg(const std::filesystem::path& run_dir) {
-  Trace t = load_binary((run_dir / "trace.bin").string());
+  Trace t = require_run_trace(run_dir);
   CommGraph g(t);
   auto dot_file = run_dir / "diagram.dot";
   {

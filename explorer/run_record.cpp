@@ -49,6 +49,21 @@ RunResult run_and_keep(const Spec& spec, const FaultPlan& plan, const std::files
   return r;
 }
 
+std::optional<Trace> load_run_trace(const std::filesystem::path& dir) {
+  if (!std::filesystem::exists(dir / "trace.bin") && std::filesystem::exists(dir / "run.json"))
+    return std::nullopt;
+  return load_binary((dir / "trace.bin").string());
+}
+
+Trace require_run_trace(const std::filesystem::path& dir) {
+  if (auto t = load_run_trace(dir)) return *t;
+  throw RunError(fmt::format(
+      "{}: its campaign kept no trace of this run (it was good, with a signature seen before); "
+      "`fissure replay {}` runs its plan again, and `fissure explore --keep-all` keeps every "
+      "trace",
+      dir.string(), dir.string()));
+}
+
 RunRecord read_run_record(const std::filesystem::path& dir) {
   std::ifstream is(dir / "run.json");
   if (!is)

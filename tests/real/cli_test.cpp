@@ -25,14 +25,19 @@ struct CommandResult {
   std::string output;  // stdout and stderr
 };
 
-CommandResult run_fissure(const std::string& args) {
-  std::string cmd = fmt::format("{} {} 2>&1", FISSURE_BINARY, args);
+// Runs a shell command line, with its standard error joined to its output.
+CommandResult run_fissure_as(const std::string& command_line) {
+  std::string cmd = command_line + " 2>&1";
   FILE* p = popen(cmd.c_str(), "r");
   std::string out;
   char buf[4096];
   while (std::size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
   int status = pclose(p);
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+CommandResult run_fissure(const std::string& args) {
+  return run_fissure_as(fmt::format("{} {}", FISSURE_BINARY, args));
 }
 
 TEST(Cli, TracePrintsSummaryAndWritesTrace) {
@@ -345,6 +350,79 @@ TEST(Cli, ExploreMinimizesBugPlans) {
     EXPECT_NE(summary.find("\"minimized\": true", at), std::string::npos);
   }
   EXPECT_GE(bugs, 1u) << summary;
+}
+
+// Without root there are no namespaces to give each run: one line says what is missing and
+// how to do without; --no-isolation then explores as an ordinary user.
+TEST(Cli, ExploreWithoutRootSaysWhatIsMissing) {
+  if (std::system("command -v setpriv > /dev/null") != 0) GTEST_SKIP() << "no setpriv";
+  ScratchDir dir;
+  namespace fs = std::filesystem;
+  fs::permissions(dir.path(), fs::perms::all);
+  auto spec = dir.write("target.toml", tcp_pair_spec(free_port()));
+  fs::permissions(spec, fs::perms::others_read, fs::perm_options::add);
+  auto as_nobody = [&](const std::string& args) {
+    return run_fissure_as(fmt::format("setpriv --reuid=65534 --regid=65534 --clear-groups {} {}",
+                                      FISSURE_BINARY, args));
+  };
+  CommandResult r = as_nobody(
+      fmt::format("explore {} --runs 4 -o {}", spec.string(), (dir.path() / "c").string()));
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_EQ(std::count(r.output.begin(), r.output.end(), '\n'), 1) << r.output;
+  EXPECT_NE(r.output.find("run as root, or with --no-isolation"), std::string::npos) << r.output;
+  r = as_nobody(fmt::format("explore {} --runs 4 --no-isolation -o {}", spec.string(),
+                            (dir.path() / "d").string()));
+  EXPECT_TRUE(r.exit_code == 0 || r.exit_code == 1) << r.output;
+  EXPECT_NE(r.output.find("4 runs"), std::string::npos) << r.output;
+}
+
+// Disk use grows with what is interesting: a run that showed nothing new keeps its
+// observation, plan and record, not its trace; the first run and each bug's run keep theirs,
+// and a resumed campaign needs no trace (the SIGKILL test resumes from observations).
+TEST(Cli, ExploreKeepsWholeTracesOnlyOfInterestingRuns) {
+  ScratchDir dir;
+  auto spec = dir.write("target.toml",
+                        tcp_pair_spec(free_port()) + "[faults]\nkinds = [\"crash\", \"error\"]\n");
+  auto count = [](const std::filesystem::path& campaign, const char* file) {
+    std::size_t n = 0;
+    for (const auto& run : std::filesystem::directory_iterator(campaign / "runs"))
+      n += std::filesystem::exists(run.path() / file);
+    return n;
+  };
+  auto out = dir.path() / "c";
+  CommandResult r = run_fissure(
+      fmt::format("explore {} --strategy exhaustive --runs 30 --jobs 2 --replays 1 -o {}",
+                  spec.string(), out.string()));
+  ASSERT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_EQ(count(out, "observation.bin"), 30u);
+  EXPECT_EQ(count(out, "run.json"), 30u);
+  std::size_t traces = count(out, "trace.bin");
+  EXPECT_LT(traces, 30u) << "uninteresting runs are summarized";
+  EXPECT_TRUE(std::filesystem::exists(out / "runs" / "00000" / "trace.bin")) << "the first run";
+  std::string summary = read_file(out / "summary.json");
+  std::smatch m;
+  std::string rest = summary;
+  std::size_t bugs = 0;
+  while (std::regex_search(rest, m, std::regex(R"re("first_run": "([^"]+)")re"))) {
+    EXPECT_TRUE(std::filesystem::exists(std::filesystem::path(m[1].str()) / "trace.bin")) << m[1];
+    ++bugs;
+    rest = m.suffix();
+  }
+  EXPECT_GE(bugs, 1u);
+  std::filesystem::path summarized;
+  for (const auto& run : std::filesystem::directory_iterator(out / "runs"))
+    if (!std::filesystem::exists(run.path() / "trace.bin")) summarized = run.path();
+  ASSERT_FALSE(summarized.empty());
+  CommandResult show = run_fissure(fmt::format("show {}", summarized.string()));
+  EXPECT_EQ(show.exit_code, 2);
+  EXPECT_NE(show.output.find("fissure replay"), std::string::npos) << show.output;
+
+  auto all = dir.path() / "all";
+  r = run_fissure(fmt::format(
+      "explore {} --strategy exhaustive --runs 30 --jobs 2 --replays 1 --keep-all -o {}",
+      spec.string(), all.string()));
+  ASSERT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_EQ(count(all, "trace.bin"), 30u);
 }
 
 // A client that gives up after 400 ms, and delays of 2 s at the server: every delay plan is a
