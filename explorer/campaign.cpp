@@ -142,10 +142,15 @@ void save_observation(const Observation& o, const std::filesystem::path& dir) {
     s.name_of.push_back(it->second);
     s.k.push_back(p.k);
   }
-  std::ofstream os(dir / kObservation, std::ios::binary | std::ios::trunc);
-  cereal::BinaryOutputArchive ar(os);
-  ar(s);
-  if (!os) throw RunError(fmt::format("cannot write {}", (dir / kObservation).string()));
+  // Written last and moved into place: its presence says the run is complete.
+  auto tmp = dir / (std::string(kObservation) + ".tmp");
+  {
+    std::ofstream os(tmp, std::ios::binary | std::ios::trunc);
+    cereal::BinaryOutputArchive ar(os);
+    ar(s);
+    if (!os) throw RunError(fmt::format("cannot write {}", tmp.string()));
+  }
+  std::filesystem::rename(tmp, dir / kObservation);
 }
 
 Observation load_observation(const FaultPlan& plan, const std::filesystem::path& dir) {
@@ -178,6 +183,19 @@ struct Job {
   Observation seen;  // made by the worker that ran it
   std::string error;
 };
+
+// A run of this plan that a killed campaign completed after its last checkpoint: the resumed
+// campaign proposes the same plan into the same directory, and takes the run as it is.
+bool take_completed(Job& j) {
+  if (!std::filesystem::exists(j.dir / kObservation)) return false;
+  RunRecord rec = read_run_record(j.dir);
+  auto kind = verdict_kind_from_string(rec.verdict);
+  if (rec.plan_id != j.plan.id() || !kind) return false;
+  j.result.verdict.kind = *kind;
+  j.result.verdict.message = rec.message;
+  j.seen = load_observation(j.plan, j.dir);
+  return true;
+}
 
 class Campaign {
  public:
@@ -244,6 +262,7 @@ class Campaign {
                              .exact = false,
                              .isolate = opt_.isolate};
         try {
+          if (take_completed(j)) return;
           std::filesystem::remove_all(j.dir);  // a run a killed campaign left half done
           j.result = run_and_keep(spec_, j.plan, j.dir, settings);
           j.seen = observation_of(j.plan, j.result);

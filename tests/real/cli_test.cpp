@@ -488,14 +488,30 @@ TEST(Cli, ExploreResumesAfterSigkillWithoutGapOrDuplicate) {
     _exit(127);
   }
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (journal_size(out / "checkpoint.json") < 8 && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  // Killed once a run past the checkpoint is complete (its batch still running).
+  auto completed_past_checkpoint = [&] {
+    std::size_t journal = journal_size(out / "checkpoint.json");
+    return journal >= 8 && std::filesystem::exists(out / "runs" / fmt::format("{:05}", journal) /
+                                                   "observation.bin");
+  };
+  while (!completed_past_checkpoint() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
   kill(pid, SIGKILL);
   int status = 0;
   waitpid(pid, &status, 0);
   std::size_t before = journal_size(out / "checkpoint.json");
   ASSERT_GE(before, 8u);
   ASSERT_LT(before, 40u) << "killed in the middle";
+  ASSERT_TRUE(
+      std::filesystem::exists(out / "runs" / fmt::format("{:05}", before) / "observation.bin"))
+      << "a run past the checkpoint was complete";
+  // Runs the killed campaign completed after its last checkpoint are taken as they are.
+  std::map<std::filesystem::path, std::filesystem::file_time_type> completed_after;
+  for (std::size_t i = before; i < 40; ++i) {
+    auto run = out / "runs" / fmt::format("{:05}", i);
+    if (std::filesystem::exists(run / "observation.bin"))
+      completed_after[run] = std::filesystem::last_write_time(run / "run.json");
+  }
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   // "[t]cp_server": the pattern must not match pgrep's own shell.
   EXPECT_NE(std::system(fmt::format("pgrep -f '[t]cp_server {}' > /dev/null", port).c_str()), 0)
@@ -513,6 +529,9 @@ TEST(Cli, ExploreResumesAfterSigkillWithoutGapOrDuplicate) {
     EXPECT_TRUE(std::filesystem::exists(out / "runs" / fmt::format("{:05}", i) / "run.json")) << i;
   }
   EXPECT_FALSE(std::filesystem::exists(out / "runs" / "00040")) << "no run beyond the budget";
+  for (const auto& [run, written] : completed_after)
+    EXPECT_EQ(std::filesystem::last_write_time(run / "run.json"), written)
+        << run << " was completed before the kill and not run again";
   EXPECT_NE(read_file(out / "summary.json").find("\"runs\": 40"), std::string::npos);
 }
 

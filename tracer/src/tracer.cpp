@@ -52,6 +52,13 @@ std::string_view to_string(VerdictKind v) {
   return "?";
 }
 
+std::optional<VerdictKind> verdict_kind_from_string(std::string_view s) {
+  for (VerdictKind v :
+       {VerdictKind::Good, VerdictKind::Bug, VerdictKind::Hang, VerdictKind::StartFailed})
+    if (to_string(v) == s) return v;
+  return std::nullopt;
+}
+
 namespace {
 
 using detail::FdTarget;

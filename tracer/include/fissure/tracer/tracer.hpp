@@ -36,6 +36,7 @@ struct RunOptions {
 
 enum class VerdictKind { Good, Bug, Hang, StartFailed };
 std::string_view to_string(VerdictKind v);
+std::optional<VerdictKind> verdict_kind_from_string(std::string_view s);
 
 struct Verdict {
   VerdictKind kind = VerdictKind::Good;
