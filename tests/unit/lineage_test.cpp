@@ -4,15 +4,52 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+#include <optional>
+#include <tuple>
+
 namespace fissure {
 namespace {
 
-class Replication {
+// Nodes w (the workload), m, r1, r2 and s, and events added one at a time, each with its
+// injection point named as the tracer would.
+class Built {
+ public:
+  Trace t;
+
+ protected:
+  Built() {
+    for (const char* n : {"w", "m", "r1", "r2", "s"})
+      t.nodes.push_back({n, std::string(n) == "w", {}, 0, NodeEnd::Exited, 0, 0, 0, 0, 0});
+  }
+  // An event of `node`'s only thread; `at` is its time (default: its id, in nanoseconds).
+  std::uint64_t ev(std::uint32_t node, Sys sys, std::int32_t channel, const std::string& peer,
+                   OpClass op, std::optional<std::uint64_t> at = {},
+                   EventDir dir = EventDir::None) {
+    Event& e = t.events.emplace_back();
+    e.id = t.events.size() - 1;
+    e.node = node;
+    e.pid = e.tid = 100 + static_cast<std::int32_t>(node);
+    e.seq = seq_[node]++;
+    e.sys = sys;
+    e.channel = channel;
+    e.dir = dir;
+    e.moved = sys == Sys::connect ? 0 : 10;
+    e.time_ns = e.end_ns = at.value_or(e.id);
+    if (!peer.empty())
+      e.point = {t.nodes[node].name, op, peer, ++k_[{node, peer, static_cast<int>(op)}]};
+    return e.id;
+  }
+
+ private:
+  std::map<std::uint32_t, std::uint64_t> seq_;
+  std::map<std::tuple<std::uint32_t, std::string, int>, std::uint32_t> k_;
+};
+
+class Replication : public Built {
  public:
   // replicas: 1 or 2; heartbeat: a sentinel PING/PONG the master handles in a pass of its own.
   explicit Replication(int replicas) {
-    for (const char* n : {"w", "m", "r1", "r2", "s"})
-      t.nodes.push_back({n, std::string(n) == "w", {}, 0, NodeEnd::Exited, 0, 0, 0, 0, 0});
     ev(0, Sys::connect, -1, "", OpClass::Connect);   // 0: the workload starts
     ev(4, Sys::write, 3, "m", OpClass::Send);        // 1: PING
     ev(1, Sys::read, 3, "s", OpClass::Recv);         // 2
@@ -43,27 +80,7 @@ class Replication {
       t.edges.push_back({r2_ack, ack2, EdgeKind::Message});
     }
   }
-  Trace t;
   std::uint64_t set = 0, set_read = 0, reply = 0, outcome = 0;
-
- private:
-  std::uint64_t ev(std::uint32_t node, Sys sys, std::int32_t channel, const std::string& peer,
-                   OpClass op) {
-    Event& e = t.events.emplace_back();
-    e.id = t.events.size() - 1;
-    e.node = node;
-    e.pid = e.tid = 100 + static_cast<std::int32_t>(node);
-    e.seq = seq_[node]++;
-    e.sys = sys;
-    e.channel = channel;
-    e.moved = sys == Sys::connect ? 0 : 10;
-    e.time_ns = e.end_ns = e.id;
-    if (!peer.empty())
-      e.point = {t.nodes[node].name, op, peer, ++k_[{node, peer, static_cast<int>(op)}]};
-    return e.id;
-  }
-  std::map<std::uint32_t, std::uint64_t> seq_;
-  std::map<std::tuple<std::uint32_t, std::string, int>, std::uint32_t> k_;
 };
 
 std::set<std::string> names(const std::set<InjectionPoint>& points) {
@@ -126,11 +143,9 @@ TEST(Lineage, RedundancyJoinsSupportsAcrossRuns) {
 // reads WAIT and asks both replicas for an ACK, answers a sentinel's PING in a pass of its
 // own, hears r1's ACK, and only answers WAIT when r2's ACK arrives. Later, r1 answers a PING,
 // and 50 ms after, its timer sends a periodic ACK.
-class Wait {
+class Wait : public Built {
  public:
   Wait() {
-    for (const char* n : {"w", "m", "r1", "r2", "s"})
-      t.nodes.push_back({n, std::string(n) == "w", {}, 0, NodeEnd::Exited, 0, 0, 0, 0, 0});
     // Channels 0: w-m, 1: r1-m, 2: r2-m, 3: s-m, 4: s-r1; the first named side connects.
     for (auto [a, b] : {std::pair{0, 1}, {2, 1}, {3, 1}, {4, 1}, {4, 2}}) {
       Channel& c = t.channels.emplace_back();
@@ -155,7 +170,6 @@ class Wait {
   struct Message {
     std::uint64_t send, receive;
   };
-  Trace t;
   Message wait, getack1, getack2, ack1, ping_m, pong_m, ack2, reply, ping_r1, pong_r1, timer_ack;
 
  private:
@@ -165,28 +179,11 @@ class Wait {
     const Channel& c = t.channels[static_cast<std::size_t>(channel)];
     EventDir dir = static_cast<std::int32_t>(from) == c.node_a ? EventDir::AtoB : EventDir::BtoA;
     Message m;
-    m.send = ev(from, Sys::write, channel, dir, peer, OpClass::Send, at);
-    m.receive = ev(to, Sys::read, channel, dir, t.nodes[from].name, OpClass::Recv, read_at);
+    m.send = ev(from, Sys::write, channel, peer, OpClass::Send, at, dir);
+    m.receive = ev(to, Sys::read, channel, t.nodes[from].name, OpClass::Recv, read_at, dir);
     t.edges.push_back({m.send, m.receive, EdgeKind::Message});
     return m;
   }
-  std::uint64_t ev(std::uint32_t node, Sys sys, std::int32_t channel, EventDir dir,
-                   const std::string& peer, OpClass op, std::uint64_t at) {
-    Event& e = t.events.emplace_back();
-    e.id = t.events.size() - 1;
-    e.node = node;
-    e.pid = e.tid = 100 + static_cast<std::int32_t>(node);
-    e.seq = seq_[node]++;
-    e.sys = sys;
-    e.channel = channel;
-    e.dir = dir;
-    e.moved = 10;
-    e.time_ns = e.end_ns = at;
-    e.point = {t.nodes[node].name, op, peer, ++k_[{node, peer, static_cast<int>(op)}]};
-    return e.id;
-  }
-  std::map<std::uint32_t, std::uint64_t> seq_;
-  std::map<std::tuple<std::uint32_t, std::string, int>, std::uint32_t> k_;
 };
 
 bool has(const Support& s, std::uint64_t e) {
