@@ -73,7 +73,9 @@ class RandomStrategy : public Strategy {
   std::optional<FaultPlan> propose() override {
     const auto& units = universe_.units();
     if (units.empty()) return std::nullopt;
-    // Plans already tried are skipped; after many misses in a row the space is spent.
+    // Plans already tried are skipped; after many misses in a row the space is spent, and the
+    // draws that found nothing are taken back (see Strategy::propose).
+    const std::mt19937_64 before = rng_;
     for (int attempt = 0; attempt < 1000; ++attempt) {
       std::uint32_t size = std::uniform_int_distribution<std::uint32_t>(1, max_)(rng_);
       std::vector<const FaultPlan*> chosen;
@@ -83,6 +85,7 @@ class RandomStrategy : public Strategy {
       auto plan = combine(chosen);
       if (plan && proposed_.insert(plan->id()).second) return plan;
     }
+    rng_ = before;
     return std::nullopt;
   }
 

@@ -116,6 +116,27 @@ TEST(Strategies, RandomLearnsPointsFromEveryRun) {
   EXPECT_EQ(p->faults[0].at.node, "server");
 }
 
+// A resumed campaign replays only the plans proposed: a proposal that found nothing must
+// leave no trace in what comes after.
+TEST(Strategies, RandomFindingNothingChangesNothing) {
+  auto live = make_random_strategy(space({FaultKind::Crash}, 1), kNodes, 9);
+  auto rebuilt = make_random_strategy(space({FaultKind::Crash}, 1), kNodes, 9);
+  Observation first{{}, "good", {{"client", OpClass::Send, "server", 1}}, "a"};
+  Observation later{{}, "good", three_points(), "b"};
+  live->observe(first);
+  rebuilt->observe(first);
+  for (auto* s : {live.get(), rebuilt.get()})
+    for (int i = 0; i < 2; ++i) ASSERT_TRUE(s->propose().has_value());
+  EXPECT_FALSE(live->propose().has_value()) << "both plans of the one point were proposed";
+  live->observe(later);
+  rebuilt->observe(later);
+  for (int i = 0; i < 4; ++i) {
+    auto a = live->propose(), b = rebuilt->propose();
+    ASSERT_TRUE(a && b);
+    EXPECT_EQ(a->id(), b->id()) << "proposal " << i << " after the space grew";
+  }
+}
+
 TEST(Strategies, ByName) {
   EXPECT_EQ(make_strategy("random", space(kAll, 1), kNodes, 1)->name(), "random");
   EXPECT_EQ(make_strategy("exhaustive", space(kAll, 1), kNodes, 1)->name(), "exhaustive");

@@ -26,7 +26,9 @@ class Strategy {
  public:
   virtual ~Strategy() = default;
   virtual std::string_view name() const = 0;
-  // The next plan, or nullopt when nothing is left within the strategy's bounds.
+  // The next plan, or nullopt when nothing is left within the strategy's bounds. A call that
+  // returns nullopt leaves the strategy as it was: campaigns journal only the plans, and a
+  // resumed campaign rebuilds the strategy from them (later observations may open new ground).
   virtual std::optional<FaultPlan> propose() = 0;
   virtual void observe(const Observation& o) = 0;
 };
