@@ -184,8 +184,8 @@ int cmd_show(const std::string& run_dir, const std::string& format, const std::s
   }
   fissure::CommGraph graph(t);
   if (format == "lineage") {
-    for (std::uint64_t o : fissure::outcome_events(t)) {
-      fissure::Support s = fissure::support_of(graph, o);
+    for (const fissure::Support& s : fissure::supports_of(graph, fissure::outcome_events(t))) {
+      std::uint64_t o = s.outcome;
       os << fmt::format("outcome {} (event {}): {} events from {} node(s), {} message(s)\n",
                         fissure::outcome_key(t, o), o, s.events.size(), s.nodes.size(),
                         s.messages.size());

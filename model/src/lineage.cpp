@@ -7,8 +7,10 @@
 #include <boost/graph/push_relabel_max_flow.hpp>
 #include <limits>
 #include <map>
+#include <optional>
 #include <span>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace fissure {
 
@@ -40,7 +42,8 @@ std::string outcome_key(const Trace& t, std::uint64_t outcome) {
   if (o.point.op == OpClass::FileWrite) return fmt::format("last write to {}", o.point.peer);
   std::size_t n = 0;
   for (std::uint64_t e : outcome_events(t))
-    if (t.events[e].node == o.node && e <= outcome) ++n;
+    if (t.events[e].node == o.node && e <= outcome && t.events[e].point.op != OpClass::FileWrite)
+      ++n;
   return fmt::format("{} answer #{}", t.nodes.at(o.node).name, n);
 }
 
@@ -72,59 +75,124 @@ namespace {
 // traces, 2 ms split a pass and lost a replica's stream; 10 ms kept them all.
 constexpr std::uint64_t kPassGapNs = 10'000'000;
 
-// What the walk needs to know about conversations: which pass of its thread each event
-// belongs to, and each node's events per channel, in order.
+constexpr std::uint32_t kNone = std::numeric_limits<std::uint32_t>::max();
+
+// What the walk needs to know about a trace's conversations, computed once for all its
+// outcomes: each event's pass, each endpoint's events per channel, the dialog block each act
+// answers, and which receives were served on their own channel.
 class Conversations {
  public:
   explicit Conversations(const CommGraph& g)
       : g_(g),
         t_(g.trace()),
+        window_(window_start(t_)),
         pass_(t_.events.size()),
-        at_(t_.events.size()),
-        node_at_(t_.events.size()) {
-    const Trace& t = t_;
-    std::unordered_map<std::int32_t, std::uint64_t> last_of_tid;  // tid -> last event
-    std::unordered_map<std::int32_t, std::uint64_t> end_of_tid;   // tid -> when it was done
+        at_(t_.events.size(), 0),
+        dialog_(t_.events.size(), kNone),
+        from_start_(t_.events.size(), false) {
+    std::unordered_set<std::uint64_t> delayed;  // a delay fault moved their start, not a wait
+    for (const FiredFault& f : t_.fired)
+      if (f.fault < t_.plan.faults.size() && t_.plan.faults[f.fault].kind == FaultKind::Delay)
+        delayed.insert(f.event);
+    struct Thread {
+      std::uint32_t pass = 0;  // its current pass
+      std::uint64_t done = 0;  // when its last event was over
+      std::uint32_t block = kNone;
+      bool sent = false;        // a send since its last receive
+      bool first_block = true;  // still in the first block of its first pass
+      bool in_window = true;    // its first event is in the workload's window
+    };
+    std::unordered_map<std::int32_t, Thread> threads;
     std::uint32_t passes = 0;
-    for (const Event& e : t.events) {
-      auto last = last_of_tid.find(e.tid);
-      if (last == last_of_tid.end() || e.time_ns > end_of_tid[e.tid] + kPassGapNs)
+    for (const Event& e : t_.events) {
+      auto [it, first_event] = threads.try_emplace(e.tid);
+      Thread& th = it->second;
+      if (first_event) {
         pass_[e.id] = passes++;
-      else
-        pass_[e.id] = pass_[last->second];
-      last_of_tid[e.tid] = e.id;
-      end_of_tid[e.tid] = done_at(e);
-      if (e.node >= by_node_.size()) by_node_.resize(e.node + 1);
-      node_at_[e.id] = by_node_[e.node].size();
-      by_node_[e.node].push_back(e.id);
+        th.in_window = e.time_ns >= window_;
+      } else if (e.time_ns > th.done + kPassGapNs && !delayed.contains(e.id)) {
+        pass_[e.id] = passes++;
+        th.block = kNone;
+        th.sent = false;
+        th.first_block = false;
+      } else {
+        pass_[e.id] = th.pass;
+      }
+      th.pass = pass_[e.id];
+      th.done = done_at(e);
+      // The dialog, forwards: a receive after a send starts a new block of receives; an act
+      // answers the latest block of its pass.
+      if (is_receive(e)) {
+        if (th.block == kNone || th.sent) {
+          if (th.sent) th.first_block = false;
+          th.block = static_cast<std::uint32_t>(blocks_.size());
+          blocks_.emplace_back();
+        }
+        blocks_[th.block].push_back(e.id);
+        th.sent = false;
+      } else {
+        dialog_[e.id] = th.block;
+        from_start_[e.id] = th.first_block && th.in_window;
+        th.sent = th.sent || is_send(e);
+      }
       if (e.channel >= 0) {
-        auto& list = by_channel_[key(e.node, e.channel)];
+        auto& list = by_endpoint_[key(e)];
         at_[e.id] = list.size();
         list.push_back(e.id);
       }
     }
+    // A receive its node answered on the same channel within the same pass is a request
+    // served on its own (a PING and its PONG), not something the node was waiting for. More
+    // reads of the same request, and calls that moved nothing, may come before the answer.
+    std::vector<bool> served(t_.events.size(), false);
+    for (const auto& [endpoint, list] : by_endpoint_) {
+      std::optional<std::uint64_t> answer;  // the next send of this pass, scanning backwards
+      for (std::size_t i = list.size(); i-- > 0;) {
+        const Event& x = t_.events[list[i]];
+        if (i + 1 < list.size() && !same_pass(x.id, list[i + 1])) answer.reset();
+        if (is_send(x))
+          answer = x.id;
+        else if (is_receive(x))
+          served[x.id] = answer.has_value();
+        else if (x.moved > 0)
+          answer.reset();
+      }
+    }
+    for (const Event& e : t_.events)
+      if (is_receive(e) && e.channel >= 0 && !served[e.id]) {
+        if (e.node >= unserved_.size()) unserved_.resize(e.node + 1);
+        unserved_[e.node].push_back(e.id);  // in id order
+      }
   }
 
+  std::uint64_t window() const { return window_; }
   bool same_pass(std::uint64_t a, std::uint64_t b) const { return pass_[a] == pass_[b]; }
 
-  // The node's events on `e`'s channel, in order, and `e`'s place among them.
-  const std::vector<std::uint64_t>& on_channel(const Event& e) const {
-    return by_channel_.at(key(e.node, e.channel));
+  // The receives of the block an act answers, and whether that block is the first of its
+  // thread (the thread's first events then depend on the fork that made it).
+  std::span<const std::uint64_t> dialog(std::uint64_t act) const {
+    if (dialog_[act] == kNone) return {};
+    return blocks_[dialog_[act]];
   }
-  std::size_t place(const Event& e) const { return at_[e.id]; }
+  bool from_thread_start(std::uint64_t act) const { return from_start_[act]; }
 
-  // The node's events after `from` and before `to`, both its own.
-  std::span<const std::uint64_t> between(const Event& from, const Event& to) const {
-    const auto& all = by_node_[to.node];
-    return std::span(all).subspan(node_at_[from.id] + 1, node_at_[to.id] - node_at_[from.id] - 1);
+  // What the same endpoint did on the channel before `e`, newest first.
+  template <class F>
+  void before_on_channel(const Event& e, F&& f) const {
+    const auto& list = by_endpoint_.at(key(e));
+    for (std::size_t i = at_[e.id]; i-- > 0;)
+      if (!f(t_.events[list[i]])) return;
   }
 
-  // A receive its node answered on the same channel within the same pass: a request served
-  // on its own (a PING and its PONG), not an answer to something the node was waiting for.
-  bool served(const Event& r) const {
-    const auto& list = on_channel(r);
-    std::size_t i = place(r) + 1;
-    return i < list.size() && is_send(t_.events[list[i]]) && same_pass(r.id, list[i]);
+  // Receives of `node` with ids strictly between `from` and `to` that were not served on
+  // their own channel.
+  std::span<const std::uint64_t> unserved_between(std::uint32_t node, std::uint64_t from,
+                                                  std::uint64_t to) const {
+    if (node >= unserved_.size()) return {};
+    const auto& all = unserved_[node];
+    auto lo = std::upper_bound(all.begin(), all.end(), from);
+    auto hi = std::lower_bound(lo, all.end(), to);
+    return {lo, hi};
   }
 
   // The server's side of a connection: its sends answer what the client sent it.
@@ -135,8 +203,13 @@ class Conversations {
   }
 
  private:
-  static std::uint64_t key(std::uint32_t node, std::int32_t channel) {
-    return (static_cast<std::uint64_t>(node) << 32) | static_cast<std::uint32_t>(channel);
+  // A node's endpoint of a channel: both ends of a pipe or a loopback connection inside one
+  // node are kept apart.
+  static std::uint64_t key(const Event& e) {
+    bool sends = sys_info(e.sys).has(kSend);
+    bool side_b = e.dir == EventDir::None ? false : (e.dir == EventDir::AtoB) != sends;
+    return (static_cast<std::uint64_t>(e.node) << 33) | (static_cast<std::uint64_t>(side_b) << 32) |
+           static_cast<std::uint32_t>(e.channel);
   }
   // When a call was over. A receive whose result was inferred has no exit time, but it
   // cannot have returned before the bytes it got were sent: that is when a blocking read
@@ -153,27 +226,31 @@ class Conversations {
 
   const CommGraph& g_;
   const Trace& t_;
+  std::uint64_t window_;
   std::vector<std::uint32_t> pass_;
-  std::vector<std::size_t> at_;
-  std::vector<std::vector<std::uint64_t>> by_node_;
-  std::vector<std::size_t> node_at_;
-  std::unordered_map<std::uint64_t, std::vector<std::uint64_t>> by_channel_;
+  std::vector<std::size_t> at_;  // place in its endpoint's list
+  std::unordered_map<std::uint64_t, std::vector<std::uint64_t>> by_endpoint_;
+  std::vector<std::vector<std::uint64_t>> blocks_;  // dialog blocks of receives
+  std::vector<std::uint32_t> dialog_;               // per act: its block, or kNone
+  std::vector<bool> from_start_;
+  std::vector<std::vector<std::uint64_t>> unserved_;  // per node
 };
 
-}  // namespace
-
-Support support_of(const CommGraph& g, std::uint64_t outcome) {
+Support walk(const CommGraph& g, const Conversations& conv, std::uint64_t outcome,
+             std::vector<std::uint64_t>& stamp) {
   const Trace& t = g.trace();
   const auto& graph = g.graph();
-  const Conversations conv(g);
-  const std::uint64_t window = window_start(t);
+  const std::uint64_t window = conv.window();
   Support s;
   s.outcome = outcome;
   std::vector<bool> seen(g.size(), false);
   std::vector<std::uint64_t> work{outcome};
   seen[outcome] = true;
+  // stamp[c] == v + 1: c is already a cause of v (each v is expanded once per walk).
+  std::fill(stamp.begin(), stamp.end(), 0);
   auto visit = [&](std::uint64_t cause, std::uint64_t effect, bool remembered = false) {
-    if (t.events[cause].time_ns < window) return;
+    if (t.events[cause].time_ns < window || stamp[cause] == effect + 1) return;
+    stamp[cause] = effect + 1;
     s.because.push_back({cause, effect, remembered});
     if (!seen[cause]) {
       seen[cause] = true;
@@ -190,55 +267,34 @@ Support support_of(const CommGraph& g, std::uint64_t outcome) {
         if (graph[*it].kind != OrderKind::Program) visit(boost::source(*it, graph), v);
       continue;
     }
-    const std::size_t found_here = s.because.size();
-    // The dialog of an event loop: back over this pass's block of acts, then its block of
-    // receives, which is what the thread had just read.
-    bool collecting = false;
-    std::optional<std::uint64_t> p = g.program_predecessor(v), first = v;
-    while (p && t.events[*p].time_ns >= window && conv.same_pass(*p, v)) {
-      const Event& prev = t.events[*p];
-      if (is_receive(prev)) {
-        collecting = true;
-        visit(*p, v);
-      } else if (collecting && is_send(prev)) {
-        break;
-      }
-      first = p;
-      p = g.program_predecessor(*p);
-    }
-    if (!p && first) {  // the thread's first event: it depends on the fork that made it
-      for (auto [it, end] = boost::in_edges(*first, graph); it != end; ++it)
+    // The dialog of an event loop: what this pass had just read when it acted.
+    for (std::uint64_t r : conv.dialog(v)) visit(r, v);
+    if (conv.from_thread_start(v)) {  // a thread's first acts depend on the fork that made it
+      std::uint64_t first = v;
+      while (auto p = g.program_predecessor(first)) first = *p;
+      for (auto [it, end] = boost::in_edges(first, graph); it != end; ++it)
         if (graph[*it].kind == OrderKind::Fork) visit(boost::source(*it, graph), v);
     }
     if (!is_send(e) || e.channel < 0) continue;
-    // The conversation: a send answers what its node received on the same channel since it
-    // last sent there, even passes ago (a request the server kept waiting, like WAIT).
+    // The conversation: a send answers what its endpoint received on the same channel since
+    // it last sent there, even passes ago (a request the server kept waiting, like WAIT).
     // A client's send only does when this pass read the channel: a client's timer sends
     // (PINGs, periodic ACKs) do not answer the last reply, or heartbeats would chain back to
     // the start of the run.
-    const auto& mine = conv.on_channel(e);
     std::vector<std::uint64_t> pending;  // newest first
-    for (std::size_t i = conv.place(e); i-- > 0;) {
-      const Event& x = t.events[mine[i]];
-      if (x.time_ns < window || is_send(x)) break;
+    conv.before_on_channel(e, [&](const Event& x) {
+      if (x.time_ns < window || is_send(x)) return false;
       if (is_receive(x)) pending.push_back(x.id);
-    }
+      return true;
+    });
     if (pending.empty() || (!conv.accepting_side(e) && !conv.same_pass(pending.front(), v)))
       continue;
-    auto found = [&](std::uint64_t cause) {  // already a cause of v, found by its dialog
-      return std::any_of(s.because.begin() + static_cast<std::ptrdiff_t>(found_here),
-                         s.because.end(), [&](const auto& d) { return d.cause == cause; });
-    };
-    for (std::uint64_t r : pending)
-      if (!found(r)) visit(r, v, true);
+    for (std::uint64_t r : pending) visit(r, v, true);
     // While the request was pending, what the node heard on other channels and did not
     // answer there may be what it waited for (the replicas' ACKs a WAIT counts). Requests it
     // served on their own channel (a sentinel's PING) are other conversations.
-    for (std::uint64_t x : conv.between(t.events[pending.back()], e)) {
-      const Event& o = t.events[x];
-      if (o.channel >= 0 && o.channel != e.channel && is_receive(o) && !conv.served(o) && !found(x))
-        visit(x, v);
-    }
+    for (std::uint64_t x : conv.unserved_between(e.node, pending.back(), v))
+      if (t.events[x].channel != e.channel) visit(x, v);
   }
   std::sort(s.events.begin(), s.events.end());
   for (std::uint64_t v : s.events) {
@@ -247,6 +303,20 @@ Support support_of(const CommGraph& g, std::uint64_t outcome) {
     if (is_send(e) && between_nodes(t, e)) s.messages.insert(e.point);
   }
   return s;
+}
+
+}  // namespace
+
+std::vector<Support> supports_of(const CommGraph& g, const std::vector<std::uint64_t>& outcomes) {
+  const Conversations conv(g);
+  std::vector<std::uint64_t> stamp(g.size(), 0);
+  std::vector<Support> out;
+  for (std::uint64_t o : outcomes) out.push_back(walk(g, conv, o, stamp));
+  return out;
+}
+
+Support support_of(const CommGraph& g, std::uint64_t outcome) {
+  return supports_of(g, {outcome}).front();
 }
 
 namespace {
@@ -362,10 +432,8 @@ std::size_t min_message_cut(const CommGraph& cg, const Support& s, std::uint64_t
 std::size_t Redundancy::add(const Trace& t) {
   CommGraph g(t);
   std::size_t added = 0;
-  for (std::uint64_t o : outcome_events(t)) {
-    Support s = support_of(g, o);
-    added += supports_[outcome_key(t, o)].insert(s.messages).second;
-  }
+  for (const Support& s : supports_of(g, outcome_events(t)))
+    added += supports_[outcome_key(t, s.outcome)].insert(s.messages).second;
   return added;
 }
 

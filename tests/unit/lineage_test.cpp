@@ -210,6 +210,26 @@ TEST(Lineage, ATimerSendInAPassOfItsOwnDependsOnNothingBefore) {
       << "not on the PING r1 answered 50 ms earlier, nor on the GETACK it answered before";
 }
 
+// A delay fault holds a call back: the tracer records it as starting when the delay is over.
+// That silence is the fault's, not a wait of the node's, so the call stays in its pass.
+TEST(Lineage, ADelayedCallStaysInItsPass) {
+  Wait w;
+  Event& ack = w.t.events[w.ack1.send];
+  ack.time_ns += 20'000'000;
+  w.t.events[w.ack1.receive].time_ns += 20'000'000;
+  auto acked_what = [&](const Trace& t) {
+    return has(support_of(CommGraph(t), w.ack1.receive), w.getack1.receive);
+  };
+  EXPECT_FALSE(acked_what(w.t)) << "20 ms of silence, with no fault to explain it: a new pass";
+  Fault delay;
+  delay.kind = FaultKind::Delay;
+  delay.at = ack.point;
+  delay.delay_ms = 20;
+  w.t.plan.faults.push_back(delay);
+  w.t.fired.push_back({0, w.ack1.send, ack.time_ns, ""});
+  EXPECT_TRUE(acked_what(w.t)) << "the delay fault held r1's ACK back";
+}
+
 TEST(Lineage, ARememberedRequestIsNoRouteAroundTheReplicas) {
   Wait w;
   CommGraph g(w.t);

@@ -47,6 +47,9 @@ struct Support {
 // So a heartbeat a node answered in a pass of its own is not part of what it told the
 // workload, while the replies it waited for before answering are.
 Support support_of(const CommGraph& g, std::uint64_t outcome);
+// The supports of several outcomes of one graph, sharing the work of reading its
+// conversations.
+std::vector<Support> supports_of(const CommGraph& g, const std::vector<std::uint64_t>& outcomes);
 
 // Sends on every path of the support to its outcome: its single points of failure. In the
 // order they happened.
