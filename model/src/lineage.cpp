@@ -50,11 +50,17 @@ std::string outcome_key(const Trace& t, std::uint64_t outcome) {
 std::vector<std::uint64_t> outcome_events(const Trace& t) {
   std::map<std::int32_t, std::uint64_t> last_on_channel;
   std::map<std::string, std::uint64_t> last_write;  // to each file the spec names
+  // A named file's writes count while the workload runs: a service's log line written while
+  // the oracle looks is not what the workload was told.
+  std::uint64_t workload_end = 0;
+  for (const NodeRecord& n : t.nodes)
+    if (n.workload) workload_end = std::max(workload_end, n.end_ns);
   for (const Event& e : t.events) {
     if (e.node < t.nodes.size() && t.nodes[e.node].workload && is_receive(e) && e.channel >= 0 &&
         between_nodes(t, e))
       last_on_channel[e.channel] = e.id;  // events of one thread come in program order
     if (e.point.op == OpClass::FileWrite && e.moved > 0 &&
+        (workload_end == 0 || e.time_ns <= workload_end) &&
         std::ranges::find(t.outcome_files, e.point.peer) != t.outcome_files.end())
       last_write[e.point.peer] = e.id;
   }

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "cluster.hpp"
+#include "fissure/model/lineage.hpp"
 
 namespace fissure::testing {
 namespace {
@@ -306,6 +307,30 @@ workload_exit = 0
   EXPECT_EQ(events_on(t, files[0]->id, Sys::fsync).size(), 1u);
   EXPECT_EQ(events_on(t, files[0]->id, Sys::fdatasync).size(), 1u);
   EXPECT_TRUE(events(t, "writer", Sys::read).empty()) << "reads of regular files are not recorded";
+}
+
+// oracle.outcome_files names files as a person would: relative to the run directory, digits
+// and all. The run names them as its file writes are named, so the last write is found.
+TEST(Channels, NamedOutcomeFileIsFoundAsTheRunNamesIt) {
+  ScratchDir dir;
+  RunResult r = run_spec(dir, fmt::format(R"(name = "file"
+[[node]]
+name = "writer"
+role = "workload"
+cmd = ["{}", "out-20261129.log"]
+[oracle]
+workload_exit = 0
+outcome_files = ["out-20261129.log"]
+)",
+                                          prog("file_writer")));
+  ASSERT_EQ(r.verdict.kind, VerdictKind::Good) << r.verdict.message;
+  const Trace& t = r.trace;
+  EXPECT_EQ(t.outcome_files, std::vector<std::string>{"${RUN_DIR}/out-#.log"});
+  auto outcomes = outcome_events(t);
+  ASSERT_EQ(outcomes.size(), 1u);
+  const Event& last = t.events[outcomes[0]];
+  EXPECT_EQ(last.sys, Sys::pwrite64) << "the last write: 100 bytes at offset 4096";
+  EXPECT_EQ(outcome_key(t, outcomes[0]), "last write to ${RUN_DIR}/out-#.log");
 }
 
 }  // namespace

@@ -261,6 +261,10 @@ TEST(Lineage, ANamedFilesLastWriteIsAnOutcome) {
   t.outcome_files = {"${RUN_DIR}/m.log"};
   EXPECT_EQ(outcome_events(t), (std::vector<std::uint64_t>{r.outcome, last}));
   EXPECT_EQ(outcome_key(t, last), "last write to ${RUN_DIR}/m.log");
+  t.nodes[0].end_ns = t.events[last].time_ns - 1;
+  EXPECT_EQ(outcome_events(t), (std::vector<std::uint64_t>{r.outcome, last - 1}))
+      << "a write after the workload ended does not count";
+  t.nodes[0].end_ns = 0;
   Support s = support_of(CommGraph(t), last);
   EXPECT_EQ(names(s.messages),
             (std::set<std::string>{"w send->m #1", "m send->r1 #1", "r1 send->m #1"}))

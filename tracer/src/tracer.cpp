@@ -1282,28 +1282,35 @@ std::string Session::endpoint_name(const std::string& endpoint, const std::strin
   return label;
 }
 
+namespace {
+
+// Temporary files carry pids and timestamps in their names ("temp-1795495906.15285.rdb"):
+// long digit runs become "#" so a point names the same file in every run.
+std::string stable_file_name(std::string_view label) {
+  std::string name;
+  for (std::size_t i = 0; i < label.size();) {
+    std::size_t j = i;
+    while (j < label.size() && std::isdigit(static_cast<unsigned char>(label[j]))) ++j;
+    if (j - i >= 4) {
+      name += '#';
+      i = j;
+    } else if (j > i) {
+      name.append(label, i, j - i);
+      i = j;
+    } else {
+      name += label[i++];
+    }
+  }
+  return name;
+}
+
+}  // namespace
+
 std::string Session::peer_of(const Thread& t, const PendingCall& c, OpClass op, const FdInfo& fdi) {
   switch (op) {
     case OpClass::FileWrite:
-    case OpClass::Fsync: {
-      // Temporary files carry pids and timestamps in their names ("temp-1795495906.15285.rdb"):
-      // long digit runs become "#" so the point names the same file in every run.
-      std::string name;
-      for (std::size_t i = 0; i < fdi.local.size();) {
-        std::size_t j = i;
-        while (j < fdi.local.size() && std::isdigit(static_cast<unsigned char>(fdi.local[j]))) ++j;
-        if (j - i >= 4) {
-          name += '#';
-          i = j;
-        } else if (j > i) {
-          name.append(fdi.local, i, j - i);
-          i = j;
-        } else {
-          name += fdi.local[i++];
-        }
-      }
-      return name;
-    }
+    case OpClass::Fsync:
+      return stable_file_name(fdi.local);
     case OpClass::Accept:  // the listening endpoint; a unix listener by its path, not its inode
       return fdi.path.empty() ? fdi.local : file_label(fdi.path);
     case OpClass::Connect:
@@ -1644,7 +1651,13 @@ FdInfo Session::resolve(pid_t tgid, int fd, const ResolveHint& hint) {
 RunResult Session::run() {
   Trace& trace = result_.trace;
   trace.target = spec_.name;
-  trace.outcome_files = spec_.oracle.outcome_files;
+  // Named as the run's file writes are: ${RUN_DIR}/..., digit runs as "#"; a relative name is
+  // in the run directory (every node's default working directory).
+  for (const std::string& f : spec_.oracle.outcome_files) {
+    std::filesystem::path p = expand_vars(f, opts_.run_dir, spec_.dir);
+    if (p.is_relative()) p = opts_.run_dir / p;
+    trace.outcome_files.push_back(stable_file_name(file_label(p.lexically_normal().string())));
+  }
   trace.run_dir = opts_.run_dir.string();
   node_pids_.assign(spec_.nodes.size(), 0);
   crashed_.assign(spec_.nodes.size(), false);

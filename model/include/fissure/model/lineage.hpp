@@ -15,7 +15,8 @@ namespace fissure {
 
 // The events that show the good outcome: the workload's last successful receive on each
 // channel it received on from another node (or a process outside the run), and the last
-// write to each of the spec's oracle.outcome_files, whichever node made it.
+// write to each of the spec's oracle.outcome_files, whichever node made it, before the
+// workload ended.
 std::vector<std::uint64_t> outcome_events(const Trace& t);
 
 struct Support {
