@@ -85,17 +85,35 @@ struct Checkpoint {
   std::string strategy;
   std::uint64_t seed = 0, runs_budget = 0, next_batch = 1;
   unsigned jobs = 1, baseline = 0, replays = 0;
+  bool isolate = true, keep_all = false;
   std::vector<JournalEntry> journal;
   std::vector<StoredBug> bugs;
   template <class A>
   void serialize(A& ar) {
     ar(CEREAL_NVP(spec), CEREAL_NVP(strategy), CEREAL_NVP(seed), CEREAL_NVP(runs_budget),
        CEREAL_NVP(next_batch), CEREAL_NVP(jobs), CEREAL_NVP(baseline), CEREAL_NVP(replays),
-       CEREAL_NVP(journal), CEREAL_NVP(bugs));
+       CEREAL_NVP(isolate), CEREAL_NVP(keep_all), CEREAL_NVP(journal), CEREAL_NVP(bugs));
   }
 };
 
 const char* kCheckpoint = "checkpoint.json";
+
+Checkpoint load_checkpoint(const std::filesystem::path& dir) {
+  std::ifstream is(dir / kCheckpoint);
+  if (!is)
+    throw RunError(
+        fmt::format("{}: no {}; is this a fissure campaign directory?", dir.string(), kCheckpoint));
+  Checkpoint c;
+  try {
+    cereal::JSONInputArchive ar(is);
+    ar(cereal::make_nvp("campaign", c));
+  } catch (const cereal::Exception& e) {
+    throw RunError(fmt::format(
+        "{}: cannot read it ({}); a campaign written by an older fissure cannot be resumed",
+        (dir / kCheckpoint).string(), e.what()));
+  }
+  return c;
+}
 
 void save_checkpoint(const Checkpoint& c, const std::filesystem::path& dir) {
   auto tmp = dir / (std::string(kCheckpoint) + ".tmp");
@@ -218,6 +236,8 @@ class Campaign {
                 opt_.jobs,
                 opt_.baseline,
                 opt_.replays,
+                opt_.isolate,
+                opt_.keep_all,
                 {},
                 {}};
       strategy_ = make_strategy(state_.strategy, spec_.faults, nodes_, state_.seed, workload_);
@@ -476,15 +496,11 @@ class Campaign {
   // replaying the journal through it (proposals must come out the same), observations from
   // the runs' own records. Runs after the checkpoint are redone.
   void restore() {
-    std::ifstream is(opt_.dir / kCheckpoint);
-    if (!is)
-      throw RunError(fmt::format("{}: no {}; is this a fissure campaign directory?",
-                                 opt_.dir.string(), kCheckpoint));
-    {
-      cereal::JSONInputArchive ar(is);
-      ar(cereal::make_nvp("campaign", state_));
-    }
+    state_ = load_checkpoint(opt_.dir);
     if (opt_.runs != 0) state_.runs_budget = opt_.runs;  // an explicit --runs may extend a campaign
+    // Runs go on as they began: in namespaces or not; --keep-all may be added on resume.
+    opt_.isolate = state_.isolate;
+    state_.keep_all = opt_.keep_all = state_.keep_all || opt_.keep_all;
     strategy_ = make_strategy(state_.strategy, spec_.faults, nodes_, state_.seed, workload_);
     // Proposals were made a batch at a time, before any of the batch was observed.
     const auto& journal = state_.journal;
@@ -526,14 +542,7 @@ class Campaign {
 }  // namespace
 
 std::filesystem::path campaign_spec(const std::filesystem::path& dir) {
-  std::ifstream is(dir / kCheckpoint);
-  if (!is)
-    throw RunError(
-        fmt::format("{}: no {}; is this a fissure campaign directory?", dir.string(), kCheckpoint));
-  Checkpoint c;
-  cereal::JSONInputArchive ar(is);
-  ar(cereal::make_nvp("campaign", c));
-  return c.spec;
+  return load_checkpoint(dir).spec;
 }
 
 CampaignResult run_campaign(const Spec& spec, const CampaignOptions& options) {

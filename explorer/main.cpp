@@ -231,6 +231,10 @@ int cmd_explore(const std::string& spec_path, const std::string& out, const std:
   } else if (d.time) {
     opt.time = *d.time;
   }
+  if (!opt.isolate && opt.jobs > 1)
+    throw fissure::RunError(
+        "--no-isolation runs share this machine's ports and processes, so they cannot run side "
+        "by side: use --jobs 1");
   if (resume.empty()) {
     opt.dir = new_run_dir(out, spec.name + "-explore");
     std::error_code ec;

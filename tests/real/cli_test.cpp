@@ -370,6 +370,10 @@ TEST(Cli, ExploreWithoutRootSaysWhatIsMissing) {
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_EQ(std::count(r.output.begin(), r.output.end(), '\n'), 1) << r.output;
   EXPECT_NE(r.output.find("run as root, or with --no-isolation"), std::string::npos) << r.output;
+  r = as_nobody(fmt::format("explore {} --runs 4 --no-isolation --jobs 2 -o {}", spec.string(),
+                            (dir.path() / "d").string()));
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("use --jobs 1"), std::string::npos) << r.output;
   r = as_nobody(fmt::format("explore {} --runs 4 --no-isolation -o {}", spec.string(),
                             (dir.path() / "d").string()));
   EXPECT_TRUE(r.exit_code == 0 || r.exit_code == 1) << r.output;
