@@ -200,6 +200,7 @@ struct Job {
   RunResult result;
   Observation seen;  // made by the worker that ran it
   std::string error;
+  bool taken = false;  // completed by a killed campaign, taken as it was
 };
 
 // A run of this plan that a killed campaign completed after its last checkpoint: the resumed
@@ -212,6 +213,7 @@ bool take_completed(Job& j) {
   j.result.verdict.kind = *kind;
   j.result.verdict.message = rec.message;
   j.seen = load_observation(j.plan, j.dir);
+  j.taken = true;
   return true;
 }
 
@@ -296,6 +298,7 @@ class Campaign {
       if (!j.error.empty()) throw RunError(fmt::format("run {}: {}", j.dir.string(), j.error));
     for (std::size_t i = 0; i < jobs.size(); ++i) {
       const Job& j = jobs[i];
+      ran_ += !j.taken;
       state_.journal.push_back({state_.journal.size(), i < proposed ? batch : 0, j.dir.string()});
       observe(j.seen);
     }
@@ -335,7 +338,7 @@ class Campaign {
   }
 
   Job job(FaultPlan plan, std::size_t offset) {
-    return {std::move(plan), next_dir(offset), {}, {}, {}};
+    return {std::move(plan), next_dir(offset), {}, {}, {}, false};
   }
 
   // An oracle that fails without faults is a broken spec, not a bug.
@@ -347,7 +350,6 @@ class Campaign {
         batch.push_back(job({}, batch.size()));
       run_batch(batch, 0);
       save_checkpoint(state_, opt_.dir);
-      ran_ += batch.size();
       for (const Job& j : batch)
         if (j.result.verdict.kind != VerdictKind::Good)
           throw SpecError(
@@ -360,16 +362,16 @@ class Campaign {
     report("baseline");
   }
 
+  // Ctrl-C, or the time budget is spent: the campaign stops between runs; --resume goes on.
+  bool must_stop() {
+    stopped_ = stopped_ || (opt_.stop_requested && opt_.stop_requested()) ||
+               (opt_.time && std::chrono::steady_clock::now() - started_ >= *opt_.time);
+    return stopped_;
+  }
+
   void explore() {
     while (budget_left()) {
-      if (opt_.stop_requested && opt_.stop_requested()) {
-        stopped_ = true;
-        break;
-      }
-      if (opt_.time && std::chrono::steady_clock::now() - started_ >= *opt_.time) {
-        stopped_ = true;  // the time budget is spent; --resume goes on
-        break;
-      }
+      if (must_stop()) break;
       // Four runs per job and batch: a CPU whose run ends early takes the next one instead of
       // waiting for the slowest run of the batch. Replays of the bugs found so far come first
       // and share the batch, so they run alongside the exploration rather than one by one.
@@ -397,7 +399,6 @@ class Campaign {
         batch.push_back(job(plan_from_json(state_.bugs[b].plan), batch.size()));
       run_batch(batch, state_.next_batch, proposed);
       if (proposed) ++state_.next_batch;
-      ran_ += batch.size();
       for (std::size_t i = proposed; i < batch.size(); ++i) {
         StoredBug& bug = state_.bugs[replay_of[i - proposed]];
         const Verdict& v = batch[i].result.verdict;
@@ -435,7 +436,7 @@ class Campaign {
       shrunk = false;
       for (std::size_t i = 0; i < plan.faults.size() && !shrunk; ++i) {
         if (plan.faults[i].kind == FaultKind::Restart) continue;
-        if (!budget_left()) return;
+        if (!budget_left() || must_stop()) return;
         FaultPlan smaller;
         for (std::size_t k = 0; k < plan.faults.size(); ++k) {
           const Fault& f = plan.faults[k];
@@ -446,7 +447,6 @@ class Campaign {
         }
         std::vector<Job> attempt{job(smaller, 0)};
         run_batch(attempt, 0);
-        ran_ += 1;
         const Verdict& v = attempt[0].result.verdict;
         if (symptom_of(to_string(v.kind), v.message) == bug.symptom) {
           plan = smaller;
@@ -465,18 +465,17 @@ class Campaign {
   // Each delay made as short as still shows the symptom: a bisection between no delay and
   // the shortest length seen to show it, to within a tenth of it (and 10 ms). A delay of
   // nothing is no fault, so the lower end is taken not to show it. False when the run budget
-  // ran out first.
+  // ran out, or the campaign was asked to stop, first.
   bool shorten_delays(StoredBug& bug, FaultPlan& plan) {
     for (std::size_t i = 0; i < plan.faults.size(); ++i) {
       if (plan.faults[i].kind != FaultKind::Delay) continue;
       std::uint32_t shows = plan.faults[i].delay_ms, not_shown = 0;
       while (shows - not_shown > std::max<std::uint32_t>(10, shows / 10)) {
-        if (!budget_left()) return false;
+        if (!budget_left() || must_stop()) return false;
         FaultPlan shorter = plan;
         shorter.faults[i].delay_ms = not_shown + (shows - not_shown) / 2;
         std::vector<Job> attempt{job(shorter, 0)};
         run_batch(attempt, 0);
-        ran_ += 1;
         const Verdict& v = attempt[0].result.verdict;
         if (symptom_of(to_string(v.kind), v.message) == bug.symptom) {
           shows = shorter.faults[i].delay_ms;

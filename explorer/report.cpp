@@ -40,8 +40,13 @@ std::string html_escape(const std::string& s) {
 
 // The run's space-time diagram as SVG, laid out by Graphviz (dot must be installed).
 std::string diagram_svg(const std::filesystem::path& run_dir) {
-  Trace t = require_run_trace(run_dir);
-  CommGraph g(t);
+  std::optional<Trace> t = load_run_trace(run_dir);
+  if (!t)
+    return fmt::format(
+        "<p>(this run kept no trace to draw; <code>fissure replay {}</code> makes "
+        "one)</p>",
+        html_escape(run_dir.string()));
+  CommGraph g(*t);
   auto dot_file = run_dir / "diagram.dot";
   {
     std::ofstream os(dot_file);

@@ -58,9 +58,9 @@ std::optional<Trace> load_run_trace(const std::filesystem::path& dir) {
 Trace require_run_trace(const std::filesystem::path& dir) {
   if (auto t = load_run_trace(dir)) return *t;
   throw RunError(fmt::format(
-      "{}: its campaign kept no trace of this run (it was good, with a signature seen before); "
-      "`fissure replay {}` runs its plan again, and `fissure explore --keep-all` keeps every "
-      "trace",
+      "{}: its campaign kept no trace of this run (only the first run, each bug's run, and the "
+      "bugs' replays and minimization runs keep theirs); `fissure replay {}` runs its plan "
+      "again, and `fissure explore --keep-all` keeps every trace",
       dir.string(), dir.string()));
 }
 

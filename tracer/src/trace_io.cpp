@@ -185,8 +185,8 @@ Trace load_binary(const std::string& path) {
     ar(magic, version);
     if (magic != kTraceMagic) throw std::runtime_error("not a fissure trace");
     if (version != kTraceVersion)
-      throw std::runtime_error(
-          fmt::format("trace format version {} (this fissure reads {})", version, kTraceVersion));
+      throw TraceVersionError(fmt::format("{}: trace format version {} (this fissure reads {})",
+                                          path, version, kTraceVersion));
     ar(t);
   } catch (const cereal::Exception& e) {
     throw std::runtime_error(fmt::format("{}: truncated or corrupt trace ({})", path, e.what()));

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <iosfwd>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -112,8 +113,8 @@ struct Trace {
   std::string end_message;  // why a run did not complete
   std::uint64_t start_ns = 0;
   std::uint64_t end_ns = 0;
-  FaultPlan plan;                 // the faults this run was asked to inject
-  std::vector<FiredFault> fired;  // those that fired
+  FaultPlan plan;                          // the faults this run was asked to inject
+  std::vector<FiredFault> fired;           // those that fired
   std::vector<std::string> outcome_files;  // the spec's oracle.outcome_files
   std::vector<NodeRecord> nodes;
   std::vector<Channel> channels;
@@ -124,6 +125,12 @@ struct Trace {
   // Edges whose `to` is the event; linear scan, for tests and small tools.
   std::vector<Edge> edges_into(std::uint64_t event) const;
   std::optional<std::uint32_t> node_index(std::string_view name) const;
+};
+
+// A trace written by another version of the format.
+class TraceVersionError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
 };
 
 // Serialization (cereal): binary is the on-disk form, JSON is for people and other tools.
