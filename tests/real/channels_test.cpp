@@ -282,17 +282,22 @@ TEST(Channels, DupedFdsKeepTheirChannel) {
   EXPECT_EQ(via30, 300);
 }
 
-TEST(Channels, FileWritesAndSyncsOnly) {
-  ScratchDir dir;
-  RunResult r = run_spec(dir, fmt::format(R"(name = "file"
+// file_writer as the workload, writing `path`; `oracle` adds to the [oracle] section.
+std::string writer_spec(const std::string& path, const std::string& oracle = "") {
+  return fmt::format(R"(name = "file"
 [[node]]
 name = "writer"
 role = "workload"
-cmd = ["{}", "${{RUN_DIR}}/data"]
+cmd = ["{}", "{}"]
 [oracle]
 workload_exit = 0
-)",
-                                          prog("file_writer")));
+{})",
+                     prog("file_writer"), path, oracle);
+}
+
+TEST(Channels, FileWritesAndSyncsOnly) {
+  ScratchDir dir;
+  RunResult r = run_spec(dir, writer_spec("${RUN_DIR}/data"));
   ASSERT_EQ(r.verdict.kind, VerdictKind::Good) << r.verdict.message;
   const Trace& t = r.trace;
   auto files = channels(t, ChannelKind::File);
@@ -313,16 +318,8 @@ workload_exit = 0
 // and all. The run names them as its file writes are named, so the last write is found.
 TEST(Channels, NamedOutcomeFileIsFoundAsTheRunNamesIt) {
   ScratchDir dir;
-  RunResult r = run_spec(dir, fmt::format(R"(name = "file"
-[[node]]
-name = "writer"
-role = "workload"
-cmd = ["{}", "out-20261129.log"]
-[oracle]
-workload_exit = 0
-outcome_files = ["out-20261129.log"]
-)",
-                                          prog("file_writer")));
+  RunResult r =
+      run_spec(dir, writer_spec("out-20261129.log", "outcome_files = [\"out-20261129.log\"]\n"));
   ASSERT_EQ(r.verdict.kind, VerdictKind::Good) << r.verdict.message;
   const Trace& t = r.trace;
   EXPECT_EQ(t.outcome_files, std::vector<std::string>{"${RUN_DIR}/out-#.log"});

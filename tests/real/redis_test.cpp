@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <optional>
 
 #include "cluster.hpp"
 #include "fissure/model/lineage.hpp"
@@ -159,19 +160,28 @@ TEST(Redis, CrashMasterRightAfterItAcknowledgesTheSet) {
 namespace fissure::testing {
 namespace {
 
+// A good, fault-free redis-replication run and its graph.
+class ReplicationLineage : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    r = run_target("redis-replication", dir);
+    ASSERT_EQ(r.verdict.kind, VerdictKind::Good) << r.verdict.message;
+    g.emplace(r.trace);
+  }
+  ScratchDir dir;
+  RunResult r;
+  std::optional<CommGraph> g;
+};
+
 // The workload waits for replication (WAIT 2): the master's stream of the SET to each replica
 // is in the support of the workload's answer from the master.
-TEST(Redis, LineageOfTheWaitedWriteIncludesItsReplication) {
-  ScratchDir dir;
-  RunResult r = run_target("redis-replication", dir);
-  ASSERT_EQ(r.verdict.kind, VerdictKind::Good) << r.verdict.message;
+TEST_F(ReplicationLineage, TheWaitedWriteIncludesItsReplication) {
   const Trace& t = r.trace;
-  CommGraph g(t);
   const Event* answer = nullptr;
   for (std::uint64_t o : outcome_events(t))
     if (t.events[o].point.peer == "master") answer = &t.events[o];
   ASSERT_NE(answer, nullptr);
-  Support s = support_of(g, answer->id);
+  Support s = support_of(*g, answer->id);
   auto master = *t.node_index("master");
   const Event* set = nullptr;
   for (const Event& e : t.events)
@@ -201,12 +211,8 @@ TEST(Redis, LineageOfTheWaitedWriteIncludesItsReplication) {
 // before the workload's answer, during its window, and lead nowhere near it: none is in its
 // support. (A sentinel's PING to a replica may be, when the replica's timer fires in the
 // same pass as its PONG: the tracer cannot see the timer.)
-TEST(Redis, HeartbeatsAreOutsideTheLineage) {
-  ScratchDir dir;
-  RunResult r = run_target("redis-replication", dir);
-  ASSERT_EQ(r.verdict.kind, VerdictKind::Good) << r.verdict.message;
+TEST_F(ReplicationLineage, HeartbeatsAreOutsideIt) {
   const Trace& t = r.trace;
-  CommGraph g(t);
   auto heartbeat = [](const InjectionPoint& p) {
     bool from = p.node.starts_with("sentinel"), to = p.peer.starts_with("sentinel");
     return (from && to) || (from && p.peer == "master") || (to && p.node == "master");
@@ -218,9 +224,9 @@ TEST(Redis, HeartbeatsAreOutsideTheLineage) {
     std::size_t before = 0;  // heartbeats that happen before the outcome, in its window
     for (const Event& e : t.events)
       if (e.point.op == OpClass::Send && e.moved > 0 && heartbeat(e.point) && e.time_ns >= window &&
-          g.happens_before(e.id, o))
+          g->happens_before(e.id, o))
         ++before;
-    Support s = support_of(g, o);
+    Support s = support_of(*g, o);
     for (const auto& m : s.messages)
       EXPECT_FALSE(heartbeat(m)) << to_string(m) << " is in the support of " << outcome_key(t, o);
     if (t.events[o].point.peer == "master") {
