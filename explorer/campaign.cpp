@@ -69,11 +69,16 @@ struct StoredBug {
   std::string symptom, verdict, message, plan, first_run;
   bool minimized = false, done = false;
   unsigned replays = 0, reproduced = 0;
+  // How far minimization got, so that a resumed campaign goes on from there: no single fault
+  // can go any more; and per fault of the plan, the longest delay seen not to show the
+  // symptom (the bisection's lower end).
+  bool one_minimal = false;
+  std::vector<std::uint32_t> not_shown;
   template <class A>
   void serialize(A& ar) {
     ar(CEREAL_NVP(symptom), CEREAL_NVP(verdict), CEREAL_NVP(message), CEREAL_NVP(plan),
        CEREAL_NVP(first_run), CEREAL_NVP(minimized), CEREAL_NVP(done), CEREAL_NVP(replays),
-       CEREAL_NVP(reproduced));
+       CEREAL_NVP(reproduced), CEREAL_NVP(one_minimal), CEREAL_NVP(not_shown));
   }
 };
 
@@ -416,8 +421,12 @@ class Campaign {
                         [&](const StoredBug& b) { return b.symptom == symptom; }))
           continue;
         fresh.push_back(state_.bugs.size());
-        state_.bugs.push_back({symptom, std::string(to_string(v.kind)), v.message,
-                               plan_json(j.plan), j.dir.string()});
+        StoredBug& bug = state_.bugs.emplace_back();
+        bug.symptom = symptom;
+        bug.verdict = to_string(v.kind);
+        bug.message = v.message;
+        bug.plan = plan_json(j.plan);
+        bug.first_run = j.dir.string();
       }
       summarize_uninteresting(batch);
       save_checkpoint(state_, opt_.dir);
@@ -431,7 +440,7 @@ class Campaign {
   // come with the next batches.
   void minimize(StoredBug& bug) {
     FaultPlan plan = plan_from_json(bug.plan);
-    bool shrunk = !bug.minimized;
+    bool shrunk = !bug.one_minimal;
     while (shrunk && plan.faults.size() > 1) {
       shrunk = false;
       for (std::size_t i = 0; i < plan.faults.size() && !shrunk; ++i) {
@@ -457,6 +466,7 @@ class Campaign {
         save_checkpoint(state_, opt_.dir);
       }
     }
+    bug.one_minimal = true;
     if (!shorten_delays(bug, plan)) return;
     bug.minimized = true;
     save_checkpoint(state_, opt_.dir);
@@ -467,9 +477,11 @@ class Campaign {
   // nothing is no fault, so the lower end is taken not to show it. False when the run budget
   // ran out, or the campaign was asked to stop, first.
   bool shorten_delays(StoredBug& bug, FaultPlan& plan) {
+    bug.not_shown.resize(plan.faults.size(), 0);
     for (std::size_t i = 0; i < plan.faults.size(); ++i) {
       if (plan.faults[i].kind != FaultKind::Delay) continue;
-      std::uint32_t shows = plan.faults[i].delay_ms, not_shown = 0;
+      std::uint32_t shows = plan.faults[i].delay_ms;
+      std::uint32_t& not_shown = bug.not_shown[i];
       while (shows - not_shown > std::max<std::uint32_t>(10, shows / 10)) {
         if (!budget_left() || must_stop()) return false;
         FaultPlan shorter = plan;

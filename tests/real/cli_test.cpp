@@ -452,6 +452,23 @@ TEST(Cli, ExploreShortensDelaysWhileMinimizing) {
   EXPECT_LT(ms, 1000) << "the 2 s delay was shortened";
   EXPECT_GE(ms, 100) << "but not below what the client tolerates";
   EXPECT_NE(summary.find("\"minimized\": true"), std::string::npos) << summary;
+
+  // Stopped by its budget in the middle of the bisection, a campaign resumes it from the
+  // bounds it had reached rather than from no delay.
+  auto cut = dir.path() / "cut";
+  std::string explore = fmt::format("explore {} --strategy exhaustive --jobs 2 --replays 1 -o {}",
+                                    spec.string(), cut.string());
+  r = run_fissure(explore + " --runs 13");
+  std::string checkpoint = read_file(cut / "checkpoint.json");
+  ASSERT_NE(checkpoint.find("\"minimized\": false"), std::string::npos) << checkpoint;
+  ASSERT_TRUE(std::regex_search(checkpoint, m, std::regex(R"("not_shown": \[\s*([0-9]+))")))
+      << checkpoint;
+  int lower = std::stoi(m[1]);
+  ASSERT_GT(lower, 0) << "the budget ran out after a delay that did not show the bug";
+  r = run_fissure(fmt::format("explore --resume {} --runs 16", cut.string()));
+  std::string next = read_file(cut / "runs" / "00013" / "plan.json");
+  ASSERT_TRUE(std::regex_search(next, m, std::regex(R"("ms": ([0-9]+))"))) << next;
+  EXPECT_GT(std::stoi(m[1]), lower) << "the bisection went on above its lower end";
 }
 
 }  // namespace
