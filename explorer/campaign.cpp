@@ -69,16 +69,18 @@ struct StoredBug {
   std::string symptom, verdict, message, plan, first_run;
   bool minimized = false, done = false;
   unsigned replays = 0, reproduced = 0;
-  // How far minimization got, so that a resumed campaign goes on from there: no single fault
-  // can go any more; and per fault of the plan, the longest delay seen not to show the
-  // symptom (the bisection's lower end).
+  // How far minimization got, so that a resumed campaign goes on from there: whether no
+  // single fault can go any more, and if not, which to try dropping next; and per fault of
+  // the plan, the longest delay seen not to show the symptom (the bisection's lower end).
   bool one_minimal = false;
+  std::size_t next_drop = 0;  // the fault whose dropping is tried next
   std::vector<std::uint32_t> not_shown;
   template <class A>
   void serialize(A& ar) {
     ar(CEREAL_NVP(symptom), CEREAL_NVP(verdict), CEREAL_NVP(message), CEREAL_NVP(plan),
        CEREAL_NVP(first_run), CEREAL_NVP(minimized), CEREAL_NVP(done), CEREAL_NVP(replays),
-       CEREAL_NVP(reproduced), CEREAL_NVP(one_minimal), CEREAL_NVP(not_shown));
+       CEREAL_NVP(reproduced), CEREAL_NVP(one_minimal), CEREAL_NVP(next_drop),
+       CEREAL_NVP(not_shown));
   }
 };
 
@@ -225,6 +227,8 @@ bool take_completed(Job& j) {
 class Campaign {
  public:
   Campaign(const Spec& spec, CampaignOptions opt) : spec_(spec), opt_(std::move(opt)) {
+    // Run directories are kept by absolute path: resume and report work from anywhere.
+    opt_.dir = std::filesystem::absolute(opt_.dir);
     for (const auto& n : spec.nodes) {
       nodes_.push_back(n.name);
       if (n.workload) workload_.push_back(n.name);
@@ -248,10 +252,9 @@ class Campaign {
                 {},
                 {}};
       strategy_ = make_strategy(state_.strategy, spec_.faults, nodes_, state_.seed, workload_);
-      baseline();
     }
-    for (auto& bug : state_.bugs)
-      if (!bug.minimized) minimize(bug);
+    baseline();  // a resumed campaign finishes its baseline first
+    minimize_pending();
     explore();
     CampaignResult out;
     out.runs = state_.journal.size();
@@ -354,7 +357,8 @@ class Campaign {
              budget_left(batch.size() + 1))
         batch.push_back(job({}, batch.size()));
       run_batch(batch, 0);
-      save_checkpoint(state_, opt_.dir);
+      // Checked before the checkpoint: a resumed campaign redoes a failed baseline run, and
+      // fails the same way, rather than exploring a broken spec.
       for (const Job& j : batch)
         if (j.result.verdict.kind != VerdictKind::Good)
           throw SpecError(
@@ -363,8 +367,25 @@ class Campaign {
                           spec_.file.string(), to_string(j.result.verdict.kind),
                           j.result.verdict.message, j.dir.string()));
       summarize_uninteresting(batch);
+      save_checkpoint(state_, opt_.dir);
     }
     report("baseline");
+  }
+
+  // A failure with a symptom not seen before is a new bug, first shown by this run.
+  void note_if_new_bug(const Job& j) {
+    const Verdict& v = j.result.verdict;
+    if (v.kind != VerdictKind::Bug && v.kind != VerdictKind::Hang) return;
+    std::string symptom = symptom_of(to_string(v.kind), v.message);
+    if (std::any_of(state_.bugs.begin(), state_.bugs.end(),
+                    [&](const StoredBug& b) { return b.symptom == symptom; }))
+      return;
+    StoredBug& bug = state_.bugs.emplace_back();
+    bug.symptom = symptom;
+    bug.verdict = to_string(v.kind);
+    bug.message = v.message;
+    bug.plan = plan_json(j.plan);
+    bug.first_run = j.dir.string();
   }
 
   // Ctrl-C, or the time budget is spent: the campaign stops between runs; --resume goes on.
@@ -411,64 +432,71 @@ class Campaign {
         bug.reproduced += symptom_of(to_string(v.kind), v.message) == bug.symptom;
         bug.done = bug.replays >= state_.replays;
       }
+      for (const Job& j : batch) note_if_new_bug(j);  // a replay may show another failure
       batch.resize(proposed);
-      std::vector<std::size_t> fresh;
-      for (const Job& j : batch) {
-        const Verdict& v = j.result.verdict;
-        if (v.kind != VerdictKind::Bug && v.kind != VerdictKind::Hang) continue;
-        std::string symptom = symptom_of(to_string(v.kind), v.message);
-        if (std::any_of(state_.bugs.begin(), state_.bugs.end(),
-                        [&](const StoredBug& b) { return b.symptom == symptom; }))
-          continue;
-        fresh.push_back(state_.bugs.size());
-        StoredBug& bug = state_.bugs.emplace_back();
-        bug.symptom = symptom;
-        bug.verdict = to_string(v.kind);
-        bug.message = v.message;
-        bug.plan = plan_json(j.plan);
-        bug.first_run = j.dir.string();
-      }
       summarize_uninteresting(batch);
       save_checkpoint(state_, opt_.dir);
-      for (std::size_t b : fresh) minimize(state_.bugs[b]);
+      minimize_pending();
       report("explore");
     }
   }
 
-  // A new bug: its plan made 1-minimal (no single fault can go and the symptom stay; a crash's
-  // restart goes with it), then its delays shortened, within the run budget. Its replays
-  // come with the next batches.
-  void minimize(StoredBug& bug) {
-    FaultPlan plan = plan_from_json(bug.plan);
-    bool shrunk = !bug.one_minimal;
-    while (shrunk && plan.faults.size() > 1) {
-      shrunk = false;
-      for (std::size_t i = 0; i < plan.faults.size() && !shrunk; ++i) {
-        if (plan.faults[i].kind == FaultKind::Restart) continue;
-        if (!budget_left() || must_stop()) return;
-        FaultPlan smaller;
-        for (std::size_t k = 0; k < plan.faults.size(); ++k) {
-          const Fault& f = plan.faults[k];
-          bool restart_of_dropped = f.kind == FaultKind::Restart &&
-                                    plan.faults[i].kind == FaultKind::Crash &&
-                                    f.node == plan.faults[i].at.node;
-          if (k != i && !restart_of_dropped) smaller.faults.push_back(f);
-        }
-        std::vector<Job> attempt{job(smaller, 0)};
-        run_batch(attempt, 0);
-        const Verdict& v = attempt[0].result.verdict;
-        if (symptom_of(to_string(v.kind), v.message) == bug.symptom) {
-          plan = smaller;
-          bug.plan = plan_json(plan);
-          bug.first_run = attempt[0].dir.string();
-          shrunk = true;
-        }
-        save_checkpoint(state_, opt_.dir);
-      }
+  // Bugs not minimized yet, in the order found; bugs found meanwhile join the queue.
+  void minimize_pending() {
+    for (std::size_t b = 0; b < state_.bugs.size(); ++b)
+      if (!state_.bugs[b].minimized) minimize(b);
+  }
+
+  // One minimization run of bug `b`'s plan made smaller; true when it still shows the bug's
+  // symptom, and the bug then takes the plan and the run. Another failure it shows is a bug
+  // of its own.
+  bool still_shows(std::size_t b, const FaultPlan& smaller) {
+    std::vector<Job> attempt{job(smaller, 0)};
+    run_batch(attempt, 0);
+    const Verdict& v = attempt[0].result.verdict;
+    bool same = symptom_of(to_string(v.kind), v.message) == state_.bugs[b].symptom;
+    if (same) {
+      state_.bugs[b].plan = plan_json(smaller);
+      state_.bugs[b].first_run = attempt[0].dir.string();
+    } else {
+      note_if_new_bug(attempt[0]);
     }
-    bug.one_minimal = true;
-    if (!shorten_delays(bug, plan)) return;
-    bug.minimized = true;
+    return same;
+  }
+
+  // A new bug: its plan made 1-minimal (no single fault can go and the symptom stay; a crash's
+  // restart goes with it), then its delays shortened, within the run budget. How far it got
+  // is in the checkpoint after every run. Its replays come with the next batches.
+  void minimize(std::size_t b) {
+    FaultPlan plan = plan_from_json(state_.bugs[b].plan);
+    while (!state_.bugs[b].one_minimal && plan.faults.size() > 1) {
+      const std::size_t i = state_.bugs[b].next_drop;
+      if (i >= plan.faults.size()) break;  // none could go
+      if (plan.faults[i].kind == FaultKind::Restart) {
+        state_.bugs[b].next_drop = i + 1;
+        continue;
+      }
+      if (!budget_left() || must_stop()) return;
+      FaultPlan smaller;
+      for (std::size_t k = 0; k < plan.faults.size(); ++k) {
+        const Fault& f = plan.faults[k];
+        bool restart_of_dropped = f.kind == FaultKind::Restart &&
+                                  plan.faults[i].kind == FaultKind::Crash &&
+                                  f.node == plan.faults[i].at.node;
+        if (k != i && !restart_of_dropped) smaller.faults.push_back(f);
+      }
+      if (still_shows(b, smaller)) {
+        plan = smaller;
+        state_.bugs[b].next_drop = 0;  // the smaller plan is tried again from its first fault
+      } else {
+        state_.bugs[b].next_drop = i + 1;
+      }
+      save_checkpoint(state_, opt_.dir);
+    }
+    state_.bugs[b].one_minimal = true;
+    save_checkpoint(state_, opt_.dir);
+    if (!shorten_delays(b, plan)) return;
+    state_.bugs[b].minimized = true;
     save_checkpoint(state_, opt_.dir);
   }
 
@@ -476,26 +504,21 @@ class Campaign {
   // the shortest length seen to show it, to within a tenth of it (and 10 ms). A delay of
   // nothing is no fault, so the lower end is taken not to show it. False when the run budget
   // ran out, or the campaign was asked to stop, first.
-  bool shorten_delays(StoredBug& bug, FaultPlan& plan) {
-    bug.not_shown.resize(plan.faults.size(), 0);
+  bool shorten_delays(std::size_t b, FaultPlan& plan) {
+    state_.bugs[b].not_shown.resize(plan.faults.size(), 0);
     for (std::size_t i = 0; i < plan.faults.size(); ++i) {
       if (plan.faults[i].kind != FaultKind::Delay) continue;
       std::uint32_t shows = plan.faults[i].delay_ms;
-      std::uint32_t& not_shown = bug.not_shown[i];
-      while (shows - not_shown > std::max<std::uint32_t>(10, shows / 10)) {
+      while (shows - state_.bugs[b].not_shown[i] > std::max<std::uint32_t>(10, shows / 10)) {
         if (!budget_left() || must_stop()) return false;
+        std::uint32_t low = state_.bugs[b].not_shown[i];
         FaultPlan shorter = plan;
-        shorter.faults[i].delay_ms = not_shown + (shows - not_shown) / 2;
-        std::vector<Job> attempt{job(shorter, 0)};
-        run_batch(attempt, 0);
-        const Verdict& v = attempt[0].result.verdict;
-        if (symptom_of(to_string(v.kind), v.message) == bug.symptom) {
+        shorter.faults[i].delay_ms = low + (shows - low) / 2;
+        if (still_shows(b, shorter)) {
           shows = shorter.faults[i].delay_ms;
           plan = shorter;
-          bug.plan = plan_json(plan);
-          bug.first_run = attempt[0].dir.string();
         } else {
-          not_shown = shorter.faults[i].delay_ms;
+          state_.bugs[b].not_shown[i] = shorter.faults[i].delay_ms;
         }
         save_checkpoint(state_, opt_.dir);
       }

@@ -315,6 +315,42 @@ cmd = ["sh", "-c", "echo always wrong; exit 1"]
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_NE(r.output.find("the run fails without faults (bug: always wrong)"), std::string::npos)
       << r.output;
+
+  // An oracle that fails from the second run on: the first baseline run is checkpointed, the
+  // second refused; resumed, the campaign redoes its baseline and refuses it again instead of
+  // exploring a broken spec.
+  auto later = dir.write("later.toml", R"(name = "broken-later"
+[[node]]
+name = "client"
+role = "workload"
+cmd = ["true"]
+[oracle]
+cmd = ["sh", "-c", "n=$(cat ${SPEC_DIR}/count 2>/dev/null || echo 0); echo $((n+1)) > ${SPEC_DIR}/count; [ $n -eq 0 ] || { echo wrong now; exit 1; }"]
+)");
+  auto c = dir.path() / "later";
+  r = run_fissure(fmt::format("explore {} --runs 6 --jobs 1 -o {}", later.string(), c.string()));
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  ASSERT_TRUE(std::filesystem::exists(c / "checkpoint.json")) << "the first run was good";
+  r = run_fissure(fmt::format("explore --resume {}", c.string()));
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("the run fails without faults (bug: wrong now)"), std::string::npos)
+      << r.output;
+}
+
+// A campaign made with a relative -o resumes and reports from anywhere.
+TEST(Cli, ExploreCampaignsWorkFromAnyDirectory) {
+  ScratchDir dir;
+  auto spec = dir.write("target.toml", tcp_pair_spec(free_port()));
+  CommandResult r = run_fissure_as(fmt::format("cd {} && {} explore {} --runs 5 --jobs 1 -o rel",
+                                               dir.path().string(), FISSURE_BINARY, spec.string()));
+  ASSERT_TRUE(r.exit_code == 0 || r.exit_code == 1) << r.output;
+  auto c = dir.path() / "rel";
+  r = run_fissure_as(fmt::format("cd / && {} report {}", FISSURE_BINARY, c.string()));
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  r = run_fissure_as(
+      fmt::format("cd / && {} explore --resume {} --runs 7", FISSURE_BINARY, c.string()));
+  EXPECT_TRUE(r.exit_code == 0 || r.exit_code == 1) << r.output;
+  EXPECT_NE(r.output.find("7 runs"), std::string::npos) << r.output;
 }
 
 }  // namespace
