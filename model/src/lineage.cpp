@@ -95,6 +95,7 @@ class Conversations {
         pass_(t_.events.size()),
         at_(t_.events.size(), 0),
         dialog_(t_.events.size(), kNone),
+        dialog_len_(t_.events.size(), 0),
         from_start_(t_.events.size(), false) {
     std::unordered_set<std::uint64_t> delayed;  // a delay fault moved their start, not a wait
     for (const FiredFault& f : t_.fired)
@@ -138,6 +139,9 @@ class Conversations {
         th.sent = false;
       } else {
         dialog_[e.id] = th.block;
+        // Only what was read before it: the block may grow after a fork, say.
+        if (th.block != kNone)
+          dialog_len_[e.id] = static_cast<std::uint32_t>(blocks_[th.block].size());
         from_start_[e.id] = th.first_block && th.in_window;
         th.sent = th.sent || is_send(e);
       }
@@ -178,7 +182,7 @@ class Conversations {
   // thread (the thread's first events then depend on the fork that made it).
   std::span<const std::uint64_t> dialog(std::uint64_t act) const {
     if (dialog_[act] == kNone) return {};
-    return blocks_[dialog_[act]];
+    return std::span(blocks_[dialog_[act]]).first(dialog_len_[act]);
   }
   bool from_thread_start(std::uint64_t act) const { return from_start_[act]; }
 
@@ -238,6 +242,7 @@ class Conversations {
   std::unordered_map<std::uint64_t, std::vector<std::uint64_t>> by_endpoint_;
   std::vector<std::vector<std::uint64_t>> blocks_;  // dialog blocks of receives
   std::vector<std::uint32_t> dialog_;               // per act: its block, or kNone
+  std::vector<std::uint32_t> dialog_len_;           // per act: how much of it came before
   std::vector<bool> from_start_;
   std::vector<std::vector<std::uint64_t>> unserved_;  // per node
 };

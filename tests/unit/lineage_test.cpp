@@ -230,6 +230,38 @@ TEST(Lineage, ADelayedCallStaysInItsPass) {
   EXPECT_TRUE(acked_what(w.t)) << "the delay fault held r1's ACK back";
 }
 
+// A forking server: m reads w's request, forks a child that answers, then reads r1. The
+// child's answer depends on what m had read before the fork, not after.
+class Fork : public Built {
+ public:
+  Fork() {
+    ev(0, Sys::connect, -1, "", OpClass::Connect);
+    auto request = ev(0, Sys::write, 0, "m", OpClass::Send);
+    auto read = ev(1, Sys::read, 0, "w", OpClass::Recv);
+    fork = ev(1, Sys::clone, -1, "", OpClass::Connect);
+    late = ev(2, Sys::write, 1, "m", OpClass::Send);
+    auto late_read = ev(1, Sys::read, 1, "r1", OpClass::Recv);
+    auto answer = ev(1, Sys::write, 0, "w", OpClass::Send);
+    t.events[answer].tid = 999;  // the child, a thread of m's of its own
+    t.events[answer].seq = 0;
+    outcome = ev(0, Sys::read, 0, "m", OpClass::Recv);
+    t.events[fork].point = {};
+    t.edges = {{request, read, EdgeKind::Message},
+               {fork, answer, EdgeKind::Fork},
+               {late, late_read, EdgeKind::Message},
+               {answer, outcome, EdgeKind::Message}};
+  }
+  std::uint64_t fork = 0, late = 0, outcome = 0;
+};
+
+TEST(Lineage, AForkDependsOnWhatWasReadBeforeIt) {
+  Fork f;
+  Support s = support_of(CommGraph(f.t), f.outcome);
+  EXPECT_TRUE(has(s, f.fork));
+  EXPECT_FALSE(has(s, f.late)) << "r1's message came after the fork";
+  EXPECT_EQ(names(s.messages), (std::set<std::string>{"w send->m #1", "m send->w #1"}));
+}
+
 TEST(Lineage, ARememberedRequestIsNoRouteAroundTheReplicas) {
   Wait w;
   CommGraph g(w.t);
