@@ -40,6 +40,19 @@ CommandResult run_fissure(const std::string& args) {
   return run_fissure_as(fmt::format("{} {}", FISSURE_BINARY, args));
 }
 
+// One workload node that does nothing, judged by a shell oracle (no double quotes in it).
+std::string oracle_spec(const std::string& name, const std::string& oracle_sh) {
+  return fmt::format(R"(name = "{}"
+[[node]]
+name = "client"
+role = "workload"
+cmd = ["true"]
+[oracle]
+cmd = ["sh", "-c", "{}"]
+)",
+                     name, oracle_sh);
+}
+
 TEST(Cli, TracePrintsSummaryAndWritesTrace) {
   ScratchDir dir;
   auto port = free_port();
@@ -99,14 +112,7 @@ cmd = ["./no-such-program"]
 
 TEST(Cli, BugVerdictExitsOne) {
   ScratchDir dir;
-  auto spec = dir.write("target.toml", R"(name = "bug"
-[[node]]
-name = "a"
-role = "workload"
-cmd = ["true"]
-[oracle]
-cmd = ["sh", "-c", "echo replica lost the write; exit 1"]
-)");
+  auto spec = dir.write("target.toml", oracle_spec("bug", "echo replica lost the write; exit 1"));
   CommandResult r = run_fissure("trace " + spec.string() + " -o " + (dir.path() / "o").string());
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.output.find("verdict: bug: replica lost the write"), std::string::npos) << r.output;
@@ -302,14 +308,7 @@ TEST(Cli, ExploreSaysWhenTheStrategyIsExhausted) {
 
 TEST(Cli, ExploreRefusesASpecWhoseOracleFailsWithoutFaults) {
   ScratchDir dir;
-  auto spec = dir.write("target.toml", R"(name = "broken"
-[[node]]
-name = "client"
-role = "workload"
-cmd = ["true"]
-[oracle]
-cmd = ["sh", "-c", "echo always wrong; exit 1"]
-)");
+  auto spec = dir.write("target.toml", oracle_spec("broken", "echo always wrong; exit 1"));
   CommandResult r = run_fissure(
       fmt::format("explore {} --runs 5 -o {}", spec.string(), (dir.path() / "c").string()));
   EXPECT_EQ(r.exit_code, 2) << r.output;
@@ -319,14 +318,10 @@ cmd = ["sh", "-c", "echo always wrong; exit 1"]
   // An oracle that fails from the second run on: the first baseline run is checkpointed, the
   // second refused; resumed, the campaign redoes its baseline and refuses it again instead of
   // exploring a broken spec.
-  auto later = dir.write("later.toml", R"(name = "broken-later"
-[[node]]
-name = "client"
-role = "workload"
-cmd = ["true"]
-[oracle]
-cmd = ["sh", "-c", "n=$(cat ${SPEC_DIR}/count 2>/dev/null || echo 0); echo $((n+1)) > ${SPEC_DIR}/count; [ $n -eq 0 ] || { echo wrong now; exit 1; }"]
-)");
+  auto later = dir.write(
+      "later.toml", oracle_spec("broken-later",
+                                "n=$(cat ${SPEC_DIR}/count 2>/dev/null || echo 0); echo $((n+1)) > "
+                                "${SPEC_DIR}/count; [ $n -eq 0 ] || { echo wrong now; exit 1; }"));
   auto c = dir.path() / "later";
   r = run_fissure(fmt::format("explore {} --runs 6 --jobs 1 -o {}", later.string(), c.string()));
   EXPECT_EQ(r.exit_code, 2) << r.output;
