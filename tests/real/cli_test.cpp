@@ -332,6 +332,33 @@ TEST(Cli, ExploreRefusesASpecWhoseOracleFailsWithoutFaults) {
       << r.output;
 }
 
+// A plan whose failure shows two symptoms by turns: the second shows first in a replay of the
+// first bug, and is a bug of its own, first seen in that replay.
+TEST(Cli, ExploreTakesNewFailuresFromReplaysToo) {
+  ScratchDir dir;
+  auto spec = dir.write("target.toml",
+                        R"(name = "two-ways"
+[[node]]
+name = "client"
+role = "workload"
+cmd = ["sh", "-c", "echo hello > ${RUN_DIR}/out"]
+[oracle]
+cmd = ["sh", "-c", "grep -q hello ${RUN_DIR}/out && exit 0; n=$(cat ${SPEC_DIR}/n 2>/dev/null || echo 0); echo $((n+1)) > ${SPEC_DIR}/n; [ $((n % 2)) -eq 0 ] && echo lost it one way || echo lost it another way; exit 1"]
+[faults]
+kinds = ["crash"]
+)");
+  auto out = dir.path() / "c";
+  CommandResult r = run_fissure(
+      fmt::format("explore {} --strategy exhaustive --runs 12 --jobs 1 --replays 3 -o {}",
+                  spec.string(), out.string()));
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("lost it one way"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("lost it another way"), std::string::npos)
+      << "the crash before the write is the only failing plan: the second symptom came from "
+         "a replay\n"
+      << r.output;
+}
+
 // A campaign made with a relative -o resumes and reports from anywhere.
 TEST(Cli, ExploreCampaignsWorkFromAnyDirectory) {
   ScratchDir dir;
