@@ -359,6 +359,39 @@ kinds = ["crash"]
       << r.output;
 }
 
+// Stopped by its budget after dropping a plan's first fault lost the symptom, a campaign
+// resumes by dropping the second, not the first again. (With seed 5 the first bug's plan is
+// crashes just after both writes; only the one after the first write matters.)
+TEST(Cli, ExploreResumesDroppingFaultsWhereItStopped) {
+  ScratchDir dir;
+  auto spec = dir.write("target.toml", R"(name = "two-writes"
+[[node]]
+name = "client"
+role = "workload"
+cmd = ["sh", "-c", "echo a > ${RUN_DIR}/one; echo b > ${RUN_DIR}/two"]
+[oracle]
+cmd = ["sh", "-c", "grep -q b ${RUN_DIR}/two"]
+[faults]
+kinds = ["crash"]
+max = 2
+)");
+  auto out = dir.path() / "c";
+  run_fissure(
+      fmt::format("explore {} --strategy random --seed 5 --runs 8 --jobs 1 --replays 1 -o {}",
+                  spec.string(), out.string()));
+  std::string checkpoint = read_file(out / "checkpoint.json");
+  ASSERT_NE(checkpoint.find("\"next_drop\": 1"), std::string::npos)
+      << "dropping the first fault lost the symptom\n"
+      << checkpoint;
+  ASSERT_NE(read_file(out / "runs" / "00007" / "plan.json").find("${RUN_DIR}/two"),
+            std::string::npos);
+  run_fissure(fmt::format("explore --resume {} --runs 12", out.string()));
+  std::string next = read_file(out / "runs" / "00008" / "plan.json");
+  EXPECT_NE(next.find("${RUN_DIR}/one"), std::string::npos)
+      << "the resumed campaign drops the second fault\n"
+      << next;
+}
+
 // A campaign made with a relative -o resumes and reports from anywhere.
 TEST(Cli, ExploreCampaignsWorkFromAnyDirectory) {
   ScratchDir dir;
