@@ -30,16 +30,16 @@ namespace fissure {
 namespace {
 
 // Bugs with the same symptom are one bug: numbers in messages (ports, pids, counts) vary.
-std::string symptom_of(std::string_view verdict, std::string_view message) {
+std::string symptom_of(const Verdict& v) {
   std::string msg;
   bool in_number = false;
-  for (char c : message) {
+  for (char c : v.message) {
     bool digit = c >= '0' && c <= '9';
     if (digit && !in_number) msg += '#';
     if (!digit) msg += c;
     in_number = digit;
   }
-  return fmt::format("{}: {}", verdict, msg);
+  return fmt::format("{}: {}", to_string(v.kind), msg);
 }
 
 std::string plan_json(const FaultPlan& p) {
@@ -67,7 +67,7 @@ struct JournalEntry {
 
 struct StoredBug {
   std::string symptom, verdict, message, plan, first_run;
-  bool minimized = false, done = false;
+  bool minimized = false;
   unsigned replays = 0, reproduced = 0;
   // How far minimization got, so that a resumed campaign goes on from there: whether no
   // single fault can go any more, and if not, which to try dropping next; and per fault of
@@ -78,9 +78,8 @@ struct StoredBug {
   template <class A>
   void serialize(A& ar) {
     ar(CEREAL_NVP(symptom), CEREAL_NVP(verdict), CEREAL_NVP(message), CEREAL_NVP(plan),
-       CEREAL_NVP(first_run), CEREAL_NVP(minimized), CEREAL_NVP(done), CEREAL_NVP(replays),
-       CEREAL_NVP(reproduced), CEREAL_NVP(one_minimal), CEREAL_NVP(next_drop),
-       CEREAL_NVP(not_shown));
+       CEREAL_NVP(first_run), CEREAL_NVP(minimized), CEREAL_NVP(replays), CEREAL_NVP(reproduced),
+       CEREAL_NVP(one_minimal), CEREAL_NVP(next_drop), CEREAL_NVP(not_shown));
   }
 };
 
@@ -376,7 +375,7 @@ class Campaign {
   void note_if_new_bug(const Job& j) {
     const Verdict& v = j.result.verdict;
     if (v.kind != VerdictKind::Bug && v.kind != VerdictKind::Hang) return;
-    std::string symptom = symptom_of(to_string(v.kind), v.message);
+    std::string symptom = symptom_of(v);
     if (std::any_of(state_.bugs.begin(), state_.bugs.end(),
                     [&](const StoredBug& b) { return b.symptom == symptom; }))
       return;
@@ -429,8 +428,7 @@ class Campaign {
         StoredBug& bug = state_.bugs[replay_of[i - proposed]];
         const Verdict& v = batch[i].result.verdict;
         ++bug.replays;
-        bug.reproduced += symptom_of(to_string(v.kind), v.message) == bug.symptom;
-        bug.done = bug.replays >= state_.replays;
+        bug.reproduced += symptom_of(v) == bug.symptom;
       }
       for (const Job& j : batch) note_if_new_bug(j);  // a replay may show another failure
       batch.resize(proposed);
@@ -454,7 +452,7 @@ class Campaign {
     std::vector<Job> attempt{job(smaller, 0)};
     run_batch(attempt, 0);
     const Verdict& v = attempt[0].result.verdict;
-    bool same = symptom_of(to_string(v.kind), v.message) == state_.bugs[b].symptom;
+    bool same = symptom_of(v) == state_.bugs[b].symptom;
     if (same) {
       state_.bugs[b].plan = plan_json(smaller);
       state_.bugs[b].first_run = attempt[0].dir.string();
@@ -528,7 +526,7 @@ class Campaign {
 
   // Rebuilds a killed campaign: its settings and journal from the checkpoint, the strategy by
   // replaying the journal through it (proposals must come out the same), observations from
-  // the runs' own records. Runs after the checkpoint are redone.
+  // the runs' observation.bin. Runs after the checkpoint are taken if complete, else redone.
   void restore() {
     state_ = load_checkpoint(opt_.dir);
     if (opt_.runs != 0) state_.runs_budget = opt_.runs;  // an explicit --runs may extend a campaign
