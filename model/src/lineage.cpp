@@ -82,6 +82,7 @@ namespace {
 constexpr std::uint64_t kPassGapNs = 10'000'000;
 
 constexpr std::uint32_t kNone = std::numeric_limits<std::uint32_t>::max();
+constexpr std::uint64_t kNoEvent = std::numeric_limits<std::uint64_t>::max();
 
 // What the walk needs to know about a trace's conversations, computed once for all its
 // outcomes: each event's pass, each endpoint's events per channel, the dialog block each act
@@ -96,14 +97,15 @@ class Conversations {
         at_(t_.events.size(), 0),
         dialog_(t_.events.size(), kNone),
         dialog_len_(t_.events.size(), 0),
-        from_start_(t_.events.size(), false) {
+        origin_(t_.events.size(), kNoEvent) {
     std::unordered_set<std::uint64_t> delayed;  // a delay fault moved their start, not a wait
     for (const FiredFault& f : t_.fired)
       if (f.fault < t_.plan.faults.size() && t_.plan.faults[f.fault].kind == FaultKind::Delay)
         delayed.insert(f.event);
     struct Thread {
-      std::uint32_t pass = 0;  // its current pass
-      std::uint64_t done = 0;  // when its last event was over
+      std::uint32_t pass = 0;   // its current pass
+      std::uint64_t first = 0;  // its first event
+      std::uint64_t done = 0;   // when its last event was over
       std::uint32_t block = kNone;
       bool sent = false;        // a send since its last receive
       bool first_block = true;  // still in the first block of its first pass
@@ -116,6 +118,7 @@ class Conversations {
       Thread& th = it->second;
       if (first_event) {
         pass_[e.id] = passes++;
+        th.first = e.id;
         th.in_window = e.time_ns >= window_;
       } else if (e.time_ns > th.done + kPassGapNs && !delayed.contains(e.id)) {
         pass_[e.id] = passes++;
@@ -142,7 +145,7 @@ class Conversations {
         // Only what was read before it: the block may grow after a fork, say.
         if (th.block != kNone)
           dialog_len_[e.id] = static_cast<std::uint32_t>(blocks_[th.block].size());
-        from_start_[e.id] = th.first_block && th.in_window;
+        if (th.first_block && th.in_window) origin_[e.id] = th.first;
         th.sent = th.sent || is_send(e);
       }
       if (e.channel >= 0) {
@@ -178,13 +181,13 @@ class Conversations {
   std::uint64_t window() const { return window_; }
   bool same_pass(std::uint64_t a, std::uint64_t b) const { return pass_[a] == pass_[b]; }
 
-  // The receives of the block an act answers, and whether that block is the first of its
-  // thread (the thread's first events then depend on the fork that made it).
+  // The receives of the block an act answers; and when that block is the first of its
+  // thread, the thread's first event (whose fork the act then depends on), else kNoEvent.
   std::span<const std::uint64_t> dialog(std::uint64_t act) const {
     if (dialog_[act] == kNone) return {};
     return std::span(blocks_[dialog_[act]]).first(dialog_len_[act]);
   }
-  bool from_thread_start(std::uint64_t act) const { return from_start_[act]; }
+  std::uint64_t thread_origin(std::uint64_t act) const { return origin_[act]; }
 
   // What the same endpoint did on the channel before `e`, newest first.
   template <class F>
@@ -243,7 +246,7 @@ class Conversations {
   std::vector<std::vector<std::uint64_t>> blocks_;  // dialog blocks of receives
   std::vector<std::uint32_t> dialog_;               // per act: its block, or kNone
   std::vector<std::uint32_t> dialog_len_;           // per act: how much of it came before
-  std::vector<bool> from_start_;
+  std::vector<std::uint64_t> origin_;
   std::vector<std::vector<std::uint64_t>> unserved_;  // per node
 };
 
@@ -280,12 +283,10 @@ Support walk(const CommGraph& g, const Conversations& conv, std::uint64_t outcom
     }
     // The dialog of an event loop: what this pass had just read when it acted.
     for (std::uint64_t r : conv.dialog(v)) visit(r, v);
-    if (conv.from_thread_start(v)) {  // a thread's first acts depend on the fork that made it
-      std::uint64_t first = v;
-      while (auto p = g.program_predecessor(first)) first = *p;
+    // A thread's first acts depend on the fork that made it.
+    if (std::uint64_t first = conv.thread_origin(v); first != kNoEvent)
       for (auto [it, end] = boost::in_edges(first, graph); it != end; ++it)
         if (graph[*it].kind == OrderKind::Fork) visit(boost::source(*it, graph), v);
-    }
     if (!is_send(e) || e.channel < 0) continue;
     // The conversation: a send answers what its endpoint received on the same channel since
     // it last sent there, even passes ago (a request the server kept waiting, like WAIT).
