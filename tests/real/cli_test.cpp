@@ -40,17 +40,19 @@ CommandResult run_fissure(const std::string& args) {
   return run_fissure_as(fmt::format("{} {}", FISSURE_BINARY, args));
 }
 
-// One workload node that does nothing, judged by a shell oracle (no double quotes in it).
-std::string oracle_spec(const std::string& name, const std::string& oracle_sh) {
+// One workload node, a shell command, judged by a shell oracle (no double quotes in either);
+// `more` adds sections.
+std::string oracle_spec(const std::string& name, const std::string& oracle_sh,
+                        const std::string& workload_sh = "true", const std::string& more = "") {
   return fmt::format(R"(name = "{}"
 [[node]]
 name = "client"
 role = "workload"
-cmd = ["true"]
+cmd = ["sh", "-c", "{}"]
 [oracle]
 cmd = ["sh", "-c", "{}"]
-)",
-                     name, oracle_sh);
+{})",
+                     name, workload_sh, oracle_sh, more);
 }
 
 TEST(Cli, TracePrintsSummaryAndWritesTrace) {
@@ -336,17 +338,13 @@ TEST(Cli, ExploreRefusesASpecWhoseOracleFailsWithoutFaults) {
 // first bug, and is a bug of its own, first seen in that replay.
 TEST(Cli, ExploreTakesNewFailuresFromReplaysToo) {
   ScratchDir dir;
-  auto spec = dir.write("target.toml",
-                        R"(name = "two-ways"
-[[node]]
-name = "client"
-role = "workload"
-cmd = ["sh", "-c", "echo hello > ${RUN_DIR}/out"]
-[oracle]
-cmd = ["sh", "-c", "grep -q hello ${RUN_DIR}/out && exit 0; n=$(cat ${SPEC_DIR}/n 2>/dev/null || echo 0); echo $((n+1)) > ${SPEC_DIR}/n; [ $((n % 2)) -eq 0 ] && echo lost it one way || echo lost it another way; exit 1"]
-[faults]
-kinds = ["crash"]
-)");
+  auto spec = dir.write(
+      "target.toml",
+      oracle_spec("two-ways",
+                  "grep -q hello ${RUN_DIR}/out && exit 0; n=$(cat ${SPEC_DIR}/n 2>/dev/null || "
+                  "echo 0); echo $((n+1)) > ${SPEC_DIR}/n; [ $((n % 2)) -eq 0 ] && echo lost it "
+                  "one way || echo lost it another way; exit 1",
+                  "echo hello > ${RUN_DIR}/out", "[faults]\nkinds = [\"crash\"]\n"));
   auto out = dir.path() / "c";
   CommandResult r = run_fissure(
       fmt::format("explore {} --strategy exhaustive --runs 12 --jobs 1 --replays 3 -o {}",
@@ -364,17 +362,10 @@ kinds = ["crash"]
 // crashes just after both writes; only the one after the first write matters.)
 TEST(Cli, ExploreResumesDroppingFaultsWhereItStopped) {
   ScratchDir dir;
-  auto spec = dir.write("target.toml", R"(name = "two-writes"
-[[node]]
-name = "client"
-role = "workload"
-cmd = ["sh", "-c", "echo a > ${RUN_DIR}/one; echo b > ${RUN_DIR}/two"]
-[oracle]
-cmd = ["sh", "-c", "grep -q b ${RUN_DIR}/two"]
-[faults]
-kinds = ["crash"]
-max = 2
-)");
+  auto spec =
+      dir.write("target.toml", oracle_spec("two-writes", "grep -q b ${RUN_DIR}/two",
+                                           "echo a > ${RUN_DIR}/one; echo b > ${RUN_DIR}/two",
+                                           "[faults]\nkinds = [\"crash\"]\nmax = 2\n"));
   auto out = dir.path() / "c";
   run_fissure(
       fmt::format("explore {} --strategy random --seed 5 --runs 8 --jobs 1 --replays 1 -o {}",
