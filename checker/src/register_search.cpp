@@ -1,0 +1,224 @@
+#include "register_search.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <map>
+#include <string>
+
+namespace fissure::checker {
+
+namespace {
+
+std::uint64_t mix(std::uint64_t x) {  // splitmix64's finalizer
+  x ^= x >> 30;
+  x *= 0xbf58476d1ce4e5b9ULL;
+  x ^= x >> 27;
+  x *= 0x94d049bb133111ebULL;
+  x ^= x >> 31;
+  return x;
+}
+
+// The (linearized set, state) pairs already explored. Open addressing over entries kept in
+// flat arrays: the bitsets of one key all have the same number of words.
+class Memo {
+ public:
+  explicit Memo(std::size_t words) : words_(words) { slots_.assign(1024, 0); }
+
+  std::size_t size() const { return states_.size(); }
+
+  // True when the pair is new (and now remembered).
+  bool insert(const std::uint64_t* bits, std::uint64_t hash, std::int32_t state) {
+    if ((states_.size() + 1) * 2 > slots_.size()) grow();
+    std::size_t mask = slots_.size() - 1;
+    for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
+      std::uint32_t s = slots_[i];
+      if (s == 0) {
+        slots_[i] = static_cast<std::uint32_t>(states_.size() + 1);
+        hashes_.push_back(hash);
+        states_.push_back(state);
+        bits_.insert(bits_.end(), bits, bits + words_);
+        return true;
+      }
+      std::size_t e = s - 1;
+      if (hashes_[e] == hash && states_[e] == state &&
+          std::memcmp(&bits_[e * words_], bits, words_ * sizeof(std::uint64_t)) == 0)
+        return false;
+    }
+  }
+
+ private:
+  void grow() {
+    std::vector<std::uint32_t> slots(slots_.size() * 2, 0);
+    std::size_t mask = slots.size() - 1;
+    for (std::size_t e = 0; e < states_.size(); ++e) {
+      std::size_t i = hashes_[e] & mask;
+      while (slots[i] != 0) i = (i + 1) & mask;
+      slots[i] = static_cast<std::uint32_t>(e + 1);
+    }
+    slots_.swap(slots);
+  }
+
+  std::size_t words_;
+  std::vector<std::uint32_t> slots_;  // 0: empty; else entry + 1
+  std::vector<std::uint64_t> hashes_;
+  std::vector<std::int32_t> states_;
+  std::vector<std::uint64_t> bits_;
+};
+
+// Whether `o` can take effect in state `s`, and the state after it. An info cas whose
+// comparison fails changes nothing, the same as never happening, so it is not tried.
+inline bool step(const SearchOp& o, std::int32_t s, std::int32_t& next) {
+  switch (o.f) {
+    case OpFunction::Read:
+      next = s;
+      return s == o.a;
+    case OpFunction::Write:
+      next = o.a;
+      return true;
+    case OpFunction::Cas:
+      next = o.b;
+      return s == o.a;
+  }
+  return false;
+}
+
+}  // namespace
+
+SearchOutcome search_register(const std::vector<SearchOp>& ops, const SearchLimits& limits) {
+  const std::size_t n = ops.size();
+  if (n == 0) return SearchOutcome::Linearizable;
+
+  // The events in time order, calls before returns at the same time (so ops that touch are
+  // concurrent: the permissive reading). Info ops have no return: they never force anything.
+  struct Ev {
+    std::int64_t time;
+    bool ret;
+    std::uint32_t op;
+  };
+  std::vector<Ev> evs;
+  evs.reserve(2 * n);
+  for (std::uint32_t i = 0; i < n; ++i) {
+    evs.push_back({ops[i].call, false, i});
+    if (!ops[i].pending) evs.push_back({ops[i].ret, true, i});
+  }
+  std::sort(evs.begin(), evs.end(), [](const Ev& x, const Ev& y) {
+    if (x.time != y.time) return x.time < y.time;
+    if (x.ret != y.ret) return !x.ret;
+    return x.op < y.op;
+  });
+
+  // A doubly linked list over the events: 0 is the head, evs.size() + 1 the tail. Linearizing
+  // an op takes its call and return out; backtracking puts them back (dancing links).
+  const auto E = static_cast<std::int32_t>(evs.size());
+  const std::int32_t head = 0, tail = E + 1;
+  std::vector<std::int32_t> next(E + 2), prev(E + 2), match(E + 2, -1);
+  std::vector<std::uint32_t> op_of(E + 2, 0);
+  std::vector<char> is_call(E + 2, 0);
+  std::vector<std::int32_t> ret_entry(n, -1);
+  for (std::int32_t i = 0; i < E; ++i) {
+    const Ev& ev = evs[static_cast<std::size_t>(i)];
+    op_of[i + 1] = ev.op;
+    is_call[i + 1] = !ev.ret;
+    if (ev.ret) ret_entry[ev.op] = i + 1;
+  }
+  for (std::int32_t i = 1; i <= E; ++i)
+    if (is_call[i]) match[i] = ret_entry[op_of[i]];
+  for (std::int32_t i = 0; i <= E; ++i) {
+    next[i] = i + 1;
+    prev[i + 1] = i;
+  }
+  auto unlink = [&](std::int32_t e) {
+    next[prev[e]] = next[e];
+    prev[next[e]] = prev[e];
+  };
+  auto relink = [&](std::int32_t e) {
+    next[prev[e]] = e;
+    prev[next[e]] = e;
+  };
+
+  // Zobrist hashing: the linearized set's hash is the xor of its ops' keys, kept as it changes.
+  std::vector<std::uint64_t> zobrist(n);
+  for (std::size_t i = 0; i < n; ++i) zobrist[i] = mix(0x9e3779b97f4a7c15ULL * (i + 1));
+  const std::size_t words = (n + 63) / 64;
+  std::vector<std::uint64_t> bits(words, 0);
+  std::uint64_t set_hash = 0;
+  Memo memo(words);
+
+  struct Frame {
+    std::int32_t entry;
+    std::int32_t state;
+  };
+  std::vector<Frame> stack;
+  stack.reserve(n);
+  std::int32_t state = 0;
+  std::int32_t entry = next[head];
+  std::uint32_t tick = 0;
+  while (entry != tail) {
+    if ((++tick & 0xfff) == 0 && std::chrono::steady_clock::now() > limits.deadline)
+      return SearchOutcome::OutOfTime;
+    if (is_call[entry]) {
+      std::uint32_t id = op_of[entry];
+      std::int32_t after = 0;
+      if (step(ops[id], state, after)) {
+        bits[id / 64] |= 1ULL << (id % 64);
+        set_hash ^= zobrist[id];
+        if (memo.insert(bits.data(), mix(set_hash ^ (static_cast<std::uint64_t>(after) << 1)),
+                        after)) {
+          if (memo.size() > limits.memo_entries) return SearchOutcome::OutOfMemory;
+          stack.push_back({entry, state});
+          state = after;
+          unlink(entry);
+          if (match[entry] >= 0) unlink(match[entry]);
+          entry = next[head];
+          continue;
+        }
+        bits[id / 64] &= ~(1ULL << (id % 64));
+        set_hash ^= zobrist[id];
+      }
+      entry = next[entry];
+    } else {
+      // An op's return with the op not linearized: nothing before it can go next; undo the
+      // last choice and try the call after it.
+      if (stack.empty()) return SearchOutcome::NotLinearizable;
+      Frame f = stack.back();
+      stack.pop_back();
+      entry = f.entry;
+      state = f.state;
+      std::uint32_t id = op_of[entry];
+      bits[id / 64] &= ~(1ULL << (id % 64));
+      set_hash ^= zobrist[id];
+      if (match[entry] >= 0) relink(match[entry]);
+      relink(entry);
+      entry = next[entry];
+    }
+  }
+  return SearchOutcome::Linearizable;
+}
+
+}  // namespace fissure::checker
+
+namespace fissure::checker {
+
+SearchOutcome search_operations(const std::vector<const Operation*>& ops,
+                                const SearchLimits& limits) {
+  std::map<std::string, std::int32_t> ids;  // null is 0
+  auto id = [&](const Value& v) -> std::int32_t {
+    if (!v) return 0;
+    return ids.try_emplace(*v, static_cast<std::int32_t>(ids.size() + 1)).first->second;
+  };
+  std::vector<SearchOp> s;
+  s.reserve(ops.size());
+  for (const Operation* o : ops) {
+    SearchOp x;
+    x.f = o->f;
+    x.pending = o->outcome == OpOutcome::Info;
+    x.a = id(o->value);
+    x.b = o->f == OpFunction::Cas ? id(o->new_value) : 0;
+    x.call = o->invoke_time;
+    x.ret = o->complete_time.value_or(o->invoke_time);
+    s.push_back(x);
+  }
+  return search_register(s, limits);
+}
+
+}  // namespace fissure::checker
