@@ -8,11 +8,13 @@
 #include <cereal/archives/binary.hpp>
 #include <cereal/archives/json.hpp>
 #include <cereal/types/array.hpp>
+#include <cereal/types/utility.hpp>
 #include <cereal/types/set.hpp>
 #include <cereal/types/string.hpp>
 #include <cereal/types/vector.hpp>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <limits>
 #include <map>
@@ -20,6 +22,7 @@
 #include <sstream>
 #include <thread>
 
+#include "fissure/model/outcome_lineage.hpp"
 #include "fissure/model/pattern.hpp"
 #include "fissure/strategies/strategy.hpp"
 #include "fissure/tracer/tracer.hpp"
@@ -59,9 +62,12 @@ struct JournalEntry {
   std::uint64_t index = 0;
   std::uint64_t batch = 0;
   std::string dir;
+  std::string verdict;   // for Molly's count of runs to the first failure
+  std::string proposer;  // the search that proposed it; empty for runs no strategy proposed
   template <class A>
   void serialize(A& ar) {
-    ar(CEREAL_NVP(index), CEREAL_NVP(batch), CEREAL_NVP(dir));
+    ar(CEREAL_NVP(index), CEREAL_NVP(batch), CEREAL_NVP(dir), CEREAL_NVP(verdict),
+       CEREAL_NVP(proposer));
   }
 };
 
@@ -75,11 +81,14 @@ struct StoredBug {
   bool one_minimal = false;
   std::size_t next_drop = 0;  // the fault whose dropping is tried next
   std::vector<std::uint32_t> not_shown;
+  std::string found_by;
+  std::uint64_t found_at = 0;
   template <class A>
   void serialize(A& ar) {
     ar(CEREAL_NVP(symptom), CEREAL_NVP(verdict), CEREAL_NVP(message), CEREAL_NVP(plan),
        CEREAL_NVP(first_run), CEREAL_NVP(minimized), CEREAL_NVP(replays), CEREAL_NVP(reproduced),
-       CEREAL_NVP(one_minimal), CEREAL_NVP(next_drop), CEREAL_NVP(not_shown));
+       CEREAL_NVP(one_minimal), CEREAL_NVP(next_drop), CEREAL_NVP(not_shown),
+       CEREAL_NVP(found_by), CEREAL_NVP(found_at));
   }
 };
 
@@ -94,11 +103,13 @@ struct Checkpoint {
   bool isolate = true, keep_all = false;
   std::vector<JournalEntry> journal;
   std::vector<StoredBug> bugs;
+  std::uint64_t certified_at = 0;  // runs when the strategy last became certified; 0: not
   template <class A>
   void serialize(A& ar) {
     ar(CEREAL_NVP(spec), CEREAL_NVP(strategy), CEREAL_NVP(seed), CEREAL_NVP(runs_budget),
        CEREAL_NVP(next_batch), CEREAL_NVP(jobs), CEREAL_NVP(baseline), CEREAL_NVP(replays),
-       CEREAL_NVP(isolate), CEREAL_NVP(keep_all), CEREAL_NVP(journal), CEREAL_NVP(bugs));
+       CEREAL_NVP(isolate), CEREAL_NVP(keep_all), CEREAL_NVP(journal), CEREAL_NVP(bugs),
+       CEREAL_NVP(certified_at));
   }
 };
 
@@ -133,39 +144,85 @@ void save_checkpoint(const Checkpoint& c, const std::filesystem::path& dir) {
 }
 
 // What the strategy is told of a run, kept beside it in observation.bin (cereal binary), so
-// that a resumed campaign can tell the strategy again without the run's whole trace.
-// Points are stored in order, as (node, op, peer) names numbered once, then a (name, k) pair
-// per point: about 8 bytes a point.
-struct StoredObservation {
-  std::string verdict, signature;
-  std::vector<std::array<std::string, 3>> names;  // node, op, peer
-  std::vector<std::uint32_t> name_of, k;          // per point
+// that a resumed campaign can tell the strategy again without the run's whole trace. Points
+// are numbered once as (node, op, peer) names and then (name, k) pairs, about 8 bytes a
+// point; outcome lineages refer to points by their index in the run's point table.
+// Format 2 added the outcomes' lineages and the faults that did not fire; format 1 files
+// (before them) are refused with both numbers, as their campaigns cannot be resumed.
+constexpr std::uint32_t kObservationMagic = 0x424f5346;  // "FSOB"
+constexpr std::uint32_t kObservationFormat = 2;
+
+struct StoredOutcome {
+  std::string key, node;
+  bool reached = true;
+  std::vector<std::uint32_t> precise, sound;  // indices into StoredObservation::table
   template <class A>
   void serialize(A& ar) {
-    ar(verdict, signature, names, name_of, k);
+    ar(key, node, reached, precise, sound);
+  }
+};
+
+struct StoredObservation {
+  std::uint32_t magic = kObservationMagic, format = kObservationFormat;
+  std::string verdict, signature;
+  std::vector<std::array<std::string, 3>> names;  // node, op, peer
+  std::vector<std::uint32_t> name_of, k;          // per point of the run, in order
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> table;  // distinct points: (name, k)
+  std::vector<StoredOutcome> outcomes;
+  std::vector<std::uint64_t> unreached;
+  template <class A>
+  void serialize(A& ar) {
+    ar(magic, format);
+    if (magic != kObservationMagic || format != kObservationFormat) return;
+    ar(verdict, signature, names, name_of, k, table, outcomes, unreached);
   }
 };
 
 const char* kObservation = "observation.bin";
 
-Observation observation_of(const FaultPlan& plan, const RunResult& r) {
+Observation observation_of(const FaultPlan& plan, const RunResult& r,
+                           const std::vector<std::string>& expected_keys) {
   std::string verdict(to_string(r.verdict.kind));
-  Observation o{plan, verdict, {}, coverage_signature(r.trace, verdict)};
+  Observation o{plan, verdict, {}, coverage_signature(r.trace, verdict), {}, r.unreached};
   for (const Event& e : r.trace.events)
     if (!e.point.empty()) o.points.push_back(e.point);
+  o.outcomes = outcome_lineages(r.trace);
+  for (const auto& key : expected_keys)
+    if (std::none_of(o.outcomes.begin(), o.outcomes.end(),
+                     [&](const OutcomeLineage& l) { return l.key == key; }))
+      o.outcomes.push_back({key, "", false, {}, {}});
   return o;
 }
 
 void save_observation(const Observation& o, const std::filesystem::path& dir) {
-  StoredObservation s{o.verdict, o.signature, {}, {}, {}};
+  StoredObservation s;
+  s.verdict = o.verdict;
+  s.signature = o.signature;
   std::map<std::array<std::string, 3>, std::uint32_t> numbered;
-  for (const auto& p : o.points) {
+  auto name_of = [&](const InjectionPoint& p) {
     std::array<std::string, 3> name{p.node, std::string(to_string(p.op)), p.peer};
     auto [it, fresh] = numbered.try_emplace(name, static_cast<std::uint32_t>(s.names.size()));
     if (fresh) s.names.push_back(name);
-    s.name_of.push_back(it->second);
+    return it->second;
+  };
+  for (const auto& p : o.points) {
+    s.name_of.push_back(name_of(p));
     s.k.push_back(p.k);
   }
+  std::map<std::pair<std::uint32_t, std::uint32_t>, std::uint32_t> row;
+  auto index = [&](const std::vector<InjectionPoint>& points) {
+    std::vector<std::uint32_t> out;
+    for (const auto& p : points) {
+      auto key = std::make_pair(name_of(p), p.k);
+      auto [it, fresh] = row.try_emplace(key, static_cast<std::uint32_t>(s.table.size()));
+      if (fresh) s.table.push_back(key);
+      out.push_back(it->second);
+    }
+    return out;
+  };
+  for (const auto& l : o.outcomes)
+    s.outcomes.push_back({l.key, l.node, l.reached, index(l.precise), index(l.sound)});
+  for (std::size_t i : o.unreached) s.unreached.push_back(i);
   // Written last and moved into place: its presence says the run is complete.
   auto tmp = dir / (std::string(kObservation) + ".tmp");
   {
@@ -178,7 +235,8 @@ void save_observation(const Observation& o, const std::filesystem::path& dir) {
 }
 
 Observation load_observation(const FaultPlan& plan, const std::filesystem::path& dir) {
-  std::ifstream is(dir / kObservation, std::ios::binary);
+  const auto file = dir / kObservation;
+  std::ifstream is(file, std::ios::binary);
   if (!is)
     throw RunError(fmt::format("{}: no {}; was the run kept by an older fissure?", dir.string(),
                                kObservation));
@@ -187,16 +245,33 @@ Observation load_observation(const FaultPlan& plan, const std::filesystem::path&
     cereal::BinaryInputArchive ar(is);
     ar(s);
   } catch (const cereal::Exception& e) {
-    throw RunError(
-        fmt::format("{}: truncated or corrupt ({})", (dir / kObservation).string(), e.what()));
+    throw RunError(fmt::format("{}: truncated or corrupt ({})", file.string(), e.what()));
   }
-  Observation o{plan, s.verdict, {}, s.signature};
-  for (std::size_t i = 0; i < s.name_of.size() && i < s.k.size(); ++i) {
-    const auto* name = s.name_of[i] < s.names.size() ? &s.names[s.name_of[i]] : nullptr;
-    auto op = name ? op_class_from_string((*name)[1]) : std::nullopt;
-    if (!op) throw RunError(fmt::format("{}: corrupt point {}", (dir / kObservation).string(), i));
-    o.points.push_back({(*name)[0], *op, (*name)[2], s.k[i]});
-  }
+  if (s.magic != kObservationMagic || s.format != kObservationFormat)
+    throw RunError(fmt::format(
+        "{}: observation format {} (this fissure reads format {}); a campaign from an older "
+        "fissure cannot be resumed",
+        file.string(), s.magic == kObservationMagic ? s.format : 1, kObservationFormat));
+  auto point = [&](std::uint32_t name, std::uint32_t k, std::size_t i) -> InjectionPoint {
+    const auto* n = name < s.names.size() ? &s.names[name] : nullptr;
+    auto op = n ? op_class_from_string((*n)[1]) : std::nullopt;
+    if (!op) throw RunError(fmt::format("{}: corrupt point {}", file.string(), i));
+    return {(*n)[0], *op, (*n)[2], k};
+  };
+  Observation o{plan, s.verdict, {}, s.signature, {}, {}};
+  for (std::size_t i = 0; i < s.name_of.size() && i < s.k.size(); ++i)
+    o.points.push_back(point(s.name_of[i], s.k[i], i));
+  auto points = [&](const std::vector<std::uint32_t>& rows) {
+    std::vector<InjectionPoint> out;
+    for (std::uint32_t r : rows) {
+      if (r >= s.table.size()) throw RunError(fmt::format("{}: corrupt outcome", file.string()));
+      out.push_back(point(s.table[r].first, s.table[r].second, r));
+    }
+    return out;
+  };
+  for (const auto& so : s.outcomes)
+    o.outcomes.push_back({so.key, so.node, so.reached, points(so.precise), points(so.sound)});
+  for (auto i : s.unreached) o.unreached.push_back(static_cast<std::size_t>(i));
   return o;
 }
 
@@ -207,6 +282,7 @@ struct Job {
   Observation seen;  // made by the worker that ran it
   std::string error;
   bool taken = false;  // completed by a killed campaign, taken as it was
+  std::string proposer;  // the search that proposed its plan
 };
 
 // A run of this plan that a killed campaign completed after its last checkpoint: the resumed
@@ -262,7 +338,19 @@ class Campaign {
     out.stopped = stopped_;
     for (const auto& b : state_.bugs)
       out.bugs.push_back({b.symptom, b.verdict, b.message, plan_from_json(b.plan), b.first_run,
-                          b.minimized, b.replays, b.reproduced});
+                          b.minimized, b.replays, b.reproduced, b.found_by, b.found_at});
+    if (auto c = strategy_->certificate(); c && state_.certified_at != 0 && state_.bugs.empty())
+      out.certified = CertifiedBounds{*c, state_.certified_at};
+    for (const auto& e : state_.journal)
+      if (e.index >= state_.baseline && (e.verdict == "bug" || e.verdict == "hang")) {
+        out.runs_to_first_bug = 1 + (e.index - state_.baseline + 1);
+        break;
+      }
+    out.baseline = state_.baseline;
+    out.strategy = state_.strategy;
+    out.search = strategy_->stats();
+    out.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
     return out;
   }
 
@@ -294,7 +382,7 @@ class Campaign {
           if (take_completed(j)) return;
           std::filesystem::remove_all(j.dir);  // a run a killed campaign left half done
           j.result = run_and_keep(spec_, j.plan, j.dir, settings);
-          j.seen = observation_of(j.plan, j.result);
+          j.seen = observation_of(j.plan, j.result, expected_keys_);
           save_observation(j.seen, j.dir);
         } catch (const std::exception& e) {
           j.error = e.what();  // reported below, by the campaign's own thread
@@ -306,13 +394,18 @@ class Campaign {
     for (std::size_t i = 0; i < jobs.size(); ++i) {
       const Job& j = jobs[i];
       ran_ += !j.taken;
-      state_.journal.push_back({state_.journal.size(), i < proposed ? batch : 0, j.dir.string()});
+      state_.journal.push_back({state_.journal.size(), i < proposed ? batch : 0, j.dir.string(),
+                                j.seen.verdict, i < proposed ? j.proposer : ""});
       observe(j.seen);
     }
   }
 
   void observe(const Observation& o) {
     signatures_.insert(o.signature);
+    // The outcomes of the campaign's first run are the good outcome's: a later run that does
+    // not reach one of them says so.
+    if (expected_keys_.empty() && o.plan.faults.empty() && o.verdict == "good")
+      for (const auto& l : o.outcomes) expected_keys_.push_back(l.key);
     strategy_->observe(o);
   }
 
@@ -345,7 +438,7 @@ class Campaign {
   }
 
   Job job(FaultPlan plan, std::size_t offset) {
-    return {std::move(plan), next_dir(offset), {}, {}, {}, false};
+    return {std::move(plan), next_dir(offset), {}, {}, {}, false, {}};
   }
 
   // An oracle that fails without faults is a broken spec, not a bug.
@@ -385,6 +478,14 @@ class Campaign {
     bug.message = v.message;
     bug.plan = plan_json(j.plan);
     bug.first_run = j.dir.string();
+    for (const auto& e : state_.journal)
+      if (e.dir == j.dir.string()) {
+        bug.found_at = e.index + 1;
+        bug.found_by = e.proposer.empty() ? (e.batch == 0 && e.index < state_.baseline
+                                                 ? "baseline"
+                                                 : "replay or minimization")
+                                          : e.proposer;
+      }
   }
 
   // Ctrl-C, or the time budget is spent: the campaign stops between runs; --resume goes on.
@@ -409,14 +510,18 @@ class Campaign {
       // The strategy's proposals go first in the batch and the journal, so that a resumed
       // campaign finds them together, as they were proposed.
       std::vector<Job> batch;
-      while (batch.size() + replay_of.size() < 4 * state_.jobs &&
+      const std::size_t wanted = strategy_->batch_size(state_.jobs);
+      while (batch.size() < wanted && batch.size() + replay_of.size() < 4 * state_.jobs &&
              budget_left(batch.size() + replay_of.size() + 1)) {
         auto plan = strategy_->propose();
         if (!plan) break;
         batch.push_back(job(*plan, batch.size()));
+        batch.back().proposer = strategy_->proposer();
       }
+      note_certificate();
       if (batch.empty() && replay_of.empty()) {
         exhausted_ = true;
+        save_checkpoint(state_, opt_.dir);
         break;
       }
       const std::size_t proposed = batch.size();
@@ -437,6 +542,14 @@ class Campaign {
       minimize_pending();
       report("explore");
     }
+  }
+
+  // A certificate counts from the run at which the strategy ran out of hypotheses; a later
+  // run that gives it new ground takes it back until it runs out again.
+  void note_certificate() {
+    const bool now = strategy_->certificate().has_value();
+    if (now && state_.certified_at == 0) state_.certified_at = state_.journal.size();
+    if (!now) state_.certified_at = 0;
   }
 
   // Bugs not minimized yet, in the order found; bugs found meanwhile join the queue.
@@ -547,7 +660,7 @@ class Campaign {
             load_plan((std::filesystem::path(journal[k].dir) / "plan.json").string(), nodes_));
         if (journal[k].batch == 0) continue;
         auto proposed = strategy_->propose();
-        if (!proposed || proposed->id() != plans.back().id())
+        if (!proposed || proposed->canonical().id() != plans.back().canonical().id())
           throw RunError(fmt::format(
               "{}: the {} strategy does not propose run {}'s plan again; was the campaign "
               "made by another fissure or with another spec?",
@@ -564,6 +677,7 @@ class Campaign {
   std::vector<std::string> nodes_, workload_;
   Checkpoint state_;
   std::unique_ptr<Strategy> strategy_;
+  std::vector<std::string> expected_keys_;  // the outcomes of the first fault-free run
   std::set<std::string> signatures_;
   bool exhausted_ = false;
   bool stopped_ = false;
@@ -581,43 +695,121 @@ CampaignResult run_campaign(const Spec& spec, const CampaignOptions& options) {
   return Campaign(spec, options).run(options.resume);
 }
 
+namespace {
+
+std::vector<std::string> kind_names(const std::vector<FaultKind>& kinds) {
+  std::vector<std::string> out;
+  for (FaultKind k : kinds) out.emplace_back(to_string(k));
+  return out;
+}
+
+}  // namespace
+
+// cereal writes no JSON null; runs_to_first_bug is null when nothing failed, and -1 stands for
+// it between cereal and the file.
+const char* kNoFirstBug = "\"runs_to_first_bug\": -1";
+const char* kNullFirstBug = "\"runs_to_first_bug\": null";
+
 CampaignResult read_summary(const std::filesystem::path& file) {
   std::ifstream is(file);
   if (!is)
     throw RunError(
         fmt::format("{}: cannot read it; is this a fissure campaign directory?", file.string()));
   CampaignResult r;
-  cereal::JSONInputArchive ar(is);
-  ar(cereal::make_nvp("runs", r.runs), cereal::make_nvp("unique_signatures", r.unique_signatures),
-     cereal::make_nvp("exhausted", r.exhausted));
-  cereal::size_type n = 0;
-  ar.setNextName("bugs");
-  ar.startNode();
-  ar(cereal::make_size_tag(n));
-  for (cereal::size_type i = 0; i < n; ++i) {
-    BugReport b;
-    std::string plan, plan_id, replay;
+  std::string text((std::istreambuf_iterator<char>(is)), std::istreambuf_iterator<char>());
+  if (auto at = text.find(kNullFirstBug); at != std::string::npos)
+    text.replace(at, std::strlen(kNullFirstBug), kNoFirstBug);
+  std::istringstream in(text);
+  try {
+    cereal::JSONInputArchive ar(in);
+    ar(cereal::make_nvp("strategy", r.strategy), cereal::make_nvp("runs", r.runs),
+       cereal::make_nvp("baseline", r.baseline),
+       cereal::make_nvp("unique_signatures", r.unique_signatures),
+       cereal::make_nvp("exhausted", r.exhausted), cereal::make_nvp("seconds", r.seconds));
+    std::int64_t first = -1;
+    ar(cereal::make_nvp("runs_to_first_bug", first));
+    if (first >= 0) r.runs_to_first_bug = static_cast<std::uint64_t>(first);
+    ar.setNextName("search");
     ar.startNode();
-    ar(cereal::make_nvp("symptom", b.symptom), cereal::make_nvp("verdict", b.verdict),
-       cereal::make_nvp("message", b.message), cereal::make_nvp("plan", plan),
-       cereal::make_nvp("plan_id", plan_id), cereal::make_nvp("minimized", b.minimized),
-       cereal::make_nvp("reproduced", b.reproduced), cereal::make_nvp("replays", b.replays),
-       cereal::make_nvp("first_run", b.first_run), cereal::make_nvp("replay", replay));
+    ar(cereal::make_nvp("hypotheses", r.search.hypotheses),
+       cereal::make_nvp("refuted", r.search.refuted), cereal::make_nvp("supports", r.search.supports),
+       cereal::make_nvp("solver_seconds", r.search.solver_seconds));
     ar.finishNode();
-    b.plan = plan_from_json(plan);
-    r.bugs.push_back(std::move(b));
+    bool certified = false;
+    ar.setNextName("certified");
+    ar.startNode();
+    ar(cereal::make_nvp("certified", certified));
+    if (certified) {
+      CertifiedBounds c;
+      std::vector<std::string> kinds;
+      ar(cereal::make_nvp("at_run", c.at_run), cereal::make_nvp("max_faults", c.bounds.max_faults),
+         cereal::make_nvp("kinds", kinds), cereal::make_nvp("nodes", c.bounds.nodes),
+         cereal::make_nvp("points", c.bounds.points),
+         cereal::make_nvp("hypotheses", c.bounds.hypotheses),
+         cereal::make_nvp("supports", c.bounds.supports),
+         cereal::make_nvp("unfireable", c.bounds.unfireable),
+         cereal::make_nvp("assumptions", c.bounds.assumptions));
+      for (const auto& k : kinds) c.bounds.kinds.push_back(parse_fault_kind(k));
+      r.certified = c;
+    }
+    ar.finishNode();
+    cereal::size_type n = 0;
+    ar.setNextName("bugs");
+    ar.startNode();
+    ar(cereal::make_size_tag(n));
+    for (cereal::size_type i = 0; i < n; ++i) {
+      BugReport b;
+      std::string plan, plan_id, replay;
+      ar.startNode();
+      ar(cereal::make_nvp("symptom", b.symptom), cereal::make_nvp("verdict", b.verdict),
+         cereal::make_nvp("message", b.message), cereal::make_nvp("plan", plan),
+         cereal::make_nvp("plan_id", plan_id), cereal::make_nvp("minimized", b.minimized),
+         cereal::make_nvp("reproduced", b.reproduced), cereal::make_nvp("replays", b.replays),
+         cereal::make_nvp("first_run", b.first_run), cereal::make_nvp("replay", replay),
+         cereal::make_nvp("found_by", b.found_by), cereal::make_nvp("found_at", b.found_at));
+      ar.finishNode();
+      b.plan = plan_from_json(plan);
+      r.bugs.push_back(std::move(b));
+    }
+    ar.finishNode();
+  } catch (const cereal::Exception& e) {
+    throw RunError(fmt::format("{}: cannot read it ({}); was it written by an older fissure?",
+                               file.string(), e.what()));
   }
-  ar.finishNode();
   return r;
 }
 
 void write_summary(const CampaignResult& r, const std::filesystem::path& file) {
   auto tmp = file.string() + ".tmp";
+  std::ostringstream os;
   {
-    std::ofstream os(tmp);
     cereal::JSONOutputArchive ar(os);
-    ar(cereal::make_nvp("runs", r.runs), cereal::make_nvp("unique_signatures", r.unique_signatures),
-       cereal::make_nvp("exhausted", r.exhausted));
+    ar(cereal::make_nvp("strategy", r.strategy), cereal::make_nvp("runs", r.runs),
+       cereal::make_nvp("baseline", r.baseline),
+       cereal::make_nvp("unique_signatures", r.unique_signatures),
+       cereal::make_nvp("exhausted", r.exhausted), cereal::make_nvp("seconds", r.seconds));
+    std::int64_t first = r.runs_to_first_bug ? static_cast<std::int64_t>(*r.runs_to_first_bug) : -1;
+    ar(cereal::make_nvp("runs_to_first_bug", first));
+    ar.setNextName("search");
+    ar.startNode();
+    ar(cereal::make_nvp("hypotheses", r.search.hypotheses),
+       cereal::make_nvp("refuted", r.search.refuted), cereal::make_nvp("supports", r.search.supports),
+       cereal::make_nvp("solver_seconds", r.search.solver_seconds));
+    ar.finishNode();
+    ar.setNextName("certified");
+    ar.startNode();
+    ar(cereal::make_nvp("certified", r.certified.has_value()));
+    if (r.certified) {
+      const auto& c = *r.certified;
+      ar(cereal::make_nvp("at_run", c.at_run), cereal::make_nvp("max_faults", c.bounds.max_faults),
+         cereal::make_nvp("kinds", kind_names(c.bounds.kinds)),
+         cereal::make_nvp("nodes", c.bounds.nodes), cereal::make_nvp("points", c.bounds.points),
+         cereal::make_nvp("hypotheses", c.bounds.hypotheses),
+         cereal::make_nvp("supports", c.bounds.supports),
+         cereal::make_nvp("unfireable", c.bounds.unfireable),
+         cereal::make_nvp("assumptions", c.bounds.assumptions));
+    }
+    ar.finishNode();
     ar.setNextName("bugs");
     ar.startNode();
     ar.makeArray();
@@ -628,10 +820,19 @@ void write_summary(const CampaignResult& r, const std::filesystem::path& file) {
          cereal::make_nvp("plan_id", b.plan.id()), cereal::make_nvp("minimized", b.minimized),
          cereal::make_nvp("reproduced", b.reproduced), cereal::make_nvp("replays", b.replays),
          cereal::make_nvp("first_run", b.first_run),
-         cereal::make_nvp("replay", fmt::format("fissure replay {}", b.first_run)));
+         cereal::make_nvp("replay", fmt::format("fissure replay {}", b.first_run)),
+         cereal::make_nvp("found_by", b.found_by), cereal::make_nvp("found_at", b.found_at));
       ar.finishNode();
     }
     ar.finishNode();
+  }
+  std::string text = os.str();
+  if (auto at = text.find(kNoFirstBug); at != std::string::npos)
+    text.replace(at, std::strlen(kNoFirstBug), kNullFirstBug);
+  {
+    std::ofstream out(tmp);
+    out << text;
+    if (!out) throw RunError(fmt::format("cannot write {}", tmp));
   }
   std::rename(tmp.c_str(), file.c_str());
 }

@@ -11,13 +11,14 @@
 #include <string>
 #include <vector>
 
+#include "fissure/strategies/strategy.hpp"
 #include "fissure/tracer/faults.hpp"
 #include "fissure/tracer/spec.hpp"
 
 namespace fissure {
 
 struct CampaignOptions {
-  std::string strategy = "random";
+  std::string strategy = kDefaultStrategy;
   std::uint64_t runs =
       50;  // every run counts: baseline, exploration, replays (resume: 0 keeps the budget)
   unsigned jobs = 1;  // runs at once, each pinned to its own CPU
@@ -44,6 +45,15 @@ struct BugReport {
   std::string first_run;   // run directory (of the minimized plan, once minimized)
   bool minimized = false;  // no single fault of the plan can go with the symptom staying
   unsigned replays = 0, reproduced = 0;
+  std::string found_by;    // the search that proposed the plan that showed it first
+  std::uint64_t found_at = 0;  // that run's number in the campaign (from 1)
+};
+
+// What a lineage-driven search proved when it ran out of hypotheses (Strategy::certificate),
+// and after how many runs.
+struct CertifiedBounds {
+  Certificate bounds;
+  std::uint64_t at_run = 0;  // runs in the campaign when it was certified, baseline included
 };
 
 struct CampaignResult {
@@ -52,6 +62,14 @@ struct CampaignResult {
   bool exhausted = false;
   bool stopped = false;  // asked to stop before the budget was spent; resumable
   std::vector<BugReport> bugs;
+  std::optional<CertifiedBounds> certified;
+  // Counted as Molly counts: one fault-free run plus the runs with faults up to and including
+  // the first that failed; nullopt when none failed. The other baseline runs are `baseline`-1.
+  std::optional<std::uint64_t> runs_to_first_bug;
+  unsigned baseline = 0;
+  std::string strategy;
+  SearchStats search;
+  double seconds = 0;  // wall time of this invocation
 };
 
 // Throws SpecError/RunError for a spec that cannot be explored (e.g. its oracle fails

@@ -2,6 +2,7 @@
 // hang, 2 a usage, spec, plan or environment error (the message says which), 3 the run was
 // good but some planned faults never fired, so it says nothing about them.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -276,9 +277,27 @@ int cmd_explore(const std::string& spec_path, const std::string& out, const std:
                   : "");
   for (const auto& b : r.bugs)
     std::cout << fmt::format(
-        "BUG {}\n  reproduced {}/{} replays; plan {}; first seen in {}\n  replay: fissure replay "
-        "{}\n",
-        b.symptom, b.reproduced, b.replays, b.plan.id(), b.first_run, b.first_run);
+        "BUG {}\n  found by {} at run {}; reproduced {}/{} replays; plan {}; first seen in {}\n"
+        "  replay: fissure replay {}\n",
+        b.symptom, b.found_by, b.found_at, b.reproduced, b.replays, b.plan.id(), b.first_run,
+        b.first_run);
+  if (r.runs_to_first_bug)
+    std::cout << fmt::format("first failure after {} runs, counted as Molly counts (plus {} "
+                             "more baseline runs)\n",
+                             *r.runs_to_first_bug, r.baseline > 0 ? r.baseline - 1 : 0);
+  if (r.certified) {
+    const auto& c = r.certified->bounds;
+    std::vector<std::string> kinds;
+    for (auto k : c.kinds) kinds.emplace_back(fissure::to_string(k));
+    std::cout << fmt::format(
+        "no counterexample within bounds: at most {} fault(s) of kinds {} on nodes {}, over {} "
+        "injection points seen; {} hypotheses run, {} supports learned; certified after {} "
+        "runs\n",
+        c.max_faults, fmt::join(kinds, ", "), fmt::join(c.nodes, ", "), c.points, c.hypotheses,
+        c.supports, r.certified->at_run);
+    for (const auto& a : c.assumptions) std::cout << "  assumes: " << a << "\n";
+    for (const auto& u : c.unfireable) std::cout << "  cannot fire: " << u << "\n";
+  }
   std::cout << fmt::format("summary: {}\nreport: {}\n", (opt.dir / "summary.json").string(),
                            (opt.dir / "report.html").string());
   return r.bugs.empty() ? kExitGood : kExitBug;
@@ -371,8 +390,8 @@ int main(int argc, char** argv) {
   explore->add_option("-o,--out", out_dir,
                       "campaign directory (default: runs/NAME-explore-TIMESTAMP)");
   auto* strategy_option =
-      explore->add_option("--strategy", explore_opt.strategy, "random or exhaustive")
-          ->default_val("random");
+      explore->add_option("--strategy", explore_opt.strategy, "hybrid (default), ldfi, coverage, random or exhaustive")
+          ->default_val(fissure::kDefaultStrategy);
   auto* runs_option =
       explore
           ->add_option("--runs", explore_opt.runs, "runs in all: baseline, exploration and replays")

@@ -1,8 +1,11 @@
 #include "fissure/tracer/spec.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <toml++/toml.h>
 
+#include <algorithm>
+#include <array>
 #include <cerrno>
 #include <charconv>
 #include <fstream>
@@ -33,6 +36,21 @@ std::chrono::microseconds parse_duration(std::string_view text) {
         fmt::format("'{}' has no unit; use one of us, ms, s, m, h (e.g. \"500ms\")", text));
   return std::chrono::microseconds(static_cast<std::int64_t>(value * us_per_unit));
 }
+
+namespace {
+constexpr std::array<std::string_view, 5> kStrategies{"hybrid", "ldfi", "coverage", "random",
+                                                      "exhaustive"};
+}
+
+bool is_strategy_name(std::string_view name) {
+  return std::find(kStrategies.begin(), kStrategies.end(), name) != kStrategies.end();
+}
+
+std::string strategy_names() {
+  return fmt::format("{}", fmt::join(kStrategies, ", "));
+}
+
+bool is_checker_name(std::string_view name) { return name == "linearizable-register"; }
 
 std::string expand_vars(std::string_view arg, const std::filesystem::path& run_dir,
                         const std::filesystem::path& spec_dir) {
@@ -202,7 +220,7 @@ class SpecReader {
     if (!node) return fs;
     const toml::table* t = node->as_table();
     if (!t) fail(node, "faults", "must be a table [faults]");
-    reject_unknown(*t, "faults.", {"kinds", "max", "nodes", "errnos", "delays"});
+    reject_unknown(*t, "faults.", {"kinds", "max", "nodes", "errnos", "delays", "heals"});
     if (const toml::node* k = t->get("kinds")) {
       fs.kinds.clear();
       for (const auto& name : strings(*k, "faults.kinds"))
@@ -232,6 +250,14 @@ class SpecReader {
           return std::chrono::duration_cast<std::chrono::milliseconds>(parse_duration(text));
         }));
     }
+    if (const toml::node* h = t->get("heals")) {
+      fs.heals.clear();
+      for (const auto& text : strings(*h, "faults.heals"))
+        fs.heals.push_back(checked(h, "faults.heals", [&] {
+          return std::chrono::duration_cast<std::chrono::milliseconds>(parse_duration(text));
+        }));
+      if (fs.heals.empty()) fail(h, "faults.heals", "lists no duration");
+    }
     return fs;
   }
 
@@ -251,9 +277,9 @@ class SpecReader {
     };
     if (const toml::node* s = t->get("strategy")) {
       std::string name = string(*t, "strategy", "explore.strategy", true);
-      if (name != "random" && name != "exhaustive")
+      if (!is_strategy_name(name))
         fail(s, "explore.strategy",
-             fmt::format("'{}' is not a strategy (random, exhaustive)", name));
+             fmt::format("'{}' is not a strategy ({})", name, strategy_names()));
       d.strategy = name;
     }
     if (auto runs = positive("runs", 100'000'000)) d.runs = static_cast<std::uint64_t>(*runs);
@@ -290,7 +316,8 @@ class SpecReader {
     if (const toml::node* o = root.get("oracle")) {
       const toml::table* ot = o->as_table();
       if (!ot) fail(o, "oracle", "must be a table [oracle]");
-      reject_unknown(*ot, "oracle.", {"workload_exit", "cmd", "outcome_files"});
+      reject_unknown(*ot, "oracle.",
+                     {"workload_exit", "cmd", "outcome_files", "checker", "history"});
       if (const toml::node* we = ot->get("workload_exit")) {
         if (!we->is_integer()) fail(we, "oracle.workload_exit", "must be an integer exit code");
         spec.oracle.workload_exit = static_cast<int>(we->as_integer()->get());
@@ -298,6 +325,18 @@ class SpecReader {
       spec.oracle.cmd = argv(*ot, "cmd", "oracle.cmd", false);
       if (const toml::node* f = ot->get("outcome_files"))
         spec.oracle.outcome_files = strings(*f, "oracle.outcome_files");
+      if (const toml::node* c = ot->get("checker")) {
+        spec.oracle.checker = string(*ot, "checker", "oracle.checker", true);
+        if (!is_checker_name(spec.oracle.checker))
+          fail(c, "oracle.checker",
+               fmt::format("'{}' is not a checker (linearizable-register)", spec.oracle.checker));
+      }
+      if (const toml::node* h = ot->get("history")) {
+        spec.oracle.history = string(*ot, "history", "oracle.history", true);
+        if (spec.oracle.history.empty()) fail(h, "oracle.history", "must name a file");
+        if (spec.oracle.checker.empty())
+          fail(h, "oracle.history", "means nothing without oracle.checker to judge it");
+      }
     }
     spec.faults = fault_space(root.get("faults"), spec);
     spec.explore = explore_defaults(root.get("explore"));

@@ -48,7 +48,14 @@ struct OracleSpec {
   // Files whose last write shows the good outcome too (a node's log, a client's receipt),
   // named as `fissure points` names them: "${RUN_DIR}/out.txt".
   std::vector<std::string> outcome_files;
+  // `checker = "linearizable-register"`: the run is also judged by the history its workload
+  // wrote (the explorer applies it after the run; the tracer knows nothing of it). Empty: none.
+  std::string checker;
+  std::string history = "${RUN_DIR}/history.jsonl";  // may hold ${RUN_DIR}, ${SPEC_DIR}
 };
+
+// The names `[oracle] checker` accepts: "linearizable-register".
+bool is_checker_name(std::string_view name);
 
 // [faults]: the space strategies may draw plans from.
 struct FaultSpace {
@@ -57,7 +64,16 @@ struct FaultSpace {
   std::vector<std::string> nodes;  // which nodes may be faulted; default: all (workload too)
   std::vector<int> errnos;         // for error faults; default ECONNRESET, EPIPE, ETIMEDOUT
   std::vector<std::chrono::milliseconds> delays;  // for delay faults; default 100ms, 1s
+  // How long a partition lasts before it heals; default: never (one entry, 0). A partition
+  // that heals is what lets a cut-off primary come back and find it was replaced.
+  std::vector<std::chrono::milliseconds> heals{std::chrono::milliseconds(0)};
 };
+
+// The strategies `[explore] strategy` and `--strategy` accept, and the one used when neither
+// names one. Kept with the spec so that it can refuse a wrong name with its line.
+inline constexpr const char* kDefaultStrategy = "hybrid";
+bool is_strategy_name(std::string_view name);
+std::string strategy_names();  // "hybrid, ldfi, coverage, random, exhaustive"
 
 // [explore]: campaign defaults; the command line's flags win.
 struct ExploreDefaults {

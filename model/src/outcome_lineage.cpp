@@ -1,0 +1,75 @@
+#include "fissure/model/outcome_lineage.hpp"
+
+#include <algorithm>
+#include <limits>
+#include <map>
+#include <set>
+
+#include "fissure/model/graph.hpp"
+#include "fissure/model/lineage.hpp"
+
+namespace fissure {
+
+namespace {
+
+std::uint64_t workload_start(const Trace& t) {
+  std::uint64_t start = std::numeric_limits<std::uint64_t>::max();
+  for (const Event& e : t.events)
+    if (e.node < t.nodes.size() && t.nodes[e.node].workload) start = std::min(start, e.time_ns);
+  return start == std::numeric_limits<std::uint64_t>::max() ? 0 : start;
+}
+
+std::vector<InjectionPoint> points_of(const Trace& t, const std::vector<std::uint64_t>& events) {
+  std::set<InjectionPoint> out;
+  for (std::uint64_t e : events) {
+    const Event& ev = t.events[e];
+    if (!ev.point.empty() && !ev.injected) out.insert(ev.point);
+  }
+  return {out.begin(), out.end()};
+}
+
+}  // namespace
+
+std::vector<std::uint64_t> sound_past(const Trace& t, std::uint64_t outcome) {
+  const std::uint64_t window = workload_start(t);
+  // Per process, its events in the tracer's order; a process's part of the past is a prefix.
+  std::map<std::int32_t, std::vector<std::uint64_t>> of_process;
+  for (const Event& e : t.events) of_process[e.pid].push_back(e.id);
+  std::vector<std::vector<std::uint64_t>> into(t.events.size());
+  for (const Edge& e : t.edges)
+    if (e.to < into.size()) into[e.to].push_back(e.from);
+  std::map<std::int32_t, std::size_t> taken;  // per process: how many of its events are in
+  std::vector<std::uint64_t> work{outcome};
+  std::vector<std::uint64_t> out;
+  while (!work.empty()) {
+    const std::uint64_t e = work.back();
+    work.pop_back();
+    const auto& mine = of_process[t.events[e].pid];
+    std::size_t upto = static_cast<std::size_t>(
+        std::upper_bound(mine.begin(), mine.end(), e) - mine.begin());
+    std::size_t& done = taken[t.events[e].pid];
+    for (; done < upto; ++done) {
+      const std::uint64_t x = mine[done];
+      if (t.events[x].time_ns < window) continue;
+      out.push_back(x);
+      for (std::uint64_t from : into[x]) work.push_back(from);
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::vector<OutcomeLineage> outcome_lineages(const Trace& t) {
+  std::vector<OutcomeLineage> out;
+  const std::vector<std::uint64_t> outcomes = outcome_events(t);
+  if (outcomes.empty()) return out;
+  CommGraph g(t);
+  std::vector<Support> supports = supports_of(g, outcomes);
+  for (std::size_t i = 0; i < outcomes.size(); ++i)
+    out.push_back({outcome_key(t, outcomes[i]), t.nodes.at(t.events[outcomes[i]].node).name, true,
+                   points_of(t, supports[i].events),
+                   points_of(t, sound_past(t, outcomes[i]))});
+  return out;
+}
+
+}  // namespace fissure

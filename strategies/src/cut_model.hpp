@@ -1,0 +1,98 @@
+// What lineage-driven fault injection reasons about: the fault units a [faults] space allows
+// at every point seen in any run, each node's points in program order, the faults under which
+// a point was first seen (Molly's seed), and per outcome the alternative supports learned
+// (the union of lineages across runs that still reached it: Netflix's redundancy).
+//
+// How a fault unit cuts a premise P, a point of node N at position i in N's order (a message
+// A->B is two premises, A's send and B's receive, so either end cutting it cuts the message):
+//
+// | unit                            | cuts P when                                               |
+// |---------------------------------|-----------------------------------------------------------|
+// | error at Q, drop at Q, disk at Q | Q == P: the call fails, the message or stream is lost      |
+// | crash N before Q (with restart)  | Q is N's point at position j <= i: N never made call P     |
+// | crash N after Q (with restart)   | j < i                                                      |
+// | partition at Q of N's side       | j <= i, and P's peer is on the other side                  |
+// | delay, restart alone             | never: they lose nothing (coverage hunts timing)           |
+//
+// So a send A->B is cut by an error or drop at it or at B's receive, a crash of A at or before
+// the send, a crash of B before the receive, and a partition between them active then. A
+// partition is taken from the partitioning node's own calls on: calls between two other nodes
+// it also separates are not counted as cut, so such a hypothesis is found only through its
+// effect on the partitioned node.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "plan_universe.hpp"
+
+namespace fissure {
+
+class CutModel {
+ public:
+  enum class Cut : std::uint8_t { None, AtPoint, CrashBefore, CrashAfter, Partition };
+  struct UnitInfo {
+    Cut cut = Cut::None;
+    std::uint32_t point = 0;  // where it lands (a point id)
+    bool crash = false;       // a crash (with or without restart): one per node
+  };
+  // What must hold for an outcome: every support cut. Supports as sorted point ids.
+  struct Outcome {
+    std::string node;  // the node whose act the outcome is
+    std::set<std::vector<std::uint32_t>> precise, sound;
+  };
+  enum class Lineage : std::uint8_t { Precise, Sound };
+  // Which cuts a hypothesis may use: omissions only, no crash of the outcome's own node (a
+  // crash that takes the node whose outcome it is usually leaves nothing to check), or all.
+  enum class Scope : std::uint8_t { Omission, NotOwnNode, All };
+
+  CutModel(FaultSpace space, std::vector<std::string> nodes, std::vector<std::string> workload);
+
+  // Learns the points (with their seed) and, from a good run, the supports of the outcomes it
+  // reached. Returns how many supports were new.
+  std::size_t learn(const Observation& o);
+  void mark_unfireable(std::size_t unit) { unfireable_.insert(unit); }
+
+  const Universe& universe() const { return universe_; }
+  const UnitInfo& info(std::size_t unit) const { return info_.at(unit); }
+  const InjectionPoint& point(std::uint32_t id) const { return points_.at(id); }
+  std::size_t points() const { return points_.size(); }
+  std::uint32_t position(std::uint32_t point) const { return position_.at(point); }
+  const std::map<std::string, std::vector<std::uint32_t>>& order() const { return order_; }
+  const std::vector<std::size_t>& seed(std::uint32_t point) const { return seed_.at(point); }
+  const std::map<std::string, Outcome>& outcomes() const { return outcomes_; }
+  const std::set<std::size_t>& unfireable() const { return unfireable_; }
+  std::size_t supports() const;
+  // Whether the unit can take part in a hypothesis: it cuts something, or seeds a unit that
+  // does, and it has not shown that it cannot fire.
+  bool usable(std::size_t unit) const;
+  std::uint32_t id_of(const InjectionPoint& p) const { return id_.at(p); }
+  bool cuts(std::size_t unit, std::uint32_t premise, Scope scope, const std::string& own) const;
+
+  // Does the hypothesis (unit indices) cut every support of some outcome, in this scope?
+  bool breaks(const std::vector<std::size_t>& h, Lineage lineage, Scope scope) const;
+  // No unit of it can go with the hypothesis still breaking an outcome (sound lineage).
+  bool minimal(const std::vector<std::size_t>& h) const;
+
+ private:
+  std::uint32_t intern(const InjectionPoint& p);
+  // Each node's points from one run, in the run's order, placed among those known: a point
+  // seen for the first time goes just after the one before it in that run.
+  void place(const std::vector<InjectionPoint>& points);
+  std::vector<std::uint32_t> ids(const std::vector<InjectionPoint>& points);
+
+  Universe universe_;
+  std::vector<UnitInfo> info_;
+  std::vector<InjectionPoint> points_;
+  std::map<InjectionPoint, std::uint32_t> id_;
+  std::map<std::string, std::vector<std::uint32_t>> order_;
+  std::vector<std::uint32_t> position_;
+  std::vector<std::vector<std::size_t>> seed_;
+  std::map<std::string, Outcome> outcomes_;
+  std::set<std::size_t> unfireable_;
+};
+
+}  // namespace fissure
