@@ -209,7 +209,8 @@ void LdfiStrategy::start_round() {
   }
   for (std::uint32_t k = 1; k <= space_.max; ++k) {
     z3::expr a = r.fresh(fmt::format("at_most_{}", k));
-    r.solver.add(z3::implies(a, z3::atmost(r.all, k)));
+    // No usable unit at all (every one shown unfireable): nothing to count.
+    r.solver.add(z3::implies(a, r.all.empty() ? r.ctx.bool_val(true) : z3::atmost(r.all, k)));
     r.at_most.push_back(a);
   }
   for (const auto& h : proposed_) {

@@ -1,0 +1,260 @@
+// The lineage-driven search on hand-built observations: which hypothesis comes first, how a
+// refuted one grows into the fallback its run revealed, when the search may certify, and that
+// it replays the same after a resume. Expected plans are written out by hand from the cut
+// rules in strategies/src/cut_model.hpp, not computed by the code under test.
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "fissure/strategies/strategy.hpp"
+
+namespace fissure {
+namespace {
+
+const std::vector<std::string> kNodes = {"a", "b", "client"};
+const std::vector<std::string> kWorkload = {"client"};
+
+FaultSpace space(std::vector<FaultKind> kinds, std::uint32_t max) {
+  FaultSpace s;
+  s.kinds = std::move(kinds);
+  s.max = max;
+  s.nodes = {"a", "b"};
+  s.errnos = {ECONNRESET};
+  return s;
+}
+
+InjectionPoint send(const std::string& from, const std::string& to, std::uint32_t k) {
+  return {from, OpClass::Send, to, k};
+}
+InjectionPoint recv(const std::string& at, const std::string& from, std::uint32_t k) {
+  return {at, OpClass::Recv, from, k};
+}
+const InjectionPoint kDeliver{"b", OpClass::FileWrite, "${RUN_DIR}/deliver-b.log", 1};
+
+// A good run in which b delivered what a sent it as message #k.
+Observation delivered(std::uint32_t k, FaultPlan plan = {}) {
+  Observation o;
+  o.plan = std::move(plan);
+  o.verdict = "good";
+  for (std::uint32_t i = 1; i <= k; ++i) o.points.push_back(send("a", "b", i));
+  o.points.push_back(recv("b", "a", k));
+  o.points.push_back(kDeliver);
+  o.signature = "delivered";
+  std::vector<InjectionPoint> support{send("a", "b", k), recv("b", "a", k), kDeliver};
+  o.outcomes.push_back({"last write to ${RUN_DIR}/deliver-b.log", "b", true, support, support});
+  return o;
+}
+
+Fault drop(const InjectionPoint& at) {
+  Fault f;
+  f.kind = FaultKind::Drop;
+  f.at = at;
+  return f;
+}
+
+TEST(Ldfi, FirstHypothesisIsAnOmissionOfTheOnlyMessage) {
+  auto s = make_ldfi_strategy(space({FaultKind::Crash, FaultKind::Drop}, 1), kNodes, 1, kWorkload);
+  EXPECT_FALSE(s->propose()) << "nothing to cut before a good run";
+  s->observe(delivered(1));
+  auto p = s->propose();
+  ASSERT_TRUE(p);
+  // By hand: the message a->b #1 is cut by a drop at a's send or at b's receive; omissions
+  // come before crashes.
+  const std::set<FaultPlan*> unused;
+  std::vector<std::string> expected{FaultPlan{{drop(send("a", "b", 1))}}.id(),
+                                    FaultPlan{{drop(recv("b", "a", 1))}}.id()};
+  EXPECT_NE(std::find(expected.begin(), expected.end(), p->id()), expected.end())
+      << describe(p->faults.front());
+  EXPECT_EQ(s->proposer(), "ldfi");
+}
+
+TEST(Ldfi, EveryHypothesisOfTheFirstRoundIsMinimalAndNew) {
+  auto s = make_ldfi_strategy(space({FaultKind::Crash, FaultKind::Drop}, 2), kNodes, 1, kWorkload);
+  s->observe(delivered(1));
+  std::set<std::string> ids;
+  std::size_t n = 0;
+  while (auto p = s->propose()) {
+    ++n;
+    ids.insert(p->id());
+    EXPECT_EQ(p->faults.size(), 1u) << "one message: every minimal cut is one fault";
+  }
+  // By hand: drops at the send and the receive (2); crash a before or after... a's send is its
+  // only point: crash a before it (1); b: crash before its receive, before its write, or after
+  // its receive (3); and no disk faults in this space. 6 in all.
+  EXPECT_EQ(n, 6u);
+  EXPECT_EQ(ids.size(), n);
+  EXPECT_FALSE(s->certificate()) << "hypotheses are still running";
+}
+
+TEST(Ldfi, ARefutedHypothesisGrowsIntoTheFallbackItRevealed) {
+  auto s = make_ldfi_strategy(space({FaultKind::Drop}, 2), kNodes, 1, kWorkload);
+  s->observe(delivered(1));
+  auto first = s->propose();
+  ASSERT_TRUE(first);
+  // The run with that drop still delivered, through a's retry #2, seen only under the drop.
+  s->observe(delivered(2, *first));
+  auto next = s->propose();
+  ASSERT_TRUE(next);
+  ASSERT_EQ(next->faults.size(), 2u) << "the retry exists only with the first drop";
+  EXPECT_TRUE(std::find(next->faults.begin(), next->faults.end(), first->faults.front()) !=
+              next->faults.end());
+  std::set<InjectionPoint> at;
+  for (const auto& f : next->faults) at.insert(f.at);
+  EXPECT_TRUE(at.count(send("a", "b", 2)) || at.count(recv("b", "a", 2)));
+}
+
+TEST(Ldfi, CertifiesOnlyWhenEveryWayIsCut) {
+  auto s = make_ldfi_strategy(space({FaultKind::Drop}, 1), kNodes, 1, kWorkload);
+  s->observe(delivered(1));
+  EXPECT_FALSE(s->certificate());
+  std::vector<FaultPlan> round;
+  while (auto p = s->propose()) round.push_back(*p);
+  ASSERT_EQ(round.size(), 2u) << "a drop at either end of a->b #1";
+  EXPECT_FALSE(s->certificate()) << "two hypotheses not run yet";
+  // Both refuted: b got the message again as #2 each time.
+  for (const auto& p : round) s->observe(delivered(2, p));
+  // One fault cannot cut both a->b #1 and the retry #2 (a drop at #2 needs the one at #1).
+  EXPECT_FALSE(s->propose());
+  auto c = s->certificate();
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->max_faults, 1u);
+  EXPECT_EQ(c->kinds, std::vector<FaultKind>{FaultKind::Drop});
+  EXPECT_EQ(c->nodes, (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(c->hypotheses, 2u);
+  EXPECT_FALSE(c->assumptions.empty());
+}
+
+// A reply that depends, through memory shared by two threads, on a message another thread
+// received: the precise lineage misses it, the sound one holds it, and the search must try
+// cutting it before it may certify.
+TEST(Ldfi, NeverCertifiesWithoutCuttingTheSoundLineage) {
+  FaultSpace fs = space({FaultKind::Drop}, 1);
+  auto s = make_ldfi_strategy(fs, kNodes, 1, kWorkload);
+  Observation o;
+  o.verdict = "good";
+  o.points = {send("b", "a", 1), recv("a", "b", 1), send("client", "a", 1), recv("a", "client", 1),
+              send("a", "client", 1), recv("client", "a", 1)};
+  o.signature = "s";
+  std::vector<InjectionPoint> precise{recv("a", "client", 1), send("a", "client", 1),
+                                      recv("client", "a", 1), send("client", "a", 1)};
+  std::vector<InjectionPoint> sound = precise;
+  sound.push_back(send("b", "a", 1));
+  sound.push_back(recv("a", "b", 1));
+  o.outcomes.push_back({"client answer #1", "client", true, precise, sound});
+  s->observe(o);
+  std::set<InjectionPoint> tried;
+  for (int round = 0; round < 10; ++round) {
+    auto p = s->propose();
+    if (!p) break;
+    tried.insert(p->faults.front().at);
+    // The client retried and got its answer anyway: refuted, with the same lineage again.
+    Observation again = o;
+    again.plan = *p;
+    s->observe(again);
+  }
+  EXPECT_TRUE(tried.count(send("b", "a", 1)) || tried.count(recv("a", "b", 1)))
+      << "the message the other thread received was never cut";
+}
+
+TEST(Ldfi, AFaultThatCannotFireWherePlannedIsNoHypothesis) {
+  auto s = make_ldfi_strategy(space({FaultKind::Drop}, 1), kNodes, 1, kWorkload);
+  s->observe(delivered(1));
+  std::vector<FaultPlan> round;
+  while (auto p = s->propose()) round.push_back(*p);
+  ASSERT_EQ(round.size(), 2u);
+  for (const auto& p : round) {
+    Observation o = delivered(1, p);
+    o.unreached = {0};  // passed the point, and the drop did not fire (a datagram receive)
+    s->observe(o);
+  }
+  EXPECT_FALSE(s->propose()) << "nothing is planned again where it cannot fire";
+  auto c = s->certificate();
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->unfireable.size(), 2u);
+}
+
+TEST(Ldfi, AFaultWhosePointWasNotReachedIsPlannedOnceMore) {
+  auto s = make_ldfi_strategy(space({FaultKind::Drop}, 1), kNodes, 1, kWorkload);
+  s->observe(delivered(1));
+  auto p = s->propose();
+  ASSERT_TRUE(p);
+  Observation o;
+  o.plan = *p;
+  o.verdict = "good";
+  o.signature = "short";
+  o.unreached = {0};
+  s->observe(o);
+  auto again = s->propose();
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->id(), p->id());
+}
+
+// A resumed campaign tells a rebuilt strategy the same runs, and asks it for the journal's
+// plans, but never repeats the calls that found nothing: they must not change what follows.
+TEST(Ldfi, CallsThatFindNothingChangeNothing) {
+  FaultSpace fs = space({FaultKind::Crash, FaultKind::Drop}, 2);
+  auto live = make_ldfi_strategy(fs, kNodes, 3, kWorkload);
+  auto rebuilt = make_ldfi_strategy(fs, kNodes, 3, kWorkload);
+  live->observe(delivered(1));
+  rebuilt->observe(delivered(1));
+  std::vector<FaultPlan> batch;
+  while (auto p = live->propose()) batch.push_back(*p);
+  EXPECT_FALSE(live->propose());
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    auto p = rebuilt->propose();
+    ASSERT_TRUE(p);
+    EXPECT_EQ(p->id(), batch[i].id());
+  }
+  for (auto* s : {live.get(), rebuilt.get()})
+    for (const auto& p : batch) s->observe(delivered(2, p));
+  for (int i = 0; i < 5; ++i) {
+    auto a = live->propose(), b = rebuilt->propose();
+    ASSERT_EQ(a.has_value(), b.has_value());
+    if (!a) break;
+    EXPECT_EQ(a->id(), b->id()) << "proposal " << i << " after the batch";
+  }
+}
+
+TEST(Hybrid, LdfiFirstThenCoverage) {
+  auto s = make_strategy("hybrid", space({FaultKind::Drop, FaultKind::Delay}, 1), kNodes, 1,
+                         kWorkload);
+  EXPECT_EQ(s->name(), "hybrid");
+  s->observe(delivered(1));
+  std::vector<std::string> by;
+  while (auto p = s->propose()) {
+    by.emplace_back(s->proposer());
+    if (by.size() > 20) break;
+  }
+  ASSERT_GE(by.size(), 3u);
+  EXPECT_EQ(by[0], "ldfi");
+  EXPECT_EQ(by[1], "ldfi");
+  EXPECT_EQ(by[2], "coverage") << "coverage fills once ldfi has nothing more for now";
+  EXPECT_EQ(s->batch_size(2), 2u) << "one plan per CPU while ldfi has hypotheses out";
+}
+
+TEST(Coverage, MutatesQueuedPlansWithinTheSpace) {
+  FaultSpace fs = space({FaultKind::Drop, FaultKind::Error, FaultKind::Delay}, 2);
+  fs.delays = {std::chrono::milliseconds(100)};
+  auto s = make_coverage_strategy(fs, kNodes, 5, kWorkload);
+  EXPECT_FALSE(s->propose()) << "no run seen";
+  s->observe(delivered(1));
+  std::set<std::string> ids;
+  for (int i = 0; i < 30; ++i) {
+    auto p = s->propose();
+    if (!p) break;
+    EXPECT_LE(p->faults.size(), 2u);
+    EXPECT_TRUE(ids.insert(p->id()).second) << "no plan twice";
+    Observation o = delivered(1, *p);
+    o.signature = "sig" + std::to_string(i % 3);
+    s->observe(o);
+  }
+  EXPECT_GE(ids.size(), 10u);
+  auto a = make_coverage_strategy(fs, kNodes, 5, kWorkload);
+  auto b = make_coverage_strategy(fs, kNodes, 5, kWorkload);
+  a->observe(delivered(1));
+  b->observe(delivered(1));
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(a->propose()->id(), b->propose()->id()) << "seeded";
+}
+
+}  // namespace
+}  // namespace fissure
