@@ -17,6 +17,7 @@
 #include <iostream>
 
 #include "campaign.hpp"
+#include "check_command.hpp"
 #include "fissure/model/lineage.hpp"
 #include "fissure/model/pattern.hpp"
 #include "fissure/model/summary.hpp"
@@ -419,6 +420,17 @@ int main(int argc, char** argv) {
   CLI::App* syscalls = app.add_subcommand("syscalls", "List the syscalls the tracer stops at");
   syscalls->add_flag("--comma", comma, "one comma-separated line (for strace -e trace=)");
 
+  std::vector<std::string> check_files;
+  std::string check_svg;
+  long check_budget_ms = 10'000;
+  CLI::App* check = app.add_subcommand(
+      "check", "Judge histories (JSON lines or Jepsen logs) with the linearizability checker");
+  check->add_option("FILE", check_files, "history files")->required();
+  check->add_option("--budget-ms", check_budget_ms, "time a file may take before it is unknown")
+      ->default_val(10'000)
+      ->check(CLI::PositiveNumber);
+  check->add_option("--svg", check_svg, "write each non-linearizable file's timeline here");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -431,6 +443,7 @@ int main(int argc, char** argv) {
     if (*points) return cmd_points(spec_path, out_dir, settings);
     if (*replay) return cmd_replay(run_dir, times);
     if (*syscalls) return cmd_syscalls(comma);
+    if (*check) return fissure::check_histories(check_files, check_budget_ms, check_svg);
     if (*show) return cmd_show(run_dir, show_format, show_out);
     if (*report) return cmd_report(run_dir);
     if (*explore) {

@@ -8,11 +8,12 @@
 #include <fstream>
 
 #include "fissure/model/pattern.hpp"
+#include "history_oracle.hpp"
 
 namespace fissure {
 
 void keep_run(const Spec& spec, const FaultPlan& plan, const std::filesystem::path& dir,
-              const RunSettings& s, const RunResult& r) {
+              const RunSettings& s, const RunResult& r, const std::string& history) {
   save_binary(r.trace, (dir / "trace.bin").string());
   if (s.json) {
     std::ofstream os(dir / "trace.json");
@@ -32,7 +33,8 @@ void keep_run(const Spec& spec, const FaultPlan& plan, const std::filesystem::pa
                 s.exact,
                 s.isolate,
                 {},
-                {}};
+                {},
+                history};
   for (const auto& f : r.trace.fired) rec.fired.push_back(describe(plan.faults[f.fault]));
   for (auto i : r.unreached) rec.unreached.push_back(describe(plan.faults[i]));
   std::ofstream os(dir / "run.json");
@@ -45,7 +47,8 @@ RunResult run_and_keep(const Spec& spec, const FaultPlan& plan, const std::files
   RunResult r = run_traced(
       spec,
       {.run_dir = dir, .cpu = s.cpu, .exact_results = s.exact, .plan = plan, .isolate = s.isolate});
-  keep_run(spec, plan, dir, s, r);
+  std::string history = judge_history(spec, dir, r.verdict);
+  keep_run(spec, plan, dir, s, r, history);
   return r;
 }
 

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "fissure/tracer/faults.hpp"
@@ -33,18 +34,31 @@ struct RunRecord {
   bool isolate = true;
   std::vector<std::string> fired;
   std::vector<std::string> unreached;
+  // What `[oracle] checker` said of the run's history: "" (none, or the run was not good),
+  // "missing", "linearizable", "not linearizable", "unknown", "unreadable".
+  std::string history;
 
   template <class A>
   void serialize(A& ar) {
     ar(CEREAL_NVP(spec), CEREAL_NVP(plan_id), CEREAL_NVP(verdict), CEREAL_NVP(message),
        CEREAL_NVP(pattern), CEREAL_NVP(sequence), CEREAL_NVP(cpu), CEREAL_NVP(exact),
        CEREAL_NVP(isolate), CEREAL_NVP(fired), CEREAL_NVP(unreached));
+    if constexpr (std::is_base_of_v<cereal::detail::InputArchiveBase, A>) {
+      try {  // run.json written before histories were judged has none
+        ar(CEREAL_NVP(history));
+      } catch (const cereal::Exception&) {
+        history.clear();
+      }
+    } else {
+      ar(CEREAL_NVP(history));
+    }
   }
 };
 
 void keep_run(const Spec& spec, const FaultPlan& plan, const std::filesystem::path& dir,
-              const RunSettings& s, const RunResult& r);
-// Runs once and keeps everything a later look or replay needs in `dir`.
+              const RunSettings& s, const RunResult& r, const std::string& history = "");
+// Runs once and keeps everything a later look or replay needs in `dir`. A spec with
+// `[oracle] checker` has the run's history judged too (history_oracle.hpp).
 RunResult run_and_keep(const Spec& spec, const FaultPlan& plan, const std::filesystem::path& dir,
                        const RunSettings& s);
 RunRecord read_run_record(const std::filesystem::path& dir);

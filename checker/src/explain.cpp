@@ -50,10 +50,15 @@ std::string explain(const History& h, const std::string& key,
     if (r->outcome != OpOutcome::Ok || r->f == OpFunction::Write) continue;
     const Value& v = r->value;
     // Who could have put v in the register: any op that sets it and may have happened.
+    // Only one invoked before the read returned can be what it saw.
     std::vector<const Operation*> sources;
+    bool any_source = false;
     for (const Operation* o : all)
-      if (o != r && sets(*o) && *sets(*o) == v) sources.push_back(o);
-    if (v && sources.empty()) {
+      if (o != r && sets(*o) && *sets(*o) == v) {
+        any_source = true;
+        if (o->invoke_time < *r->complete_time) sources.push_back(o);
+      }
+    if (v && !any_source) {
       std::string why;
       for (const Operation* f : failed)
         if (sets(*f) && *sets(*f) == v) {
@@ -65,13 +70,9 @@ std::string explain(const History& h, const std::string& key,
                          "wrote {}{}",
                          on, reader(h, *r), what_it_saw(*r), *v, why);
     }
-    if (v && r->complete_time) {
-      bool all_later = true;
-      for (const Operation* s : sources) all_later = all_later && s->invoke_time > *r->complete_time;
-      if (all_later)
+    if (v && sources.empty())
         return fmt::format("not linearizable: {}a {} {} before any write of {} began", on,
                            reader(h, *r), what_it_saw(*r), *v);
-    }
     // A stale value: an acknowledged write of something else came between every write of v
     // (or the initial null) and the read.
     const Operation* stale_against = nullptr;

@@ -1,6 +1,6 @@
 #include "shrink.hpp"
 
-#include <set>
+#include <limits>
 
 namespace fissure::checker {
 
@@ -21,65 +21,92 @@ const Value* sets(const Operation& o) {
 
 class Shrinker {
  public:
-  Shrinker(const std::vector<const Operation*>& all, const SearchLimits& limits)
-      : limits_(limits) {
-    for (const Operation* o : all)
-      if (const Value* v = sets(*o)) written_.insert(*v);
+  Shrinker(const std::vector<const Operation*>& ops, const SearchLimits& limits)
+      : ops_(ops), limits_(limits), writers_(ops.size()) {
+    constexpr auto kNever = std::numeric_limits<std::int64_t>::max();
+    for (std::size_t x = 0; x < ops.size(); ++x) {
+      const Value* v = needs(*ops[x]);
+      if (!v) continue;
+      // An info op may take effect at the very end, after every write.
+      std::int64_t until = ops[x]->outcome == OpOutcome::Ok
+                               ? ops[x]->complete_time.value_or(kNever)
+                               : kNever;
+      for (std::size_t w = 0; w < ops.size(); ++w)
+        if (w != x && sets(*ops[w]) && *sets(*ops[w]) == *v && ops[w]->invoke_time <= until)
+          writers_[x].push_back(w);
+    }
   }
 
   bool out_of_time() const { return std::chrono::steady_clock::now() > limits_.deadline; }
+  bool inconclusive() const { return inconclusive_; }
 
-  // Still not linearizable, and every needed value that the whole set could supply is still
-  // supplied by some op in `ops`.
-  bool keeps(const std::vector<const Operation*>& ops) const {
-    std::set<Value> have;
-    for (const Operation* o : ops)
-      if (const Value* v = sets(*o)) have.insert(*v);
-    for (const Operation* o : ops) {
-      const Value* v = needs(*o);
-      if (v && v->has_value() && written_.count(*v) && !have.count(*v)) return false;
+  // Drops from `in` every op that could have seen a write no longer in it, until none is
+  // left (dropping a cas can orphan more).
+  void close(std::vector<char>& in) const {
+    for (bool changed = true; changed;) {
+      changed = false;
+      for (std::size_t x = 0; x < in.size(); ++x) {
+        if (!in[x]) continue;
+        for (std::size_t w : writers_[x])
+          if (!in[w]) {
+            in[x] = 0;
+            changed = true;
+            break;
+          }
+      }
     }
-    SearchOutcome r = search_operations(ops, limits_);
+  }
+
+  bool not_linearizable(const std::vector<char>& in) const {
+    std::vector<const Operation*> subset;
+    for (std::size_t i = 0; i < in.size(); ++i)
+      if (in[i]) subset.push_back(ops_[i]);
+    if (subset.empty()) return false;
+    SearchOutcome r = search_operations(subset, limits_);
     if (r == SearchOutcome::OutOfTime || r == SearchOutcome::OutOfMemory) inconclusive_ = true;
     return r == SearchOutcome::NotLinearizable;
   }
 
-  bool inconclusive() const { return inconclusive_; }
-
  private:
+  const std::vector<const Operation*>& ops_;
   SearchLimits limits_;
-  std::set<Value> written_;
-  mutable bool inconclusive_ = false;  // some candidate's search ran out of budget
+  std::vector<std::vector<std::size_t>> writers_;  // op -> the ops whose write it could see
+  mutable bool inconclusive_ = false;              // some candidate's search ran out of budget
 };
-
-std::vector<const Operation*> without(const std::vector<const Operation*>& ops, std::size_t from,
-                                      std::size_t count) {
-  std::vector<const Operation*> out(ops.begin(), ops.begin() + static_cast<std::ptrdiff_t>(from));
-  out.insert(out.end(), ops.begin() + static_cast<std::ptrdiff_t>(from + count), ops.end());
-  return out;
-}
 
 }  // namespace
 
 std::vector<const Operation*> shrink(const std::vector<const Operation*>& ops,
                                      const SearchLimits& limits, bool& minimal) {
   Shrinker s(ops, limits);
-  std::vector<const Operation*> core = ops;
+  std::vector<char> in(ops.size(), 1);
+  auto result = [&] {
+    std::vector<const Operation*> out;
+    for (std::size_t i = 0; i < ops.size(); ++i)
+      if (in[i]) out.push_back(ops[i]);
+    return out;
+  };
   minimal = false;
-  for (std::size_t chunk = std::max<std::size_t>(core.size() / 2, 1);; chunk /= 2) {
-    bool removed = true;
+  for (std::size_t chunk = std::max<std::size_t>(ops.size() / 2, 1);; chunk /= 2) {
     // With chunks of one, go round until no single op can go: removing one can free another.
-    while (removed) {
+    for (bool removed = true; removed;) {
       removed = false;
-      for (std::size_t i = 0; i < core.size() && core.size() > 1;) {
-        if (s.out_of_time()) return core;
-        std::size_t n = std::min(chunk, core.size() - i);
-        auto candidate = without(core, i, n);
-        if (s.keeps(candidate)) {
-          core = std::move(candidate);
+      std::vector<std::size_t> members;
+      for (std::size_t i = 0; i < in.size(); ++i)
+        if (in[i]) members.push_back(i);
+      for (std::size_t at = 0; at < members.size(); at += chunk) {
+        if (s.out_of_time()) return result();
+        std::vector<char> candidate = in;
+        bool any = false;
+        for (std::size_t k = at; k < std::min(at + chunk, members.size()); ++k) {
+          any = any || candidate[members[k]];
+          candidate[members[k]] = 0;
+        }
+        if (!any) continue;  // already gone with an earlier chunk's writes
+        s.close(candidate);
+        if (s.not_linearizable(candidate)) {
+          in = std::move(candidate);
           removed = true;
-        } else {
-          i += n;
         }
       }
       if (chunk > 1) break;
@@ -87,7 +114,7 @@ std::vector<const Operation*> shrink(const std::vector<const Operation*>& ops,
     if (chunk == 1) break;
   }
   minimal = !s.inconclusive();
-  return core;
+  return result();
 }
 
 }  // namespace fissure::checker
