@@ -146,6 +146,28 @@ TEST(Spec, FaultSpace) {
             "jobs, seed)");
 }
 
+TEST(Spec, OracleChecker) {
+  const std::string base =
+      "name = \"x\"\n[[node]]\nname = \"a\"\nrole = \"workload\"\ncmd = [\"a\"]\n[oracle]\n";
+  EXPECT_TRUE(parse_spec(base, "/specs/target.toml").oracle.checker.empty());
+  Spec s = parse_spec(base + "checker = \"linearizable-register\"\n", "/specs/target.toml");
+  EXPECT_EQ(s.oracle.checker, "linearizable-register");
+  EXPECT_EQ(s.oracle.history, "${RUN_DIR}/history.jsonl") << "the default";
+  s = parse_spec(base + "checker = \"linearizable-register\"\nhistory = \"${RUN_DIR}/h.log\"\n",
+                 "/specs/target.toml");
+  EXPECT_EQ(s.oracle.history, "${RUN_DIR}/h.log");
+  EXPECT_EQ(error_of(base + "checker = \"knossos\"\n"),
+            "/specs/target.toml:7: oracle.checker: 'knossos' is not a checker "
+            "(linearizable-register)");
+  EXPECT_EQ(error_of(base + "checker = 1\n"),
+            "/specs/target.toml:7: oracle.checker: must be a string");
+  EXPECT_EQ(error_of(base + "history = \"h.jsonl\"\n"),
+            "/specs/target.toml:7: oracle.history: means nothing without oracle.checker to judge "
+            "it");
+  EXPECT_EQ(error_of(base + "checker = \"linearizable-register\"\nhistory = \"\"\n"),
+            "/specs/target.toml:8: oracle.history: must name a file");
+}
+
 TEST(Spec, Durations) {
   EXPECT_EQ(parse_duration("500us"), std::chrono::microseconds(500));
   EXPECT_EQ(parse_duration("1.5s"), std::chrono::milliseconds(1500));
