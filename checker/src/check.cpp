@@ -22,7 +22,8 @@ std::string_view to_string(Linearizability l) {
   return "?";
 }
 
-CheckResult check_linearizable_register(const History& h, const Budget& budget) {
+CheckResult check_linearizable_register(const History& h, const Budget& budget,
+                                        bool counterexample) {
   using Clock = std::chrono::steady_clock;
   const auto start = Clock::now();
   const SearchLimits limits{start + budget.time, budget.memo_entries};
@@ -53,6 +54,9 @@ CheckResult check_linearizable_register(const History& h, const Budget& budget) 
       continue;
     }
     if (outcome == SearchOutcome::Linearizable) continue;
+    result.verdict = Linearizability::NotLinearizable;
+    result.budget.clear();
+    if (!counterexample) return result;
     // Shrinking gets what is left of the budget, and at least a tenth of it: a verdict
     // reached at the last moment still deserves a readable counterexample.
     SearchLimits shrink_limits = limits;
@@ -65,8 +69,6 @@ CheckResult check_linearizable_register(const History& h, const Budget& budget) 
     });
     c.explanation = explain(h, key, core, ops, failed);
     for (const Operation* o : core) c.ops.push_back(*o);
-    result.verdict = Linearizability::NotLinearizable;
-    result.budget.clear();
     result.counterexample = std::move(c);
     return result;
   }

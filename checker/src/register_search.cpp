@@ -144,28 +144,59 @@ SearchOutcome search_register(const std::vector<SearchOp>& ops, const SearchLimi
   std::uint64_t set_hash = 0;
   Memo memo(words);
 
+  // A read that can go now is linearized now, with no alternative tried: it changes nothing,
+  // and nothing unlinearized must precede it (its call comes before every pending return),
+  // so any order from here can be rearranged to start with it. Its frame is `forced`: when
+  // what follows it fails, so does the configuration it was taken in.
+  //
+  // An info write (or cas) is only worth taking effect right before an op that sees its
+  // value: if a write came next instead, the order without the info op says the same. So
+  // after one, `observe` is set and the next op may not be a write (any read or cas that
+  // can go then sees the value). The flag is part of the memoized state.
   struct Frame {
     std::int32_t entry;
     std::int32_t state;
+    bool forced;
   };
   std::vector<Frame> stack;
   stack.reserve(n);
-  std::int32_t state = 0;
+  std::int32_t state = 0;  // (value << 1) | observe
   std::int32_t entry = next[head];
   std::uint32_t tick = 0;
+  // Undoes choices back to the last one that has an alternative; false when none is left.
+  auto backtrack = [&]() {
+    for (;;) {
+      if (stack.empty()) return false;
+      Frame f = stack.back();
+      stack.pop_back();
+      state = f.state;
+      std::uint32_t id = op_of[f.entry];
+      bits[id / 64] &= ~(1ULL << (id % 64));
+      set_hash ^= zobrist[id];
+      if (match[f.entry] >= 0) relink(match[f.entry]);
+      relink(f.entry);
+      if (!f.forced) {
+        entry = next[f.entry];
+        return true;
+      }
+    }
+  };
   while (entry != tail) {
     if ((++tick & 0xfff) == 0 && std::chrono::steady_clock::now() > limits.deadline)
       return SearchOutcome::OutOfTime;
     if (is_call[entry]) {
       std::uint32_t id = op_of[entry];
+      const SearchOp& op = ops[id];
       std::int32_t after = 0;
-      if (step(ops[id], state, after)) {
+      if (!((state & 1) && op.f == OpFunction::Write) && step(op, state >> 1, after)) {
+        const bool forced = op.f == OpFunction::Read;
+        after = (after << 1) | (op.pending && op.f != OpFunction::Read ? 1 : 0);
         bits[id / 64] |= 1ULL << (id % 64);
         set_hash ^= zobrist[id];
         if (memo.insert(bits.data(), mix(set_hash ^ (static_cast<std::uint64_t>(after) << 1)),
                         after)) {
           if (memo.size() > limits.memo_entries) return SearchOutcome::OutOfMemory;
-          stack.push_back({entry, state});
+          stack.push_back({entry, state, forced});
           state = after;
           unlink(entry);
           if (match[entry] >= 0) unlink(match[entry]);
@@ -174,22 +205,17 @@ SearchOutcome search_register(const std::vector<SearchOp>& ops, const SearchLimi
         }
         bits[id / 64] &= ~(1ULL << (id % 64));
         set_hash ^= zobrist[id];
+        // Seen before, so it failed; and a read that could go now was the only way on.
+        if (forced) {
+          if (!backtrack()) return SearchOutcome::NotLinearizable;
+          continue;
+        }
       }
       entry = next[entry];
     } else {
       // An op's return with the op not linearized: nothing before it can go next; undo the
       // last choice and try the call after it.
-      if (stack.empty()) return SearchOutcome::NotLinearizable;
-      Frame f = stack.back();
-      stack.pop_back();
-      entry = f.entry;
-      state = f.state;
-      std::uint32_t id = op_of[entry];
-      bits[id / 64] &= ~(1ULL << (id % 64));
-      set_hash ^= zobrist[id];
-      if (match[entry] >= 0) relink(match[entry]);
-      relink(entry);
-      entry = next[entry];
+      if (!backtrack()) return SearchOutcome::NotLinearizable;
     }
   }
   return SearchOutcome::Linearizable;

@@ -273,6 +273,79 @@ TEST(Checker, BudgetRunsOutAsUnknownNeverAsAPass) {
   EXPECT_FALSE(t.counterexample);
 }
 
+// The definition, with no cleverness: some order of the ops that keeps real time (an op
+// that returned before another was invoked comes first), includes every ok op and any of
+// the info ops, and in which each read sees the last value written.
+struct PlainOp {
+  int f;  // 0 read, 1 write, 2 cas
+  int a, b;
+  std::int64_t call, ret;  // ret: for info ops, never
+  bool info;
+};
+
+bool plain_linearizable(const std::vector<PlainOp>& ops, std::vector<bool>& done, int value) {
+  bool all_ok_done = true;
+  for (std::size_t i = 0; i < ops.size(); ++i) all_ok_done = all_ok_done && (done[i] || ops[i].info);
+  if (all_ok_done) return true;
+  for (std::size_t i = 0; i < ops.size(); ++i) {
+    if (done[i]) continue;
+    bool ready = true;  // every op that returned before this one was invoked is done
+    for (std::size_t j = 0; j < ops.size(); ++j)
+      if (!done[j] && j != i && !ops[j].info && ops[j].ret < ops[i].call) ready = false;
+    if (!ready) continue;
+    const PlainOp& o = ops[i];
+    int next = value;
+    if (o.f == 0 && o.a != value) continue;
+    if (o.f == 1) next = o.a;
+    if (o.f == 2) {
+      if (o.a != value) continue;
+      next = o.b;
+    }
+    done[i] = true;
+    bool ok = plain_linearizable(ops, done, next);
+    done[i] = false;
+    if (ok) return true;
+  }
+  return false;
+}
+
+TEST(Checker, AgreesWithTheDefinitionOnRandomSmallHistories) {
+  std::uint64_t seed = 12345;
+  auto rnd = [&](int n) {
+    seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+    return static_cast<int>((seed >> 33) % static_cast<std::uint64_t>(n));
+  };
+  int not_linearizable = 0;
+  for (int trial = 0; trial < 3000; ++trial) {
+    std::vector<Op> ops;
+    std::vector<PlainOp> plain;
+    std::int64_t clock[3] = {0, 0, 0};
+    const int n = 3 + rnd(5);
+    for (int k = 0; k < n; ++k) {
+      int p = rnd(3);
+      if (clock[p] < 0) continue;  // after an info op, this process is done
+      std::int64_t call = clock[p] + rnd(4), ret = call + 1 + rnd(6);
+      // 0 is null: a read may see it and a cas expect it; writes set 1 or 2.
+      int f = rnd(3), a = f == 1 ? 1 + rnd(2) : rnd(3), b = 1 + rnd(2);
+      int outcome = rnd(10);  // 0-6 ok, 7 fail, 8-9 info
+      std::string type = outcome < 7 ? "ok" : outcome == 7 ? "fail" : "info";
+      if (f == 0 && type != "ok") type = "fail";  // a read that did not return
+      auto text = [](int v) { return v == 0 ? std::string("null") : std::to_string(v); };
+      std::string value = f == 2 ? fmt::format("[{}, {}]", text(a), text(b)) : text(a);
+      ops.push_back({p, f == 0 ? "read" : f == 1 ? "write" : "cas", value, call, type, ret});
+      if (type != "fail") plain.push_back({f, a, b, call, ret, type == "info"});
+      clock[p] = type == "info" ? -1 : ret + 1;
+    }
+    std::vector<bool> done(plain.size(), false);
+    bool want = plain_linearizable(plain, done, 0);
+    Linearizability got = verdict_of(ops);
+    not_linearizable += !want;
+    ASSERT_EQ(got, want ? Linearizability::Linearizable : Linearizability::NotLinearizable)
+        << "trial " << trial;
+  }
+  EXPECT_GT(not_linearizable, 300) << "the random histories exercise both answers";
+}
+
 TEST(Checker, JepsenLogLinesInEveryForm) {
   // Tabs or spaces; a timed-out read constrains nothing; an info write may have happened.
   std::istringstream in(
