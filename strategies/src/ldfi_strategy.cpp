@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
+#include <string_view>
 #include <optional>
 
 namespace fissure {
@@ -28,6 +30,17 @@ constexpr std::array<std::pair<Lineage, Scope>, 6> kTiers{{
     {Lineage::Sound, Scope::All},
 }};
 
+// FISSURE_DEBUG=ldfi prints how long each round's set-up and each check took.
+void debug(const char* what, std::chrono::steady_clock::time_point since) {
+  static const bool on = [] {
+    const char* v = std::getenv("FISSURE_DEBUG");
+    return v && std::string_view(v).find("ldfi") != std::string_view::npos;
+  }();
+  if (!on) return;
+  auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - since);
+  fmt::print(stderr, "fissure ldfi: {} {:.1f} ms\n", what, ms.count());
+}
+
 }  // namespace
 
 // The formula of one batch. Variables: one per usable fault unit. Per node, a chain c[i]
@@ -37,31 +50,186 @@ constexpr std::array<std::pair<Lineage, Scope>, 6> kTiers{{
 // its premises; an outcome by all its supports; the tier's goal by some outcome. Then at most
 // k units, one crash per node, a unit at a point seen only under faults implies those faults,
 // and every hypothesis proposed and still standing is blocked (with its supersets: the formula
-// is monotone, so they are no minimal hypothesis).
+// is monotone, so they are no minimal hypothesis). A tier's goal, the chains it needs and the
+// variables they name are added the first time it is asked for: most batches never reach the
+// sound tiers, and a variable nothing names would only slow every model down. The cardinality
+// constraints cover the variables made so far, so they are made again, under new literals,
+// whenever a variable was added since.
 struct LdfiStrategy::Round {
+  explicit Round(const CutModel& m) : model(m) {}
+  const CutModel& model;
   z3::context ctx;
   z3::solver solver{ctx};
-  std::map<std::size_t, z3::expr> var;  // unit -> its variable
+  std::map<std::size_t, z3::expr> var;      // unit -> its variable
+  std::map<unsigned, std::size_t> unit_of;  // a variable's declaration id -> its unit
   z3::expr_vector all{ctx};
-  std::vector<z3::expr> at_most;  // [k-1]: "at most k units"
-  std::vector<z3::expr> tier;     // kTiers' goals
+  std::map<std::string, std::vector<z3::expr>> crashes_of;  // per node, its crash variables
+  std::vector<z3::expr> at_most;  // [k-1]: "at most k units, one crash per node"
+  std::size_t counted = 0;        // variables the at_most literals cover
+  std::uint32_t max = 1;
+  unsigned generation = 0;
+  std::vector<std::optional<z3::expr>> tier;  // kTiers' goals, once built
   std::map<std::string, std::vector<z3::expr>> crash_chain;
   std::map<std::pair<std::string, std::string>, std::vector<z3::expr>> partition_chain;
-  std::map<std::pair<std::uint32_t, bool>, z3::expr> premise;  // (point, with crashes)
+  std::map<std::pair<std::uint32_t, bool>, z3::expr> premise_cut;  // (point, with crashes)
 
   z3::expr fresh(const std::string& name) { return ctx.bool_const(name.c_str()); }
   z3::expr any(const std::vector<z3::expr>& terms) {
     if (terms.empty()) return ctx.bool_val(false);
+    if (terms.size() == 1) return terms.front();
     z3::expr_vector v(ctx);
     for (const auto& t : terms) v.push_back(t);
     return z3::mk_or(v);
   }
+  // A fresh variable equal to the disjunction, or the one term itself.
+  z3::expr named_any(const std::vector<z3::expr>& terms, const std::string& name) {
+    if (terms.size() == 1) return terms.front();
+    z3::expr c = fresh(name);
+    solver.add(c == any(terms));
+    return c;
+  }
   z3::expr block(const std::vector<std::size_t>& h) {
     std::vector<z3::expr> lits;
     for (std::size_t u : h)
-      if (var.count(u)) lits.push_back(!var.at(u));
+      if (auto v = unit(u)) lits.push_back(!*v);
     return any(lits);
   }
+
+  // The unit's variable, made on first use with the implications to its seed; nullopt for a
+  // unit that cannot take part (see CutModel::usable).
+  std::optional<z3::expr> unit(std::size_t u) {
+    if (auto it = var.find(u); it != var.end()) return it->second;
+    if (!model.usable(u) && !seeding.count(u)) return std::nullopt;
+    z3::expr v = fresh(fmt::format("u{}", u));
+    var.emplace(u, v);
+    unit_of.emplace(v.decl().id(), u);
+    all.push_back(v);
+    if (model.info(u).crash) crashes_of[model.point(model.info(u).point).node].push_back(v);
+    for (std::size_t s : model.seed(model.info(u).point)) {
+      seeding.insert(s);
+      if (auto sv = unit(s)) solver.add(z3::implies(v, *sv));
+    }
+    return v;
+  }
+
+  const z3::expr& at_most_k(std::uint32_t k) {
+    if (counted != all.size() || at_most.empty()) {
+      at_most.clear();
+      ++generation;
+      for (std::uint32_t j = 1; j <= max; ++j) {
+        z3::expr a = fresh(fmt::format("at_most_{}_{}", j, generation));
+        z3::expr_vector holds(ctx);
+        holds.push_back(all.empty() ? ctx.bool_val(true) : z3::atmost(all, j));
+        for (auto& [node, crashes] : crashes_of) {
+          z3::expr_vector v(ctx);
+          for (auto& c : crashes) v.push_back(c);
+          holds.push_back(z3::atmost(v, 1));
+        }
+        solver.add(z3::implies(a, z3::mk_and(holds)));
+        at_most.push_back(a);
+      }
+      counted = all.size();
+    }
+    return at_most[k - 1];
+  }
+
+  std::set<std::size_t> seeding;  // units some usable unit needs as its seed
+
+  const std::vector<z3::expr>& crashed(const std::string& node) {
+    auto it = crash_chain.find(node);
+    if (it != crash_chain.end()) return it->second;
+    std::vector<z3::expr> chain;
+    std::vector<z3::expr> after_prev;
+    const auto& order = model.order().at(node);
+    for (std::uint32_t i = 0; i < order.size(); ++i) {
+      std::vector<z3::expr> terms = after_prev;
+      after_prev.clear();
+      if (i > 0) terms.push_back(chain.back());
+      for (std::size_t u : model.universe().at(model.point(order[i]))) {
+        if (!model.info(u).crash) continue;
+        if (auto v = unit(u))
+          (model.info(u).cut == CutModel::Cut::CrashBefore ? terms : after_prev).push_back(*v);
+      }
+      chain.push_back(terms.empty() ? ctx.bool_val(false)
+                                    : named_any(terms, fmt::format("crashed_{}_{}", node, i)));
+    }
+    return crash_chain.emplace(node, std::move(chain)).first->second;
+  }
+
+  const std::vector<z3::expr>& partitioned(const std::string& node, const std::string& peer) {
+    auto key = std::make_pair(node, peer);
+    auto it = partition_chain.find(key);
+    if (it != partition_chain.end()) return it->second;
+    std::vector<z3::expr> chain;
+    const auto& order = model.order().at(node);
+    for (std::uint32_t i = 0; i < order.size(); ++i) {
+      std::vector<z3::expr> terms;
+      if (i > 0) terms.push_back(chain.back());
+      for (std::size_t u : model.universe().at(model.point(order[i])))
+        if (model.info(u).cut == CutModel::Cut::Partition && model.usable(u)) {
+          // The unit at this point cuts calls to `peer` from here on, if it separates them.
+          const Fault& f = model.universe().units()[u].faults.front();
+          int gn = -1, gp = -1;
+          for (std::size_t g = 0; g < f.groups.size(); ++g) {
+            if (std::find(f.groups[g].begin(), f.groups[g].end(), node) != f.groups[g].end())
+              gn = static_cast<int>(g);
+            if (std::find(f.groups[g].begin(), f.groups[g].end(), peer) != f.groups[g].end())
+              gp = static_cast<int>(g);
+          }
+          if (gn >= 0 && gp >= 0 && gn != gp) terms.push_back(*unit(u));
+        }
+      chain.push_back(terms.empty()
+                          ? ctx.bool_val(false)
+                          : named_any(terms, fmt::format("cut_{}_{}_{}", node, peer, i)));
+    }
+    return partition_chain.emplace(key, std::move(chain)).first->second;
+  }
+
+  z3::expr premise(std::uint32_t point, bool with_crashes) {
+    auto key = std::make_pair(point, with_crashes);
+    auto it = premise_cut.find(key);
+    if (it != premise_cut.end()) return it->second;
+    const InjectionPoint& p = model.point(point);
+    const std::uint32_t pos = model.position(point);
+    std::vector<z3::expr> terms;
+    for (std::size_t u : model.universe().at(p))
+      if (model.info(u).cut == CutModel::Cut::AtPoint)
+        if (auto v = unit(u)) terms.push_back(*v);
+    const bool message = p.op == OpClass::Send || p.op == OpClass::Recv || p.op == OpClass::Connect;
+    if (message && has_partitions) terms.push_back(partitioned(p.node, p.peer)[pos]);
+    if (with_crashes && crashing.count(p.node)) terms.push_back(crashed(p.node)[pos]);
+    z3::expr e = any(terms);
+    premise_cut.emplace(key, e);
+    return e;
+  }
+
+  const z3::expr& goal(std::size_t t) {
+    if (tier[t]) return *tier[t];
+    auto [lineage, scope] = kTiers[t];
+    std::vector<z3::expr> outcomes;
+    for (const auto& [key, o] : model.outcomes()) {
+      const auto& supports = lineage == Lineage::Precise ? o.precise : o.sound;
+      if (supports.empty()) continue;
+      z3::expr_vector every(ctx);
+      for (const auto& s : supports) {
+        std::vector<z3::expr> cut;
+        for (std::uint32_t pt : s) {
+          bool crashes = scope == Scope::All ||
+                         (scope == Scope::NotOwnNode && model.point(pt).node != o.node);
+          cut.push_back(premise(pt, crashes));
+        }
+        every.push_back(any(cut));
+      }
+      outcomes.push_back(z3::mk_and(every));
+    }
+    z3::expr g = fresh(fmt::format("tier{}", t));
+    solver.add(z3::implies(g, any(outcomes)));
+    tier[t] = g;
+    return *tier[t];
+  }
+
+  std::set<std::string> crashing;  // nodes with a usable crash unit
+  bool has_partitions = false;
 };
 
 LdfiStrategy::LdfiStrategy(const FaultSpace& space, std::vector<std::string> nodes,
@@ -77,142 +245,19 @@ LdfiStrategy::~LdfiStrategy() {
 
 void LdfiStrategy::start_round() {
   round_.reset();
-  round_ = std::make_unique<Round>();
+  round_ = std::make_unique<Round>(model_);
   Round& r = *round_;
   z3::params p(r.ctx);
   p.set("random_seed", static_cast<unsigned>(seed_ & 0xffffffffu));
   r.solver.set(p);
-  const auto& units = model_.universe().units();
-  // Variables: usable units, and the units that seed them.
-  std::set<std::size_t> wanted;
-  for (std::size_t u = 0; u < units.size(); ++u)
-    if (model_.usable(u)) {
-      wanted.insert(u);
-      for (std::size_t s : model_.seed(model_.info(u).point)) wanted.insert(s);
-    }
-  for (std::size_t u : wanted) {
-    r.var.emplace(u, r.fresh(fmt::format("u{}", u)));
-    r.all.push_back(r.var.at(u));
+  r.max = space_.max;
+  for (std::size_t u = 0; u < model_.universe().units().size(); ++u) {
+    const auto& info = model_.info(u);
+    if (!model_.usable(u)) continue;
+    if (info.cut == CutModel::Cut::Partition) r.has_partitions = true;
+    if (info.crash) r.crashing.insert(model_.point(info.point).node);
   }
-  for (std::size_t u : wanted)
-    for (std::size_t s : model_.seed(model_.info(u).point))
-      r.solver.add(z3::implies(r.var.at(u), r.var.at(s)));
-  std::map<std::string, std::vector<z3::expr>> crashes_of;
-  for (std::size_t u : wanted)
-    if (model_.info(u).crash)
-      crashes_of[model_.point(model_.info(u).point).node].push_back(r.var.at(u));
-  for (auto& [node, crashes] : crashes_of) {
-    z3::expr_vector v(r.ctx);
-    for (auto& c : crashes) v.push_back(c);
-    r.solver.add(z3::atmost(v, 1));
-  }
-  // Crash chains, per node, along its order.
-  for (const auto& [node, order] : model_.order()) {
-    if (!crashes_of.count(node)) continue;
-    std::vector<z3::expr> chain;
-    std::vector<z3::expr> after_prev;
-    for (std::uint32_t i = 0; i < order.size(); ++i) {
-      std::vector<z3::expr> terms = after_prev;
-      after_prev.clear();
-      if (i > 0) terms.push_back(chain.back());
-      for (std::size_t u : model_.universe().at(model_.point(order[i]))) {
-        if (!r.var.count(u) || !model_.info(u).crash) continue;
-        (model_.info(u).cut == CutModel::Cut::CrashBefore ? terms : after_prev)
-            .push_back(r.var.at(u));
-      }
-      if (terms.size() == 1) {
-        chain.push_back(terms.front());
-      } else {
-        z3::expr c = r.fresh(fmt::format("crashed_{}_{}", node, i));
-        r.solver.add(c == r.any(terms));
-        chain.push_back(c);
-      }
-    }
-    r.crash_chain.emplace(node, std::move(chain));
-  }
-  auto partitioned = [&](const std::string& node, const std::string& peer,
-                         std::uint32_t pos) -> std::optional<z3::expr> {
-    auto key = std::make_pair(node, peer);
-    auto it = r.partition_chain.find(key);
-    if (it == r.partition_chain.end()) {
-      std::vector<z3::expr> chain;
-      const auto& order = model_.order().at(node);
-      for (std::uint32_t i = 0; i < order.size(); ++i) {
-        std::vector<z3::expr> terms;
-        if (i > 0) terms.push_back(chain.back());
-        for (std::size_t u : model_.universe().at(model_.point(order[i])))
-          if (r.var.count(u) && model_.info(u).cut == CutModel::Cut::Partition) {
-            // The unit at this point cuts calls to `peer` from here on, if it separates them.
-            const Fault& f = model_.universe().units()[u].faults.front();
-            int gn = -1, gp = -1;
-            for (std::size_t g = 0; g < f.groups.size(); ++g) {
-              if (std::find(f.groups[g].begin(), f.groups[g].end(), node) != f.groups[g].end())
-                gn = static_cast<int>(g);
-              if (std::find(f.groups[g].begin(), f.groups[g].end(), peer) != f.groups[g].end())
-                gp = static_cast<int>(g);
-            }
-            const bool apart = gn >= 0 && gp >= 0 && gn != gp;
-            if (apart) terms.push_back(r.var.at(u));
-          }
-        if (terms.size() == 1) {
-          chain.push_back(terms.front());
-        } else {
-          z3::expr c = r.fresh(fmt::format("cut_{}_{}_{}", node, peer, i));
-          r.solver.add(c == r.any(terms));
-          chain.push_back(c);
-        }
-      }
-      it = r.partition_chain.emplace(key, std::move(chain)).first;
-    }
-    if (it->second.empty()) return std::nullopt;
-    return it->second[pos];
-  };
-  auto premise = [&](std::uint32_t point, bool with_crashes) -> z3::expr {
-    auto key = std::make_pair(point, with_crashes);
-    auto it = r.premise.find(key);
-    if (it != r.premise.end()) return it->second;
-    const InjectionPoint& p = model_.point(point);
-    const std::uint32_t pos = model_.position(point);
-    std::vector<z3::expr> terms;
-    for (std::size_t u : model_.universe().at(p))
-      if (r.var.count(u) && model_.info(u).cut == CutModel::Cut::AtPoint)
-        terms.push_back(r.var.at(u));
-    const bool message = p.op == OpClass::Send || p.op == OpClass::Recv || p.op == OpClass::Connect;
-    if (message)
-      if (auto c = partitioned(p.node, p.peer, pos)) terms.push_back(*c);
-    if (with_crashes && r.crash_chain.count(p.node)) terms.push_back(r.crash_chain.at(p.node)[pos]);
-    z3::expr e = r.any(terms);
-    r.premise.emplace(key, e);
-    return e;
-  };
-  for (std::size_t t = 0; t < kTiers.size(); ++t) {
-    auto [lineage, scope] = kTiers[t];
-    std::vector<z3::expr> outcomes;
-    for (const auto& [key, o] : model_.outcomes()) {
-      const auto& supports = lineage == Lineage::Precise ? o.precise : o.sound;
-      if (supports.empty()) continue;
-      z3::expr_vector every(r.ctx);
-      for (const auto& s : supports) {
-        std::vector<z3::expr> cut;
-        for (std::uint32_t pt : s) {
-          bool crashes = scope == Scope::All ||
-                         (scope == Scope::NotOwnNode && model_.point(pt).node != o.node);
-          cut.push_back(premise(pt, crashes));
-        }
-        every.push_back(r.any(cut));
-      }
-      outcomes.push_back(z3::mk_and(every));
-    }
-    z3::expr goal = r.fresh(fmt::format("tier{}", t));
-    r.solver.add(z3::implies(goal, r.any(outcomes)));
-    r.tier.push_back(goal);
-  }
-  for (std::uint32_t k = 1; k <= space_.max; ++k) {
-    z3::expr a = r.fresh(fmt::format("at_most_{}", k));
-    // No usable unit at all (every one shown unfireable): nothing to count.
-    r.solver.add(z3::implies(a, r.all.empty() ? r.ctx.bool_val(true) : z3::atmost(r.all, k)));
-    r.at_most.push_back(a);
-  }
+  r.tier.resize(kTiers.size());
   for (const auto& h : proposed_) {
     bool pending = std::any_of(pending_.begin(), pending_.end(),
                                [&](const auto& kv) { return kv.second == h; });
@@ -233,11 +278,19 @@ std::optional<LdfiStrategy::Hypothesis> LdfiStrategy::next_hypothesis() {
   auto find = [&](const std::vector<z3::expr>& assume) -> std::optional<Hypothesis> {
     z3::expr_vector a(r.ctx);
     for (const auto& e : assume) a.push_back(e);
-    while (r.solver.check(a) == z3::sat) {
+    while (true) {
+      auto t0 = std::chrono::steady_clock::now();
+      auto res = r.solver.check(a);
+      debug(res == z3::sat ? "check: sat" : "check: unsat", t0);
+      if (res != z3::sat) break;
       z3::model m = r.solver.get_model();
       Hypothesis h;
-      for (const auto& [u, v] : r.var)
-        if (m.eval(v, true).is_true()) h.push_back(u);
+      for (unsigned i = 0; i < m.num_consts(); ++i) {
+        z3::func_decl d = m.get_const_decl(i);
+        auto u = r.unit_of.find(d.id());
+        if (u != r.unit_of.end() && m.get_const_interp(d).is_true()) h.push_back(u->second);
+      }
+      std::sort(h.begin(), h.end());
       r.solver.add(r.block(h));
       if (h.empty() || !model_.minimal(h)) continue;
       auto plan = plan_of(h);
@@ -251,18 +304,20 @@ std::optional<LdfiStrategy::Hypothesis> LdfiStrategy::next_hypothesis() {
   while (!refuted_.empty()) {
     const Hypothesis base = refuted_.back();
     for (std::uint32_t k = static_cast<std::uint32_t>(base.size()) + 1; k <= space_.max; ++k)
-      for (const auto& goal : r.tier) {
-        std::vector<z3::expr> assume{r.at_most[k - 1], goal};
+      for (std::size_t t = 0; t < kTiers.size(); ++t) {
+        z3::expr goal = r.goal(t);
+        std::vector<z3::expr> assume{goal};
         for (std::size_t u : base)
-          if (r.var.count(u)) assume.push_back(r.var.at(u));
+          if (auto v = r.unit(u)) assume.push_back(*v);
+        assume.push_back(r.at_most_k(k));
         if (auto h = find(assume)) return h;
       }
     refuted_.pop_back();
   }
   // Then every minimal hypothesis, smallest first.
   for (std::uint32_t k = 1; k <= space_.max; ++k)
-    for (const auto& goal : r.tier)
-      if (auto h = find({r.at_most[k - 1], goal})) return h;
+    for (std::size_t t = 0; t < kTiers.size(); ++t)
+      if (auto h = find({r.goal(t), r.at_most_k(k)})) return h;
   return std::nullopt;
 }
 
@@ -281,7 +336,9 @@ std::optional<FaultPlan> LdfiStrategy::propose() {
   const auto refuted = refuted_;
   auto started = std::chrono::steady_clock::now();
   thread_.run([&] {
+    auto t0 = std::chrono::steady_clock::now();
     if (dirty_) start_round();
+    debug("round", t0);
     dirty_ = false;
     found = next_hypothesis();
   });

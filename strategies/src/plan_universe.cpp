@@ -27,7 +27,7 @@ std::size_t Universe::learn(const std::vector<InjectionPoint>& points) {
     if (seen_.insert(p).second)
       for (auto& u : fault_units(p, space_, nodes_, workload_)) {
         at_[p].push_back(units_.size());
-        by_id_.emplace(u.id(), units_.size());
+        by_faults_.emplace(u.faults, units_.size());
         units_.push_back(std::move(u));
       }
   return units_.size() - before;
@@ -47,8 +47,8 @@ std::optional<std::vector<std::size_t>> Universe::decompose(const FaultPlan& pla
     if (f.kind == FaultKind::Crash)
       for (const Fault& r : plan.faults)
         if (r.kind == FaultKind::Restart && r.node == f.at.node) unit.faults.push_back(r);
-    auto it = by_id_.find(unit.id());
-    if (it == by_id_.end()) return std::nullopt;
+    auto it = by_faults_.find(unit.faults);
+    if (it == by_faults_.end()) return std::nullopt;
     out.push_back(it->second);
   }
   std::sort(out.begin(), out.end());

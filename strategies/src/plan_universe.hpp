@@ -39,7 +39,7 @@ class Universe {
   std::set<InjectionPoint> seen_;
   std::vector<FaultPlan> units_;
   std::map<InjectionPoint, std::vector<std::size_t>> at_;
-  std::map<std::string, std::size_t> by_id_;  // a unit's plan id -> its index
+  std::map<std::vector<Fault>, std::size_t> by_faults_;  // a unit's faults -> its index
 };
 
 }  // namespace fissure
