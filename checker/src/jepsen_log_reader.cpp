@@ -5,7 +5,7 @@
 #include <fmt/format.h>
 
 #include <charconv>
-#include <sstream>
+#include <string_view>
 #include <vector>
 
 #include "fissure/checker/history_builder.hpp"
@@ -16,10 +16,17 @@ namespace fissure::checker {
 
 namespace {
 
-std::vector<std::string> fields(const std::string& line) {
-  std::vector<std::string> out;
-  std::istringstream is(line);
-  for (std::string w; is >> w;) out.push_back(w);
+std::vector<std::string_view> fields(std::string_view line) {
+  std::vector<std::string_view> out;
+  std::size_t i = 0;
+  while (true) {
+    i = line.find_first_not_of(" \t\r", i);
+    if (i == std::string_view::npos) break;
+    std::size_t end = line.find_first_of(" \t\r", i);
+    if (end == std::string_view::npos) end = line.size();
+    out.push_back(line.substr(i, end - i));
+    i = end;
+  }
   return out;
 }
 
@@ -30,10 +37,11 @@ std::optional<std::int64_t> integer(std::string_view s) {
   return v;
 }
 
-Value jepsen_value(const std::string& s) {
+Value jepsen_value(std::string_view s) {
   if (s == "nil") return std::nullopt;
-  if (s.size() >= 2 && s.front() == '"' && s.back() == '"') return s.substr(1, s.size() - 2);
-  return s;
+  if (s.size() >= 2 && s.front() == '"' && s.back() == '"')
+    return std::string(s.substr(1, s.size() - 2));
+  return std::string(s);
 }
 
 }  // namespace
@@ -59,7 +67,7 @@ History read_jepsen_log(std::istream& in, const std::string& source) {
     e.process = *process;
     e.line = line;
     e.time = static_cast<std::int64_t>(line);
-    const std::string& type = w[4];
+    std::string_view type = w[4];
     if (type == ":invoke")
       e.type = HistoryEvent::Type::Invoke;
     else if (type == ":ok")
@@ -70,7 +78,7 @@ History read_jepsen_log(std::istream& in, const std::string& source) {
       e.type = HistoryEvent::Type::Info;
     else
       fail("type", fmt::format("'{}' is not :invoke, :ok, :fail or :info", type));
-    const std::string& f = w[5];
+    std::string_view f = w[5];
     if (f == ":read")
       e.f = OpFunction::Read;
     else if (f == ":write")
@@ -79,14 +87,16 @@ History read_jepsen_log(std::istream& in, const std::string& source) {
       e.f = OpFunction::Cas;
     else
       fail("f", fmt::format("'{}' is not :read, :write or :cas (the checker knows registers)", f));
-    std::string value;
-    for (std::size_t i = 6; i < w.size(); ++i) value += (value.empty() ? "" : " ") + w[i];
+    // The value is the rest of the line: "[2 4]" has a space in it.
+    std::string_view value =
+        w.size() > 6 ? std::string_view(w[6].data(), w.back().data() + w.back().size() - w[6].data())
+                     : std::string_view();
     // Keywords such as :timed-out say why an op failed or is unknown; they are no value.
     if (!value.empty() && !value.starts_with(":")) {
       if (e.f == OpFunction::Cas) {
         auto parts = value.size() >= 2 && value.front() == '[' && value.back() == ']'
                          ? fields(value.substr(1, value.size() - 2))
-                         : std::vector<std::string>{};
+                         : std::vector<std::string_view>{};
         if (parts.size() != 2) fail("value", fmt::format("'{}' is not [expected new]", value));
         e.value = jepsen_value(parts[0]);
         e.new_value = jepsen_value(parts[1]);
