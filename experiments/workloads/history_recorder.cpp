@@ -63,8 +63,8 @@ void HistoryRecorder::invoke(std::int64_t process, std::string_view f, std::stri
   record(process, "invoke", f, key, "null");
 }
 
-void HistoryRecorder::invoke_cas(std::int64_t process, std::string_view key,
-                                 std::int64_t expected, std::int64_t replacement) {
+void HistoryRecorder::invoke_cas(std::int64_t process, std::string_view key, std::int64_t expected,
+                                 std::int64_t replacement) {
   record(process, "invoke", "cas", key, pair_json(expected, replacement));
 }
 

@@ -53,8 +53,8 @@ class HistoryRecorder {
 
  private:
   // value_json: the JSON text of "value", or empty to leave the field out.
-  void record(std::int64_t process, std::string_view type, std::string_view f,
-              std::string_view key, const std::string& value_json);
+  void record(std::int64_t process, std::string_view type, std::string_view f, std::string_view key,
+              const std::string& value_json);
 
   int fd_ = -1;
   std::string path_;
