@@ -16,7 +16,6 @@ namespace fissure {
 // leaves the verdict alone: a workload the faults stopped early may have written none.
 // Returns what run.json keeps as `history`: "" (not checked), "missing", "linearizable",
 // "not linearizable", "unknown" or "unreadable" (then the verdict is a Bug naming the line).
-std::string judge_history(const Spec& spec, const std::filesystem::path& run_dir,
-                          Verdict& verdict);
+std::string judge_history(const Spec& spec, const std::filesystem::path& run_dir, Verdict& verdict);
 
 }  // namespace fissure

@@ -45,10 +45,9 @@ CheckResult check_linearizable_register(const History& h, const Budget& budget,
       // Another key may still be found not linearizable, which says more.
       if (result.verdict == Linearizability::Linearizable) {
         result.verdict = Linearizability::Unknown;
-        result.budget =
-            outcome == SearchOutcome::OutOfTime
-                ? fmt::format("time {} ms", budget.time.count())
-                : fmt::format("memory {} memoized states", budget.memo_entries);
+        result.budget = outcome == SearchOutcome::OutOfTime
+                            ? fmt::format("time {} ms", budget.time.count())
+                            : fmt::format("memory {} memoized states", budget.memo_entries);
         if (!key.empty()) result.budget += fmt::format(" on key '{}'", key);
       }
       continue;

@@ -66,13 +66,14 @@ std::string explain(const History& h, const std::string& key,
                             h.when(f->invoke_time), f->process);
           break;
         }
-      return fmt::format("not linearizable: {}a {} {}, but no operation that may have happened "
-                         "wrote {}{}",
-                         on, reader(h, *r), what_it_saw(*r), *v, why);
+      return fmt::format(
+          "not linearizable: {}a {} {}, but no operation that may have happened "
+          "wrote {}{}",
+          on, reader(h, *r), what_it_saw(*r), *v, why);
     }
     if (v && sources.empty())
-        return fmt::format("not linearizable: {}a {} {} before any write of {} began", on,
-                           reader(h, *r), what_it_saw(*r), *v);
+      return fmt::format("not linearizable: {}a {} {} before any write of {} began", on,
+                         reader(h, *r), what_it_saw(*r), *v);
     // A stale value: an acknowledged write of something else came between every write of v
     // (or the initial null) and the read.
     const Operation* stale_against = nullptr;

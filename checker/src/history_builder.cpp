@@ -69,8 +69,8 @@ void HistoryBuilder::add(const HistoryEvent& e) {
   }
   if (open == pending_.end())
     fail(e, "type",
-         fmt::format("process {} completes a {} ({}) it never invoked", e.process,
-                     to_string(e.f), type_name(e.type)));
+         fmt::format("process {} completes a {} ({}) it never invoked", e.process, to_string(e.f),
+                     type_name(e.type)));
   Operation& op = h_.ops[open->second];
   if (op.f != e.f)
     fail(e, "f",

@@ -56,8 +56,9 @@ History read_jepsen_log(std::istream& in, const std::string& source) {
       throw HistoryError(fmt::format("{}:{}: {}: {}", source, line, field, problem));
     };
     if (w.size() < 6 || w[2] != "-")
-      fail("line", "not a Jepsen history line (LEVEL LOGGER - PROCESS :TYPE :F VALUE, e.g. "
-                   "'INFO  jepsen.util - 3 :invoke :write 4')");
+      fail("line",
+           "not a Jepsen history line (LEVEL LOGGER - PROCESS :TYPE :F VALUE, e.g. "
+           "'INFO  jepsen.util - 3 :invoke :write 4')");
     auto process = integer(w[3]);
     if (!process) {
       if (w[3].starts_with(":")) continue;  // :nemesis and the like
@@ -89,8 +90,9 @@ History read_jepsen_log(std::istream& in, const std::string& source) {
       fail("f", fmt::format("'{}' is not :read, :write or :cas (the checker knows registers)", f));
     // The value is the rest of the line: "[2 4]" has a space in it.
     std::string_view value =
-        w.size() > 6 ? std::string_view(w[6].data(), w.back().data() + w.back().size() - w[6].data())
-                     : std::string_view();
+        w.size() > 6
+            ? std::string_view(w[6].data(), w.back().data() + w.back().size() - w[6].data())
+            : std::string_view();
     // Keywords such as :timed-out say why an op failed or is unknown; they are no value.
     if (!value.empty() && !value.starts_with(":")) {
       if (e.f == OpFunction::Cas) {

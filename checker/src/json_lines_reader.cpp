@@ -1,9 +1,9 @@
 // Our JSON lines, parsed a line at a time with the rapidjson that cereal's JSON archive uses
 // (cereal's header configures it: assertions throw instead of aborting).
 #include <fmt/format.h>
+#include <rapidjson/error/en.h>
 
 #include <cereal/archives/json.hpp>
-#include <rapidjson/error/en.h>
 
 #include "fissure/checker/history_builder.hpp"
 #include "fissure/checker/history_error.hpp"
@@ -32,8 +32,9 @@ class LineReader {
 
   HistoryEvent event(const rapidjson::Document& d) const {
     if (!d.IsObject())
-      fail("line", "must be a JSON object such as {\"process\": 3, \"type\": \"invoke\", "
-                   "\"f\": \"write\", \"value\": 4, \"time\": 1200000}");
+      fail("line",
+           "must be a JSON object such as {\"process\": 3, \"type\": \"invoke\", "
+           "\"f\": \"write\", \"value\": 4, \"time\": 1200000}");
     HistoryEvent e;
     e.line = line_;
     auto member = [&](const char* name) -> const rapidjson::Value* {
@@ -121,8 +122,9 @@ History read_json_lines(std::istream& in, const std::string& source) {
     // never recorded whole, so the op it would have completed stays pending (info).
     if (d.HasParseError() && in.eof()) break;
     if (d.HasParseError())
-      r.fail("json", fmt::format("{} (at column {})", rapidjson::GetParseError_En(d.GetParseError()),
-                                 d.GetErrorOffset() + 1));
+      r.fail("json",
+             fmt::format("{} (at column {})", rapidjson::GetParseError_En(d.GetParseError()),
+                         d.GetErrorOffset() + 1));
     b.add(r.event(d));
   }
   if (in.bad()) throw HistoryError(fmt::format("{}: read error", source));

@@ -12,7 +12,8 @@ namespace fissure::checker {
 
 History load_history(const std::filesystem::path& file) {
   std::ifstream in(file);
-  if (!in) throw HistoryError(fmt::format("{}: cannot read: {}", file.string(), std::strerror(errno)));
+  if (!in)
+    throw HistoryError(fmt::format("{}: cannot read: {}", file.string(), std::strerror(errno)));
   std::error_code ec;
   if (std::filesystem::is_directory(file, ec))
     throw HistoryError(fmt::format("{}: is a directory, not a history file", file.string()));

@@ -4,7 +4,9 @@
 
 namespace fissure::checker {
 
-std::string value_text(const Value& v) { return v ? *v : "nil"; }
+std::string value_text(const Value& v) {
+  return v ? *v : "nil";
+}
 
 std::string to_string(OpFunction f) {
   switch (f) {

@@ -28,9 +28,8 @@ class Shrinker {
       const Value* v = needs(*ops[x]);
       if (!v) continue;
       // An info op may take effect at the very end, after every write.
-      std::int64_t until = ops[x]->outcome == OpOutcome::Ok
-                               ? ops[x]->complete_time.value_or(kNever)
-                               : kNever;
+      std::int64_t until =
+          ops[x]->outcome == OpOutcome::Ok ? ops[x]->complete_time.value_or(kNever) : kNever;
       for (std::size_t w = 0; w < ops.size(); ++w)
         if (w != x && sets(*ops[w]) && *sets(*ops[w]) == *v && ops[w]->invoke_time <= until)
           writers_[x].push_back(w);

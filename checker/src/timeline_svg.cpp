@@ -110,8 +110,7 @@ std::string timeline_svg(const History& h, const Counterexample& c) {
     s += fmt::format(
         "<line x1=\"{:.1f}\" y1=\"{:.1f}\" x2=\"{:.1f}\" y2=\"{:.1f}\" stroke=\"#ddd\"/>\n", kLeft,
         y + kRow / 2 + kBar / 2, kLeft + kPlot + kRight - 10, y + kRow / 2 + kBar / 2);
-    s += fmt::format("<text x=\"10\" y=\"{:.1f}\">{}</text>\n", y + kRow / 2 + 4,
-                     xml(row_name[r]));
+    s += fmt::format("<text x=\"10\" y=\"{:.1f}\">{}</text>\n", y + kRow / 2 + 4, xml(row_name[r]));
   }
   for (const Operation& o : c.ops) {
     double y = top + kRow * static_cast<double>(row.at(o.logical)) + kRow / 2 - kBar / 2 + 4;
@@ -139,10 +138,10 @@ std::string timeline_svg(const History& h, const Counterexample& c) {
   s += fmt::format(
       "<line x1=\"{:.0f}\" y1=\"{:.1f}\" x2=\"{:.0f}\" y2=\"{:.1f}\" stroke=\"#333\"/>\n", kLeft,
       axis, kLeft + kPlot, axis);
-  s += fmt::format("<text x=\"{:.0f}\" y=\"{:.1f}\">{}</text>\n", kLeft, axis + 16,
-                   xml(h.when(t0)));
-  s += fmt::format("<text x=\"{:.0f}\" y=\"{:.1f}\" text-anchor=\"end\">{}</text>\n",
-                   kLeft + kPlot, axis + 16, xml(h.when(t1)));
+  s +=
+      fmt::format("<text x=\"{:.0f}\" y=\"{:.1f}\">{}</text>\n", kLeft, axis + 16, xml(h.when(t0)));
+  s += fmt::format("<text x=\"{:.0f}\" y=\"{:.1f}\" text-anchor=\"end\">{}</text>\n", kLeft + kPlot,
+                   axis + 16, xml(h.when(t1)));
   s += "</svg>\n";
   return s;
 }

@@ -77,8 +77,8 @@ TEST(CheckCli, ExitCodesAndOneLineAFile) {
   EXPECT_EQ(g.output, good.string() + ": linearizable\n");
 
   auto svgs = dir.path() / "svg";
-  CommandResult b = run_fissure(fmt::format("check {} {} --svg {}", good.string(),
-                                            stale.string(), svgs.string()));
+  CommandResult b = run_fissure(
+      fmt::format("check {} {} --svg {}", good.string(), stale.string(), svgs.string()));
   EXPECT_EQ(b.exit_code, 1) << b.output;
   EXPECT_NE(b.output.find(stale.string() + ": not linearizable\n  not linearizable: the write "
                                            "of 2 acknowledged at 1.200 s, but a later read, "
@@ -92,8 +92,8 @@ TEST(CheckCli, ExitCodesAndOneLineAFile) {
   EXPECT_FALSE(std::filesystem::exists(svgs / "good.svg")) << "only non-linearizable files";
 
   auto crowded = dir.write("crowded.jsonl", crowded_history());
-  CommandResult u = run_fissure(fmt::format("check {} {} --budget-ms 1", good.string(),
-                                            crowded.string()));
+  CommandResult u =
+      run_fissure(fmt::format("check {} {} --budget-ms 1", good.string(), crowded.string()));
   EXPECT_EQ(u.exit_code, 3) << u.output;
   EXPECT_NE(u.output.find(crowded.string() + ": unknown (budget: time 1 ms ran out"),
             std::string::npos)
@@ -102,9 +102,9 @@ TEST(CheckCli, ExitCodesAndOneLineAFile) {
 
 TEST(CheckCli, BadLineOrFileIsAnErrorNamingFileAndLine) {
   ScratchDir dir;
-  auto bad = dir.write("bad.jsonl", event(1, "invoke", "write", "1", 0) +
-                                        R"({"process": 1, "type": "ok", "f": "write", "time": "soon"})" +
-                                        "\n");
+  auto bad = dir.write("bad.jsonl",
+                       event(1, "invoke", "write", "1", 0) +
+                           R"({"process": 1, "type": "ok", "f": "write", "time": "soon"})" + "\n");
   auto good = dir.write("good.jsonl", good_history());
   CommandResult r = run_fissure(fmt::format("check {} {}", good.string(), bad.string()));
   EXPECT_EQ(r.exit_code, 2) << r.output;
@@ -140,8 +140,9 @@ cmd = ["sh", "-c", "{}"]
 [oracle]
 checker = "linearizable-register"
 )",
-                     history.empty() ? std::string("true")
-                                     : fmt::format("cp {} $RUN_DIR/history.jsonl", history.string()));
+                     history.empty()
+                         ? std::string("true")
+                         : fmt::format("cp {} $RUN_DIR/history.jsonl", history.string()));
 }
 
 TEST(CheckCli, OracleCheckerTurnsANonLinearizableHistoryIntoABug) {

@@ -37,13 +37,15 @@ History history_of(const std::vector<Op>& ops) {
   for (const Op& o : ops) {
     std::string key = o.key.empty() ? "" : fmt::format(", \"key\": \"{}\"", o.key);
     std::string invoke_value = o.f == "read" ? "null" : o.value;
-    lines.emplace(o.invoke_ms * kMs,
-                  fmt::format(R"({{"process": {}, "type": "invoke", "f": "{}", "value": {}{}, "time": {}}})",
-                              o.process, o.f, invoke_value, key, o.invoke_ms * kMs));
+    lines.emplace(
+        o.invoke_ms * kMs,
+        fmt::format(R"({{"process": {}, "type": "invoke", "f": "{}", "value": {}{}, "time": {}}})",
+                    o.process, o.f, invoke_value, key, o.invoke_ms * kMs));
     if (!o.type.empty())
-      lines.emplace(o.complete_ms * kMs,
-                    fmt::format(R"({{"process": {}, "type": "{}", "f": "{}", "value": {}{}, "time": {}}})",
-                                o.process, o.type, o.f, o.value, key, o.complete_ms * kMs));
+      lines.emplace(
+          o.complete_ms * kMs,
+          fmt::format(R"({{"process": {}, "type": "{}", "f": "{}", "value": {}{}, "time": {}}})",
+                      o.process, o.type, o.f, o.value, key, o.complete_ms * kMs));
   }
   std::string text;
   for (const auto& [t, line] : lines) text += line + "\n";
@@ -253,7 +255,8 @@ History crowded_history() {
   for (int i = 0; i < n; ++i) ops.push_back({i, "write", std::to_string(i), i, "ok", 1000 + i});
   for (int i = 0; i < n; ++i)
     ops.push_back({n + i, "read", std::to_string((i * 7) % n), n + i, "ok", 1000 + n + i});
-  for (int i = 0; i < 8; ++i) ops.push_back({3 * n + i, "write", std::to_string(500 + i), 90 + i, ""});
+  for (int i = 0; i < 8; ++i)
+    ops.push_back({3 * n + i, "write", std::to_string(500 + i), 90 + i, ""});
   ops.push_back({4 * n, "read", "999", 3000, "ok", 3010});
   return history_of(ops);
 }
@@ -285,7 +288,8 @@ struct PlainOp {
 
 bool plain_linearizable(const std::vector<PlainOp>& ops, std::vector<bool>& done, int value) {
   bool all_ok_done = true;
-  for (std::size_t i = 0; i < ops.size(); ++i) all_ok_done = all_ok_done && (done[i] || ops[i].info);
+  for (std::size_t i = 0; i < ops.size(); ++i)
+    all_ok_done = all_ok_done && (done[i] || ops[i].info);
   if (all_ok_done) return true;
   for (std::size_t i = 0; i < ops.size(); ++i) {
     if (done[i]) continue;

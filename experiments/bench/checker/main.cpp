@@ -5,7 +5,6 @@
 // Each repetition parses all files, checks them for the verdict alone (what Porcupine's
 // figure is), then again with counterexamples (shrinking included); medians are printed.
 #include <fmt/format.h>
-
 #include <time.h>
 
 #include <algorithm>
@@ -24,7 +23,9 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+double since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
 
 // This process's CPU time: on a shared VM, wall time also counts other people's work.
 double cpu_now() {
@@ -112,7 +113,8 @@ int main(int argc, char** argv) {
   fmt::print("parse all:                       {:.4f} s\n", median(parse_s));
   fmt::print("check all, verdicts only:        {:.4f} s\n", median(verdict_s));
   fmt::print("check all, with counterexamples: {:.4f} s\n", median(full_s));
-  fmt::print("parse + check (verdicts):        {:.4f} s wall, {:.4f} s CPU   Porcupine: about 0.2 s\n",
-             median(parse_s) + median(verdict_s), median(cpu_s));
+  fmt::print(
+      "parse + check (verdicts):        {:.4f} s wall, {:.4f} s CPU   Porcupine: about 0.2 s\n",
+      median(parse_s) + median(verdict_s), median(cpu_s));
   return wrong == 0 ? 0 : 1;
 }

@@ -17,8 +17,8 @@ struct CheckResult {
   Linearizability verdict = Linearizability::Linearizable;
   std::string budget;  // unknown: which budget ran out, e.g. "time 10000 ms on key 'k1'"
   std::optional<Counterexample> counterexample;  // not linearizable
-  std::size_t keys = 0;  // how many keys were checked
-  std::size_t ops = 0;   // how many operations constrained the search
+  std::size_t keys = 0;                          // how many keys were checked
+  std::size_t ops = 0;                           // how many operations constrained the search
 };
 
 }  // namespace fissure::checker

@@ -26,7 +26,7 @@ class HistoryBuilder {
 
   History h_;
   bool any_event_ = false;
-  std::map<std::int64_t, std::size_t> pending_;   // process -> index of its open op
+  std::map<std::int64_t, std::size_t> pending_;    // process -> index of its open op
   std::map<std::int64_t, std::uint32_t> logical_;  // process -> its current logical process
   std::set<std::int64_t> after_info_;              // processes whose last op ended in info
   std::uint32_t next_logical_ = 0;
