@@ -490,6 +490,9 @@ class Workload {
       if (io == Io::NotSent || f == F::Read) {
         history_.fail(process, fname, key);
         ++tally_.fail;
+        // Nothing is listening there (the master is down): back off as a real client would,
+        // rather than fill the history and the trace with refusals until the failover.
+        if (io == Io::NotSent) std::this_thread::sleep_for(std::chrono::milliseconds(50));
       } else {
         history_.info(process, fname, key);
         ++tally_.info;
