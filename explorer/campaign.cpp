@@ -539,6 +539,10 @@ class Campaign {
       batch.resize(proposed);
       summarize_uninteresting(batch);
       save_checkpoint(state_, opt_.dir);
+      if (opt_.until_answer && (!state_.bugs.empty() || state_.certified_at != 0)) {
+        stopped_ = true;
+        break;
+      }
       minimize_pending();
       report("explore");
     }

@@ -30,6 +30,10 @@ struct CampaignOptions {
   // replays and minimization runs keep theirs; the others keep their observation (points and
   // signature), plan, record and the nodes' output.
   bool keep_all = false;
+  // Stop once the campaign has an answer: after the batch that showed the first failure
+  // (before minimizing it), or when the strategy certified its space (resumable). For
+  // measuring runs to a first counterexample, or to a certificate.
+  bool until_answer = false;
   std::filesystem::path dir;
   bool resume = false;  // go on with the campaign in `dir` (its checkpoint's settings)
   std::optional<std::chrono::microseconds> time;     // wall-clock budget of this invocation

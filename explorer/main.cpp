@@ -402,7 +402,7 @@ int main(int argc, char** argv) {
       explore->add_option("--jobs", explore_opt.jobs, "runs at once, each pinned to its own CPU")
           ->default_val(1)
           ->check(CLI::Range(1u, 64u));
-  auto* seed_option = explore->add_option("--seed", explore_opt.seed, "seed of the random strategy")
+  auto* seed_option = explore->add_option("--seed", explore_opt.seed, "seed of the strategy (random draws, Z3, mutations)")
                           ->default_val(1);
   explore
       ->add_option("--replays", explore_opt.replays,
@@ -414,6 +414,9 @@ int main(int argc, char** argv) {
   explore->add_flag("!--no-isolation", explore_opt.isolate,
                     "share this machine's network and processes instead of namespaces of each "
                     "run's own (no root needed; runs at once then share ports)");
+  explore->add_flag("--until-answer", explore_opt.until_answer,
+                    "stop at the first failure (before minimizing it) or once the strategy "
+                    "certified its space (resumable): to measure runs to an answer");
   CLI::App* report =
       app.add_subcommand("report", "Write a campaign's report (report.md, report.html)");
   report->add_option("CAMPAIGN_DIR", run_dir, "a campaign directory")->required();
