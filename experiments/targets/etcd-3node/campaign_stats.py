@@ -11,6 +11,7 @@ holds by completion (ok, fail, info, and invocations never completed).
 import collections
 import json
 import pathlib
+import re
 import sys
 
 
@@ -37,6 +38,18 @@ def history_counts(path):
     return counts, True
 
 
+def shape(fired):
+    """A fired fault without its point: 'partition e2,client | e1,e3, heal after 1000ms',
+    'crash e1 just after'."""
+    m = re.match(r"partition (.*) from .*?(, heal after \d+ms)?$", fired)
+    if m:
+        return f"partition {m.group(1)}{m.group(2) or ', never healed'}"
+    m = re.match(r"crash (\S+) just (before|after)", fired)
+    if m:
+        return f"crash {m.group(1)} just {m.group(2)}"
+    return fired
+
+
 def run_dirs(campaign):
     for run in sorted((campaign / "runs").iterdir()):
         if (run / "run.json").exists():
@@ -55,6 +68,7 @@ def main(argv):
     fault_plans = set()
     kinds_planned = collections.Counter()
     kinds_fired = collections.Counter()
+    shapes = collections.Counter()
     runs_fired = 0
     verdicts = collections.Counter()
     answers = collections.Counter()
@@ -72,6 +86,7 @@ def main(argv):
                 kinds_planned[f["kind"]] += 1
             for fired in rec["fired"]:
                 kinds_fired[fired.split()[0]] += 1
+                shapes[shape(fired)] += 1
             runs_fired += bool(rec["fired"])
             verdicts[f"{rec['verdict']}: {rec['message']}"] += 1
             answers[rec.get("history") or "(none)"] += 1
@@ -81,6 +96,8 @@ def main(argv):
     print(f"runs: {runs} ({len(plans)} distinct plans, {len(fault_plans)} of them with faults)")
     print(f"faults planned: {dict(kinds_planned)}; fired: {dict(kinds_fired)}")
     print(f"runs in which a fault fired: {runs_fired}")
+    for sh, n in sorted(shapes.items()):
+        print(f"  {n:3} {sh}")
     print("verdicts: " + "; ".join(f"{n} {v}" for v, n in verdicts.most_common()))
     print("checker: " + ", ".join(f"{n} {a}" for a, n in answers.most_common()))
     print(f"operations: {ops['ok']} ok, {ops['fail']} fail, {ops['info']} info, "
