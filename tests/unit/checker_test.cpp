@@ -444,6 +444,11 @@ TEST(Checker, InfoOpsAreDrawnOpenEnded) {
   std::string svg = timeline_svg(h, *r.counterexample);
   EXPECT_NE(svg.find("stroke-dasharray"), std::string::npos) << svg;
   EXPECT_NE(svg.find(">w 2 ?</text>"), std::string::npos) << svg;
+  // The write of 1 ended before the write of 2 began, so 1 cannot come back after 2.
+  EXPECT_EQ(r.counterexample->explanation,
+            "not linearizable: a read, invoked at 0.100 s by process 3, saw 2, then a later read, "
+            "invoked at 0.120 s by process 3, saw 1, an older value: the write of 1 it could have "
+            "seen ended at 0.010 s, before any write of 2 the first could have seen began");
 }
 
 }  // namespace
