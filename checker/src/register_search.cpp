@@ -225,8 +225,7 @@ SearchOutcome search_register(const std::vector<SearchOp>& ops, const SearchLimi
 
 namespace fissure::checker {
 
-SearchOutcome search_operations(const std::vector<const Operation*>& ops,
-                                const SearchLimits& limits) {
+std::vector<SearchOp> search_ops(const std::vector<const Operation*>& ops) {
   std::map<std::string, std::int32_t> ids;  // null is 0
   auto id = [&](const Value& v) -> std::int32_t {
     if (!v) return 0;
@@ -244,7 +243,12 @@ SearchOutcome search_operations(const std::vector<const Operation*>& ops,
     x.ret = o->complete_time.value_or(o->invoke_time);
     s.push_back(x);
   }
-  return search_register(s, limits);
+  return s;
+}
+
+SearchOutcome search_operations(const std::vector<const Operation*>& ops,
+                                const SearchLimits& limits) {
+  return search_register(search_ops(ops), limits);
 }
 
 }  // namespace fissure::checker

@@ -33,7 +33,9 @@ SearchOutcome search_register(const std::vector<SearchOp>& ops, const SearchLimi
 
 namespace fissure::checker {
 
-// Interns the values of `ops` (one key's, each of which constrains) and searches them.
+// The values of `ops` (one key's, each of which constrains) interned, in the same order.
+std::vector<SearchOp> search_ops(const std::vector<const Operation*>& ops);
+// Interns the values of `ops` and searches them.
 SearchOutcome search_operations(const std::vector<const Operation*>& ops,
                                 const SearchLimits& limits);
 

@@ -22,7 +22,7 @@ const Value* sets(const Operation& o) {
 class Shrinker {
  public:
   Shrinker(const std::vector<const Operation*>& ops, const SearchLimits& limits)
-      : ops_(ops), limits_(limits), writers_(ops.size()) {
+      : search_ops_(search_ops(ops)), limits_(limits), writers_(ops.size()) {
     constexpr auto kNever = std::numeric_limits<std::int64_t>::max();
     for (std::size_t x = 0; x < ops.size(); ++x) {
       const Value* v = needs(*ops[x]);
@@ -57,17 +57,17 @@ class Shrinker {
   }
 
   bool not_linearizable(const std::vector<char>& in) const {
-    std::vector<const Operation*> subset;
+    std::vector<SearchOp> subset;
     for (std::size_t i = 0; i < in.size(); ++i)
-      if (in[i]) subset.push_back(ops_[i]);
+      if (in[i]) subset.push_back(search_ops_[i]);
     if (subset.empty()) return false;
-    SearchOutcome r = search_operations(subset, limits_);
+    SearchOutcome r = search_register(subset, limits_);
     if (r == SearchOutcome::OutOfTime || r == SearchOutcome::OutOfMemory) inconclusive_ = true;
     return r == SearchOutcome::NotLinearizable;
   }
 
  private:
-  const std::vector<const Operation*>& ops_;
+  std::vector<SearchOp> search_ops_;  // ops, interned once for every candidate
   SearchLimits limits_;
   std::vector<std::vector<std::size_t>> writers_;  // op -> the ops whose write it could see
   mutable bool inconclusive_ = false;              // some candidate's search ran out of budget
