@@ -25,35 +25,28 @@ constexpr auto kForever = std::chrono::hours(1);
 constexpr auto kVoteTimeout = std::chrono::milliseconds(50);
 constexpr auto kDecisionTimeout = std::chrono::milliseconds(100);
 
-void coordinator(suite::Node &node) {
-  for (const auto &p : kParticipants)
-    node.send(p, "prepare");
+void coordinator(suite::Node& node) {
+  for (const auto& p : kParticipants) node.send(p, "prepare");
   std::set<std::string> yes;
   bool no = false;
   auto deadline = suite::Clock::now() + kVoteTimeout;
   while (yes.size() < kParticipants.size() && !no) {
     auto m = node.receive(deadline);
-    if (!m)
-      break;
-    if (m->text == "yes")
-      yes.insert(m->from);
-    if (m->text == "no")
-      no = true;
+    if (!m) break;
+    if (m->text == "yes") yes.insert(m->from);
+    if (m->text == "no") no = true;
   }
-  std::string decision =
-      yes.size() == kParticipants.size() ? "commit" : "abort";
+  std::string decision = yes.size() == kParticipants.size() ? "commit" : "abort";
   suite::record(suite::decide_file("coord"), decision);
-  for (const auto &p : kParticipants)
-    node.send(p, decision);
+  for (const auto& p : kParticipants) node.send(p, decision);
 }
 
-void participant(suite::Node &node) {
+void participant(suite::Node& node) {
   const std::string me = node.name();
   bool prepared = false, asked = false;
   std::optional<std::string> decision;
-  auto decide = [&](const std::string &d) {
-    if (decision)
-      return;
+  auto decide = [&](const std::string& d) {
+    if (decision) return;
     decision = d;
     suite::record(suite::decide_file(me), d);
   };
@@ -62,16 +55,15 @@ void participant(suite::Node &node) {
     auto m = node.receive(std::min(timer, suite::Clock::now() + kForever));
     if (!m) {
       if (prepared && !decision && !asked && suite::Clock::now() >= timer) {
-        for (const auto &p : kParticipants)
-          if (p != me)
-            node.send(p, "decision?");
+        for (const auto& p : kParticipants)
+          if (p != me) node.send(p, "decision?");
         asked = true;
         timer = suite::Clock::time_point::max();
       }
       continue;
     }
     if (m->text == "prepare") {
-      if (decision) { // aborted already, on a peer's request
+      if (decision) {  // aborted already, on a peer's request
         node.send("coord", "no");
         continue;
       }
@@ -87,12 +79,12 @@ void participant(suite::Node &node) {
       } else if (!prepared) {
         decide("abort");
         node.send(m->from, "abort");
-      } // else uncertain too: nothing to say
+      }  // else uncertain too: nothing to say
     }
   }
 }
 
-int run_node(const std::string &me) {
+int run_node(const std::string& me) {
   suite::Node node(kNodes, me);
   node.open();
   suite::wait_for_trigger();
@@ -101,17 +93,14 @@ int run_node(const std::string &me) {
     coordinator(node);
   else
     participant(node);
-  for (;;)
-    node.receive(suite::Clock::now() + kForever);
+  for (;;) node.receive(suite::Clock::now() + kForever);
 }
 
-} // namespace
+}  // namespace
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
   auto args = suite::parse_args(argc, argv);
-  if (args.role == "node")
-    return run_node(args.id);
-  if (args.role == "client")
-    return suite::commit_client(kNodes, "coord");
+  if (args.role == "node") return run_node(args.id);
+  if (args.role == "client") return suite::commit_client(kNodes, "coord");
   return suite::commit_check(kNodes);
 }

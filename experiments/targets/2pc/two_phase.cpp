@@ -20,26 +20,22 @@ const std::vector<std::string> kNodes = {"coord", "a", "b", "c"};
 const std::vector<std::string> kParticipants = {"a", "b", "c"};
 constexpr auto kForever = std::chrono::hours(1);
 
-void coordinator(suite::Node &node) {
-  for (const auto &p : kParticipants)
-    node.send(p, "prepare");
+void coordinator(suite::Node& node) {
+  for (const auto& p : kParticipants) node.send(p, "prepare");
   std::set<std::string> yes;
   while (yes.size() < kParticipants.size()) {
     auto m = node.receive(suite::Clock::now() + kForever);
-    if (m && m->text == "yes")
-      yes.insert(m->from);
+    if (m && m->text == "yes") yes.insert(m->from);
   }
   suite::record(suite::decide_file("coord"), "commit");
-  for (const auto &p : kParticipants)
-    node.send(p, "commit");
+  for (const auto& p : kParticipants) node.send(p, "commit");
 }
 
-void participant(suite::Node &node) {
+void participant(suite::Node& node) {
   bool decided = false;
   for (;;) {
     auto m = node.receive(suite::Clock::now() + kForever);
-    if (!m || decided)
-      continue;
+    if (!m || decided) continue;
     if (m->text == "prepare") {
       suite::record(suite::prepared_file(node.name()), "yes");
       node.send("coord", "yes");
@@ -50,7 +46,7 @@ void participant(suite::Node &node) {
   }
 }
 
-int run_node(const std::string &me) {
+int run_node(const std::string& me) {
   suite::Node node(kNodes, me);
   node.open();
   suite::wait_for_trigger();
@@ -59,17 +55,14 @@ int run_node(const std::string &me) {
     coordinator(node);
   else
     participant(node);
-  for (;;)
-    node.receive(suite::Clock::now() + kForever);
+  for (;;) node.receive(suite::Clock::now() + kForever);
 }
 
-} // namespace
+}  // namespace
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
   auto args = suite::parse_args(argc, argv);
-  if (args.role == "node")
-    return run_node(args.id);
-  if (args.role == "client")
-    return suite::commit_client(kNodes, "coord");
+  if (args.role == "node") return run_node(args.id);
+  if (args.role == "client") return suite::commit_client(kNodes, "coord");
   return suite::commit_check(kNodes);
 }

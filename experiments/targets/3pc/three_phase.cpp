@@ -1,9 +1,9 @@
 // 3pc (Molly's 3pc.ded): three-phase commit. The coordinator sends CANCOMMIT;
-// with every yes vote in within 50 ms it sends PRECOMMIT, else it aborts. With
-// every PRECOMMIT acknowledged within 50 ms it commits, else it aborts; either
+// with every yes vote in within 100 ms it sends PRECOMMIT, else it aborts. With
+// every PRECOMMIT acknowledged within 100 ms it commits, else it aborts; either
 // way it writes its decision and then sends it. A participant that voted and
-// hears nothing more for 150 ms aborts; one that acknowledged PRECOMMIT and
-// hears nothing more for 150 ms commits.
+// hears nothing more for 400 ms aborts; one that acknowledged PRECOMMIT and
+// hears nothing more for 400 ms commits.
 //
 // PRECOMMIT goes to all participants in one sendmmsg: in Molly's synchronous
 // rounds a multicast leaves in one step, and a crash between its copies (one
@@ -28,58 +28,46 @@ namespace {
 const std::vector<std::string> kNodes = {"coord", "a", "b", "c"};
 const std::vector<std::string> kParticipants = {"a", "b", "c"};
 constexpr auto kForever = std::chrono::hours(1);
-constexpr auto kCoordinatorTimeout = std::chrono::milliseconds(50);
-constexpr auto kParticipantTimeout = std::chrono::milliseconds(150);
+constexpr auto kCoordinatorTimeout = std::chrono::milliseconds(100);
+constexpr auto kParticipantTimeout = std::chrono::milliseconds(400);
 
 // Waits until every participant has sent `what`, or the timeout.
-bool gather(suite::Node &node, const std::string &what) {
+bool gather(suite::Node& node, const std::string& what) {
   std::set<std::string> got;
   auto deadline = suite::Clock::now() + kCoordinatorTimeout;
   while (got.size() < kParticipants.size()) {
     auto m = node.receive(deadline);
-    if (!m)
-      return false;
-    if (m->text == what)
-      got.insert(m->from);
+    if (!m) return false;
+    if (m->text == what) got.insert(m->from);
   }
   return true;
 }
 
-void decide_and_tell(suite::Node &node, const std::string &decision) {
+void decide_and_tell(suite::Node& node, const std::string& decision) {
   suite::record(suite::decide_file("coord"), decision);
-  for (const auto &p : kParticipants)
-    node.send(p, decision);
+  for (const auto& p : kParticipants) node.send(p, decision);
 }
 
-void coordinator(suite::Node &node) {
-  for (const auto &p : kParticipants)
-    node.send(p, "cancommit");
-  if (!gather(node, "yes"))
-    return decide_and_tell(node, "abort");
+void coordinator(suite::Node& node) {
+  for (const auto& p : kParticipants) node.send(p, "cancommit");
+  if (!gather(node, "yes")) return decide_and_tell(node, "abort");
   node.multicast(kParticipants, "precommit");
   decide_and_tell(node, gather(node, "ack") ? "commit" : "abort");
 }
 
-void participant(suite::Node &node) {
+void participant(suite::Node& node) {
   const std::string me = node.name();
-  enum class State {
-    Idle,
-    Uncertain,
-    Precommitted,
-    Decided
-  } state = State::Idle;
-  auto decide = [&](const std::string &d) {
+  enum class State { Idle, Uncertain, Precommitted, Decided } state = State::Idle;
+  auto decide = [&](const std::string& d) {
     state = State::Decided;
     suite::record(suite::decide_file(me), d);
   };
   auto timer = suite::Clock::time_point::max();
   for (;;) {
     auto m = node.receive(std::min(timer, suite::Clock::now() + kForever));
-    if (state == State::Decided)
-      continue;
+    if (state == State::Decided) continue;
     if (!m) {
-      if (suite::Clock::now() < timer)
-        continue;
+      if (suite::Clock::now() < timer) continue;
       decide(state == State::Precommitted ? "commit" : "abort");
       continue;
     }
@@ -98,7 +86,7 @@ void participant(suite::Node &node) {
   }
 }
 
-int run_node(const std::string &me) {
+int run_node(const std::string& me) {
   suite::Node node(kNodes, me, {"coord"});
   node.open();
   suite::wait_for_trigger();
@@ -107,17 +95,14 @@ int run_node(const std::string &me) {
     coordinator(node);
   else
     participant(node);
-  for (;;)
-    node.receive(suite::Clock::now() + kForever);
+  for (;;) node.receive(suite::Clock::now() + kForever);
 }
 
-} // namespace
+}  // namespace
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
   auto args = suite::parse_args(argc, argv);
-  if (args.role == "node")
-    return run_node(args.id);
-  if (args.role == "client")
-    return suite::commit_client(kNodes, "coord");
+  if (args.role == "node") return run_node(args.id);
+  if (args.role == "client") return suite::commit_client(kNodes, "coord");
   return suite::commit_check(kNodes);
 }

@@ -19,24 +19,22 @@ namespace {
 const std::vector<std::string> kNodes = {"a", "b", "c"};
 constexpr auto kRound = std::chrono::milliseconds(10);
 
-int run_node(const std::string &me) {
+int run_node(const std::string& me) {
   suite::Node node(kNodes, me);
   node.open();
   suite::wait_for_trigger();
   node.connect_peers();
   bool delivered = false;
-  std::set<std::string> acked; // the nodes that acknowledged my copy
+  std::set<std::string> acked;  // the nodes that acknowledged my copy
   if (me == "a") {
     suite::record(suite::deliver_file(me), "hello");
     delivered = true;
   }
   for (;;) {
-    auto round_end =
-        suite::Clock::now() + (delivered ? kRound : std::chrono::hours(1));
+    auto round_end = suite::Clock::now() + (delivered ? kRound : std::chrono::hours(1));
     if (delivered)
-      for (const auto &other : kNodes)
-        if (other != me && !acked.contains(other))
-          node.send(other, "hello");
+      for (const auto& other : kNodes)
+        if (other != me && !acked.contains(other)) node.send(other, "hello");
     while (auto m = node.receive(round_end)) {
       if (m->text == "ack") {
         acked.insert(m->from);
@@ -46,19 +44,17 @@ int run_node(const std::string &me) {
       if (!delivered) {
         suite::record(suite::deliver_file(me), m->text);
         delivered = true;
-        break; // starts relaying at once
+        break;  // starts relaying at once
       }
     }
   }
 }
 
-} // namespace
+}  // namespace
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
   auto args = suite::parse_args(argc, argv);
-  if (args.role == "node")
-    return run_node(args.id);
-  if (args.role == "client")
-    return suite::broadcast_client(kNodes, 300);
+  if (args.role == "node") return run_node(args.id);
+  if (args.role == "client") return suite::broadcast_client(kNodes, 300);
   return suite::broadcast_check(kNodes);
 }

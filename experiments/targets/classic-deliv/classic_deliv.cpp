@@ -17,7 +17,7 @@ namespace {
 
 const std::vector<std::string> kNodes = {"a", "b", "c"};
 
-int run_node(const std::string &me) {
+int run_node(const std::string& me) {
   suite::Node node(kNodes, me);
   node.open();
   suite::wait_for_trigger();
@@ -31,23 +31,19 @@ int run_node(const std::string &me) {
   }
   for (;;) {
     auto m = node.receive(suite::Clock::now() + std::chrono::hours(1));
-    if (!m || delivered)
-      continue;
-    for (const auto &other : kNodes)
-      if (other != me)
-        node.send(other, m->text);
+    if (!m || delivered) continue;
+    for (const auto& other : kNodes)
+      if (other != me) node.send(other, m->text);
     suite::record(suite::deliver_file(me), m->text);
     delivered = true;
   }
 }
 
-} // namespace
+}  // namespace
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
   auto args = suite::parse_args(argc, argv);
-  if (args.role == "node")
-    return run_node(args.id);
-  if (args.role == "client")
-    return suite::broadcast_client(kNodes, 300);
+  if (args.role == "node") return run_node(args.id);
+  if (args.role == "client") return suite::broadcast_client(kNodes, 300);
   return suite::broadcast_check(kNodes);
 }

@@ -14,7 +14,7 @@ struct Args {
   std::string id;
 };
 
-inline Args parse_args(int argc, char **argv) {
+inline Args parse_args(int argc, char** argv) {
   Args a;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string_view k = argv[i];
@@ -26,13 +26,11 @@ inline Args parse_args(int argc, char **argv) {
       break;
   }
   if (a.role.empty() || (a.role == "node" && a.id.empty())) {
-    std::fprintf(
-        stderr,
-        "usage: %s --role node --id NAME | --role client | --role check\n",
-        argv[0]);
+    std::fprintf(stderr, "usage: %s --role node --id NAME | --role client | --role check\n",
+                 argv[0]);
     std::exit(2);
   }
   return a;
 }
 
-} // namespace suite
+}  // namespace suite

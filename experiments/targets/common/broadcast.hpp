@@ -11,13 +11,13 @@ namespace suite {
 
 // Starts the broadcast (the trigger file) and exits once every live node has
 // delivered, or after `deadline_ms`: the client never talks to the nodes.
-int broadcast_client(const std::vector<std::string> &nodes, int deadline_ms);
+int broadcast_client(const std::vector<std::string>& nodes, int deadline_ms);
 
 // Molly's agreement, with crashed nodes left out: if any live node delivered,
 // every live node delivered. Exit 0 when it holds, 1 (and one line saying who
 // missed it) otherwise.
-int broadcast_check(const std::vector<std::string> &nodes);
+int broadcast_check(const std::vector<std::string>& nodes);
 
-std::string deliver_file(const std::string &node);
+std::string deliver_file(const std::string& node);
 
-} // namespace suite
+}  // namespace suite

@@ -23,27 +23,25 @@ namespace suite {
 using Clock = std::chrono::steady_clock;
 
 struct Message {
-  std::string from; // a node name
+  std::string from;  // a node name
   std::string text;
 };
 
 class Node {
-public:
+ public:
   // `names`: the target's nodes in the spec's order (ports follow it), the
   // workload last and only if it talks to them. `peers`: the nodes this one
   // talks to (default: all); a socket and a connect only for them.
-  Node(std::vector<std::string> names, std::string me,
-       std::set<std::string> shared = {}, std::set<std::string> peers = {});
+  Node(std::vector<std::string> names, std::string me, std::set<std::string> shared = {},
+       std::set<std::string> peers = {});
   ~Node();
-  Node(const Node &) = delete;
-  Node &operator=(const Node &) = delete;
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
 
-  const std::string &name() const { return names_[me_]; }
+  const std::string& name() const { return names_[me_]; }
   // The TCP port a spec's `ready = "tcp:PORT"` names for node `i` (0-based,
   // spec order).
-  static std::uint16_t ready_port(std::size_t i) {
-    return static_cast<std::uint16_t>(7500 + i);
-  }
+  static std::uint16_t ready_port(std::size_t i) { return static_cast<std::uint16_t>(7500 + i); }
 
   // Binds every socket, then listens on the readiness port (the workload has
   // none: it starts last).
@@ -53,16 +51,16 @@ public:
   // the peer of each connect.
   void connect_peers();
 
-  void send(const std::string &peer, std::string_view text);
+  void send(const std::string& peer, std::string_view text);
   // One sendmmsg to several peers; only from a shared socket.
-  void multicast(const std::vector<std::string> &peers, std::string_view text);
+  void multicast(const std::vector<std::string>& peers, std::string_view text);
   // The next message, or nothing once `until` has passed.
   std::optional<Message> receive(Clock::time_point until);
 
-private:
-  std::size_t index_of(const std::string &n) const;
+ private:
+  std::size_t index_of(const std::string& n) const;
   std::uint16_t port(std::size_t i,
-                     std::size_t j) const; // i's socket for peer j
+                     std::size_t j) const;  // i's socket for peer j
   bool is_shared(std::size_t i) const { return shared_.contains(names_[i]); }
   bool talks_to(std::size_t j) const {
     return j != me_ && (peers_.empty() || peers_.contains(names_[j]));
@@ -72,9 +70,8 @@ private:
   std::size_t me_;
   std::set<std::string> shared_;
   std::set<std::string> peers_;
-  std::vector<int>
-      socks_; // by peer index; all the same fd when this node is shared
+  std::vector<int> socks_;  // by peer index; all the same fd when this node is shared
   int ready_fd_ = -1;
 };
 
-} // namespace suite
+}  // namespace suite

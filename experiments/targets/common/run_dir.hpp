@@ -12,7 +12,7 @@ namespace suite {
 
 // $RUN_DIR (fissure exports it to every node and the oracle); exits 2 without
 // it.
-const std::string &run_dir();
+const std::string& run_dir();
 
 // The workload creates the trigger without writing to it, so that the client
 // has no communication with the protocol; the initiator polls for it.
@@ -21,9 +21,9 @@ void wait_for_trigger();
 
 // Writes `text` to RUN_DIR/file in one write(): the outcome event the spec
 // names.
-void record(const std::string &file, std::string_view text);
-std::optional<std::string> read_file(const std::string &file);
-bool exists(const std::string &file);
+void record(const std::string& file, std::string_view text);
+std::optional<std::string> read_file(const std::string& file);
+bool exists(const std::string& file);
 
 // Whether the node process with `--id name` of this run is alive (not crashed):
 // found in /proc by its arguments and its RUN_DIR, a zombie counting as dead.
@@ -32,6 +32,6 @@ bool alive(std::string_view name);
 
 void sleep_ms(int ms);
 
-[[noreturn]] void die(std::string_view what); // "PROG: what: strerror", exit 2
+[[noreturn]] void die(std::string_view what);  // "PROG: what: strerror", exit 2
 
-} // namespace suite
+}  // namespace suite

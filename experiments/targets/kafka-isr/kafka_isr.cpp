@@ -26,37 +26,32 @@ const std::vector<std::string> kReplicas = {"a", "b", "c"};
 constexpr auto kForever = std::chrono::hours(1);
 constexpr auto kAckTimeout = std::chrono::milliseconds(50);
 constexpr auto kWatchEvery = std::chrono::milliseconds(5);
-constexpr const char *kValue = "v1";
+constexpr const char* kValue = "v1";
 
-std::string log_file(const std::string &replica) {
+std::string log_file(const std::string& replica) {
   return "log-" + replica + ".log";
 }
 
-std::string join(const std::vector<std::string> &v, const char *sep) {
+std::string join(const std::vector<std::string>& v, const char* sep) {
   std::string out;
-  for (const auto &s : v)
-    out += (out.empty() ? "" : sep) + s;
+  for (const auto& s : v) out += (out.empty() ? "" : sep) + s;
   return out;
 }
 
-void leader(suite::Node &node) {
-  std::vector<std::string> isr = {"b", "c"}; // the followers in sync
+void leader(suite::Node& node) {
+  std::vector<std::string> isr = {"b", "c"};  // the followers in sync
   for (;;) {
     auto m = node.receive(suite::Clock::now() + kForever);
-    if (!m || m->from != "client" || !m->text.starts_with("write "))
-      continue;
+    if (!m || m->from != "client" || !m->text.starts_with("write ")) continue;
     std::string value = m->text.substr(6);
     suite::record(log_file("a"), value);
-    for (const auto &f : isr)
-      node.send(f, "repl " + value);
+    for (const auto& f : isr) node.send(f, "repl " + value);
     std::set<std::string> acked;
     auto deadline = suite::Clock::now() + kAckTimeout;
     while (acked.size() < isr.size()) {
       auto r = node.receive(deadline);
-      if (!r)
-        break;
-      if (r->text == "acked " + value)
-        acked.insert(r->from);
+      if (!r) break;
+      if (r->text == "acked " + value) acked.insert(r->from);
     }
     if (acked.size() < isr.size()) {
       isr.assign(acked.begin(), acked.end());
@@ -68,7 +63,7 @@ void leader(suite::Node &node) {
   }
 }
 
-void follower(suite::Node &node) {
+void follower(suite::Node& node) {
   for (;;) {
     auto m = node.receive(suite::Clock::now() + kForever);
     if (m && m->text.starts_with("repl ")) {
@@ -78,7 +73,7 @@ void follower(suite::Node &node) {
   }
 }
 
-void controller(suite::Node &node) {
+void controller(suite::Node& node) {
   std::string current = "a";
   std::set<std::string> isr = {"a", "b", "c"};
   for (;;) {
@@ -90,8 +85,7 @@ void controller(suite::Node &node) {
         std::string list = m->text.substr(4);
         for (std::size_t at = 0; at <= list.size();) {
           auto comma = list.find(',', at);
-          if (comma == std::string::npos)
-            comma = list.size();
+          if (comma == std::string::npos) comma = list.size();
           isr.insert(list.substr(at, comma - at));
           at = comma + 1;
         }
@@ -99,34 +93,26 @@ void controller(suite::Node &node) {
     }
     // The session of a dead leader expires (a perfect failure detector: no
     // message of the run says so, as a crash in Molly's model is known).
-    if (suite::alive(current))
-      continue;
+    if (suite::alive(current)) continue;
     std::string next;
-    for (const auto &r : kReplicas)
-      if (next.empty() && r != current && isr.contains(r) && suite::alive(r))
-        next = r;
-    for (const auto &r : kReplicas) // unclean election
-      if (next.empty() && r != current && suite::alive(r))
-        next = r;
-    if (next.empty())
-      continue;
+    for (const auto& r : kReplicas)
+      if (next.empty() && r != current && isr.contains(r) && suite::alive(r)) next = r;
+    for (const auto& r : kReplicas)  // unclean election
+      if (next.empty() && r != current && suite::alive(r)) next = r;
+    if (next.empty()) continue;
     suite::record("leader", next);
-    for (const auto &r : kReplicas)
-      if (r != current)
-        node.send(r, "leader " + next);
+    for (const auto& r : kReplicas)
+      if (r != current) node.send(r, "leader " + next);
     current = next;
   }
 }
 
-int run_node(const std::string &me) {
+int run_node(const std::string& me) {
   // Followers talk to the leader and z; the producer to a alone.
   std::set<std::string> peers = {"a", "b", "c", "z"};
-  if (me == "a")
-    peers.insert("client");
-  if (me == "b")
-    peers.erase("c");
-  if (me == "c")
-    peers.erase("b");
+  if (me == "a") peers.insert("client");
+  if (me == "b") peers.erase("c");
+  if (me == "c") peers.erase("b");
   suite::Node node(kNames, me, {}, peers);
   node.open();
   suite::wait_for_trigger();
@@ -146,8 +132,7 @@ int client() {
   node.open(false);
   suite::pull_trigger();
   node.connect_peers();
-  suite::sleep_ms(
-      10); // the nodes poll for the trigger every 2 ms, then connect
+  suite::sleep_ms(10);  // the nodes poll for the trigger every 2 ms, then connect
   node.send("a", std::string("write ") + kValue);
   auto deadline = suite::Clock::now() + std::chrono::milliseconds(300);
   while (auto m = node.receive(deadline)) {
@@ -159,7 +144,7 @@ int client() {
   return 0;
 }
 
-bool has_value(const std::string &replica) {
+bool has_value(const std::string& replica) {
   auto v = suite::read_file(log_file(replica));
   return v && *v == kValue;
 }
@@ -177,41 +162,35 @@ int check() {
     return 0;
   }
   auto until = suite::Clock::now() + std::chrono::seconds(1);
-  while (!suite::exists("leader") && suite::alive("z") &&
-         suite::Clock::now() < until)
+  while (!suite::exists("leader") && suite::alive("z") && suite::Clock::now() < until)
     suite::sleep_ms(5);
   if (auto next = suite::read_file("leader")) {
     if (has_value(*next)) {
-      std::printf(
-          "leader a crashed; the new leader %s has the acknowledged write\n",
-          next->c_str());
+      std::printf("leader a crashed; the new leader %s has the acknowledged write\n",
+                  next->c_str());
       return 0;
     }
-    std::printf("the acknowledged write %s is lost: leader a crashed and the "
-                "new leader %s "
-                "does not have it\n",
-                kValue, next->c_str());
+    std::printf(
+        "the acknowledged write %s is lost: leader a crashed and the "
+        "new leader %s "
+        "does not have it\n",
+        kValue, next->c_str());
     return 1;
   }
-  for (const auto &r : kReplicas)
+  for (const auto& r : kReplicas)
     if (suite::alive(r) && has_value(r)) {
-      std::printf(
-          "no leader was elected; live replica %s has the acknowledged write\n",
-          r.c_str());
+      std::printf("no leader was elected; live replica %s has the acknowledged write\n", r.c_str());
       return 0;
     }
-  std::printf("the acknowledged write %s is lost: no live replica has it\n",
-              kValue);
+  std::printf("the acknowledged write %s is lost: no live replica has it\n", kValue);
   return 1;
 }
 
-} // namespace
+}  // namespace
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
   auto args = suite::parse_args(argc, argv);
-  if (args.role == "node")
-    return run_node(args.id);
-  if (args.role == "client")
-    return client();
+  if (args.role == "node") return run_node(args.id);
+  if (args.role == "client") return client();
   return check();
 }

@@ -17,7 +17,7 @@ namespace {
 const std::vector<std::string> kNodes = {"a", "b", "c"};
 constexpr auto kRound = std::chrono::milliseconds(10);
 
-int run_node(const std::string &me) {
+int run_node(const std::string& me) {
   suite::Node node(kNodes, me);
   node.open();
   suite::wait_for_trigger();
@@ -28,8 +28,7 @@ int run_node(const std::string &me) {
     delivered = true;
   }
   for (;;) {
-    auto round_end =
-        suite::Clock::now() + (me == "a" ? kRound : std::chrono::hours(1));
+    auto round_end = suite::Clock::now() + (me == "a" ? kRound : std::chrono::hours(1));
     if (me == "a") {
       node.send("b", "hello");
       node.send("c", "hello");
@@ -43,13 +42,11 @@ int run_node(const std::string &me) {
   }
 }
 
-} // namespace
+}  // namespace
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
   auto args = suite::parse_args(argc, argv);
-  if (args.role == "node")
-    return run_node(args.id);
-  if (args.role == "client")
-    return suite::broadcast_client(kNodes, 300);
+  if (args.role == "node") return run_node(args.id);
+  if (args.role == "client") return suite::broadcast_client(kNodes, 300);
   return suite::broadcast_check(kNodes);
 }

@@ -15,7 +15,7 @@ namespace {
 
 const std::vector<std::string> kNodes = {"a", "b", "c"};
 
-int run_node(const std::string &me) {
+int run_node(const std::string& me) {
   suite::Node node(kNodes, me);
   node.open();
   suite::wait_for_trigger();
@@ -36,13 +36,11 @@ int run_node(const std::string &me) {
   }
 }
 
-} // namespace
+}  // namespace
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
   auto args = suite::parse_args(argc, argv);
-  if (args.role == "node")
-    return run_node(args.id);
-  if (args.role == "client")
-    return suite::broadcast_client(kNodes, 300);
+  if (args.role == "node") return run_node(args.id);
+  if (args.role == "client") return suite::broadcast_client(kNodes, 300);
   return suite::broadcast_check(kNodes);
 }
