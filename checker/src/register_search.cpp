@@ -18,16 +18,24 @@ std::uint64_t mix(std::uint64_t x) {  // splitmix64's finalizer
   return x;
 }
 
-// The (linearized set, state) pairs already explored. Open addressing over entries kept in
-// flat arrays: the bitsets of one key all have the same number of words.
+// The configurations already explored, which all failed: which ok ops are linearized, the
+// state, and which info ops were used. A configuration that used a superset of a failed
+// one's info ops (same ok ops, same state) fails too: info ops are optional and never hold
+// anything back, so whatever it could still do, the other could. So each (ok set, state)
+// keeps the info sets seen with it, and a new one is pruned when it contains one of them.
+// Open addressing over keys kept in flat arrays (every bitset of a key has the same size).
 class Memo {
  public:
-  explicit Memo(std::size_t words) : words_(words) { slots_.assign(1024, 0); }
+  Memo(std::size_t ok_words, std::size_t info_words) : wo_(ok_words), wi_(info_words) {
+    slots_.assign(1024, 0);
+  }
 
-  std::size_t size() const { return states_.size(); }
+  std::size_t size() const { return next_.size(); }  // configurations kept
 
-  // True when the pair is new (and now remembered).
-  bool insert(const std::uint64_t* bits, std::uint64_t hash, std::int32_t state) {
+  // True when the configuration is new (and now remembered); false when it or one it
+  // contains was explored before.
+  bool insert(const std::uint64_t* ok, const std::uint64_t* info, std::uint64_t hash,
+              std::int32_t state) {
     if ((states_.size() + 1) * 2 > slots_.size()) grow();
     std::size_t mask = slots_.size() - 1;
     for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
@@ -36,17 +44,33 @@ class Memo {
         slots_[i] = static_cast<std::uint32_t>(states_.size() + 1);
         hashes_.push_back(hash);
         states_.push_back(state);
-        bits_.insert(bits_.end(), bits, bits + words_);
+        ok_.insert(ok_.end(), ok, ok + wo_);
+        head_.push_back(0);
+        add_info(states_.size() - 1, info);
         return true;
       }
-      std::size_t e = s - 1;
-      if (hashes_[e] == hash && states_[e] == state &&
-          std::memcmp(&bits_[e * words_], bits, words_ * sizeof(std::uint64_t)) == 0)
-        return false;
+      std::size_t k = s - 1;
+      if (hashes_[k] != hash || states_[k] != state ||
+          std::memcmp(&ok_[k * wo_], ok, wo_ * sizeof(std::uint64_t)) != 0)
+        continue;
+      for (std::uint32_t j = head_[k]; j != 0; j = next_[j - 1]) {
+        const std::uint64_t* seen = &info_[(j - 1) * wi_];
+        bool subset = true;
+        for (std::size_t w = 0; w < wi_ && subset; ++w) subset = (seen[w] & ~info[w]) == 0;
+        if (subset) return false;
+      }
+      add_info(k, info);
+      return true;
     }
   }
 
  private:
+  void add_info(std::size_t key, const std::uint64_t* info) {
+    info_.insert(info_.end(), info, info + wi_);
+    next_.push_back(head_[key]);
+    head_[key] = static_cast<std::uint32_t>(next_.size());
+  }
+
   void grow() {
     std::vector<std::uint32_t> slots(slots_.size() * 2, 0);
     std::size_t mask = slots.size() - 1;
@@ -58,11 +82,14 @@ class Memo {
     slots_.swap(slots);
   }
 
-  std::size_t words_;
-  std::vector<std::uint32_t> slots_;  // 0: empty; else entry + 1
-  std::vector<std::uint64_t> hashes_;
-  std::vector<std::int32_t> states_;
-  std::vector<std::uint64_t> bits_;
+  std::size_t wo_, wi_;
+  std::vector<std::uint32_t> slots_;   // 0: empty; else key + 1
+  std::vector<std::uint64_t> hashes_;  // per key
+  std::vector<std::int32_t> states_;   // per key
+  std::vector<std::uint64_t> ok_;      // per key: wo_ words
+  std::vector<std::uint32_t> head_;    // per key: its first info set + 1
+  std::vector<std::uint64_t> info_;    // per info set: wi_ words
+  std::vector<std::uint32_t> next_;    // per info set: the key's next one + 1
 };
 
 // Whether `o` can take effect in state `s`, and the state after it. An info cas whose
@@ -137,12 +164,26 @@ SearchOutcome search_register(const std::vector<SearchOp>& ops, const SearchLimi
   };
 
   // Zobrist hashing: the linearized set's hash is the xor of its ops' keys, kept as it changes.
+  // Ok ops and info ops have bits of their own: the memo compares info sets by inclusion.
+  std::vector<std::uint32_t> bit(n);
+  std::size_t n_ok = 0, n_info = 0;
+  for (std::size_t i = 0; i < n; ++i)
+    bit[i] = static_cast<std::uint32_t>(ops[i].pending ? n_info++ : n_ok++);
   std::vector<std::uint64_t> zobrist(n);
   for (std::size_t i = 0; i < n; ++i) zobrist[i] = mix(0x9e3779b97f4a7c15ULL * (i + 1));
-  const std::size_t words = (n + 63) / 64;
-  std::vector<std::uint64_t> bits(words, 0);
-  std::uint64_t set_hash = 0;
-  Memo memo(words);
+  const std::size_t ok_words = (n_ok + 63) / 64, info_words = (n_info + 63) / 64;
+  std::vector<std::uint64_t> ok_bits(ok_words + 1, 0), info_bits(info_words + 1, 0);
+  std::uint64_t set_hash = 0;  // of the ok set
+  Memo memo(ok_words, info_words);
+  auto toggle = [&](std::uint32_t id) {
+    std::uint32_t b = bit[id];
+    if (ops[id].pending) {
+      info_bits[b / 64] ^= 1ULL << (b % 64);
+    } else {
+      ok_bits[b / 64] ^= 1ULL << (b % 64);
+      set_hash ^= zobrist[id];
+    }
+  };
 
   // A read that can go now is linearized now, with no alternative tried: it changes nothing,
   // and nothing unlinearized must precede it (its call comes before every pending return),
@@ -170,9 +211,7 @@ SearchOutcome search_register(const std::vector<SearchOp>& ops, const SearchLimi
       Frame f = stack.back();
       stack.pop_back();
       state = f.state;
-      std::uint32_t id = op_of[f.entry];
-      bits[id / 64] &= ~(1ULL << (id % 64));
-      set_hash ^= zobrist[id];
+      toggle(op_of[f.entry]);
       if (match[f.entry] >= 0) relink(match[f.entry]);
       relink(f.entry);
       if (!f.forced) {
@@ -191,10 +230,9 @@ SearchOutcome search_register(const std::vector<SearchOp>& ops, const SearchLimi
       if (!((state & 1) && op.f == OpFunction::Write) && step(op, state >> 1, after)) {
         const bool forced = op.f == OpFunction::Read;
         after = (after << 1) | (op.pending && op.f != OpFunction::Read ? 1 : 0);
-        bits[id / 64] |= 1ULL << (id % 64);
-        set_hash ^= zobrist[id];
-        if (memo.insert(bits.data(), mix(set_hash ^ (static_cast<std::uint64_t>(after) << 1)),
-                        after)) {
+        toggle(id);
+        if (memo.insert(ok_bits.data(), info_bits.data(),
+                        mix(set_hash ^ (static_cast<std::uint64_t>(after) << 1)), after)) {
           if (memo.size() > limits.memo_entries) return SearchOutcome::OutOfMemory;
           stack.push_back({entry, state, forced});
           state = after;
@@ -203,8 +241,7 @@ SearchOutcome search_register(const std::vector<SearchOp>& ops, const SearchLimi
           entry = next[head];
           continue;
         }
-        bits[id / 64] &= ~(1ULL << (id % 64));
-        set_hash ^= zobrist[id];
+        toggle(id);
         // Seen before, so it failed; and a read that could go now was the only way on.
         if (forced) {
           if (!backtrack()) return SearchOutcome::NotLinearizable;
