@@ -70,7 +70,7 @@ int check_histories(const std::vector<std::string>& files, long budget_ms,
         bad = true;
         const checker::Counterexample& c = *r.counterexample;
         std::cout << fmt::format("{}: not linearizable\n", file)
-                  << indented(checker::format_counterexample(h, c));
+                  << indented(checker::format_counterexample(h, c, 40));
         if (!svg_dir.empty()) {
           std::string stem = fs::path(file).stem().string();
           std::string name = stem + ".svg";

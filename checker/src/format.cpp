@@ -4,13 +4,16 @@
 
 namespace fissure::checker {
 
-std::string format_counterexample(const History& h, const Counterexample& c) {
+std::string format_counterexample(const History& h, const Counterexample& c, std::size_t max_ops) {
   std::string out = c.explanation + "\n";
   out += fmt::format("{} operation{}{}{}:\n", c.ops.size(), c.ops.size() == 1 ? "" : "s",
                      c.key.empty() ? "" : fmt::format(" on key '{}'", c.key),
                      c.minimal ? " that no order explains (each one is needed)"
                                : " that no order explains (shrinking ran out of budget)");
-  for (const Operation& o : c.ops) {
+  std::size_t skip = c.ops.size() > max_ops ? c.ops.size() - max_ops : 0;
+  if (skip > 0) out += fmt::format("  ({} earlier ones not shown)\n", skip);
+  for (std::size_t i = skip; i < c.ops.size(); ++i) {
+    const Operation& o = c.ops[i];
     std::string until;
     if (o.outcome == OpOutcome::Ok && o.complete_time)
       until = fmt::format("ok at {}", h.when(*o.complete_time));
