@@ -21,6 +21,7 @@ int broadcast_client(const std::vector<std::string>& nodes, int deadline_ms) {
     if (done) break;
     sleep_ms(2);
   }
+  end_time();
   return 0;
 }
 

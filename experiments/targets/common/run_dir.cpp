@@ -1,5 +1,6 @@
 #include "run_dir.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -9,9 +10,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
-#include <filesystem>
-#include <fstream>
-#include <iterator>
 
 namespace suite {
 
@@ -39,6 +37,23 @@ std::string path(const std::string& file) {
 }
 }  // namespace
 
+namespace {
+
+// read(2), not an ifstream: a process that dies while its /proc files are read makes read
+// fail with ESRCH, which libstdc++'s stream buffers throw as an exception.
+std::string slurp(const std::string& p) {
+  std::string out;
+  int fd = open(p.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return out;
+  char buf[4096];
+  ssize_t n;
+  while ((n = read(fd, buf, sizeof buf)) > 0) out.append(buf, static_cast<std::size_t>(n));
+  close(fd);
+  return out;
+}
+
+}  // namespace
+
 void sleep_ms(int ms) {
   timespec ts{ms / 1000, (ms % 1000) * 1'000'000L};
   while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
@@ -57,6 +72,16 @@ void wait_for_trigger() {
   while (stat(path("go").c_str(), &st) != 0) sleep_ms(2);
 }
 
+void end_time() {
+  int fd = open(path("eot").c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) die("create " + path("eot"));
+  close(fd);
+}
+
+bool time_ended() {
+  return exists("eot");
+}
+
 void record(const std::string& file, std::string_view text) {
   int fd = open(path(file).c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) die("open " + path(file));
@@ -66,9 +91,8 @@ void record(const std::string& file, std::string_view text) {
 }
 
 std::optional<std::string> read_file(const std::string& file) {
-  std::ifstream f(path(file));
-  if (!f) return std::nullopt;
-  return std::string(std::istreambuf_iterator<char>(f), {});
+  if (!exists(file)) return std::nullopt;
+  return slurp(path(file));
 }
 
 bool exists(const std::string& file) {
@@ -76,32 +100,28 @@ bool exists(const std::string& file) {
   return stat(path(file).c_str(), &st) == 0;
 }
 
-namespace {
-
-std::string slurp(const std::filesystem::path& p) {
-  std::ifstream f(p);
-  return std::string(std::istreambuf_iterator<char>(f), {});
-}
-
-}  // namespace
-
 bool alive(std::string_view name) {
   const std::string args =
       std::string("--role") + '\0' + "node" + '\0' + "--id" + '\0' + std::string(name) + '\0';
   const std::string env = "RUN_DIR=" + run_dir() + '\0';
-  std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
-    const std::string pid = entry.path().filename();
-    if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
-    if (slurp(entry.path() / "cmdline").find(args) == std::string::npos) continue;
-    if (('\0' + slurp(entry.path() / "environ")).find('\0' + env) == std::string::npos) continue;
-    std::string stat = slurp(entry.path() / "stat");
+  // opendir, not directory_iterator: its increment throws when an entry vanishes.
+  DIR* proc = opendir("/proc");
+  if (!proc) die("opendir /proc");
+  bool found = false;
+  while (dirent* d = readdir(proc)) {
+    const std::string pid = d->d_name;
+    if (found || pid.find_first_not_of("0123456789") != std::string::npos) continue;
+    const std::string dir = "/proc/" + pid + "/";
+    if (slurp(dir + "cmdline").find(args) == std::string::npos) continue;
+    if (('\0' + slurp(dir + "environ")).find('\0' + env) == std::string::npos) continue;
+    std::string stat = slurp(dir + "stat");
     auto close_paren = stat.rfind(')');
     if (close_paren == std::string::npos || close_paren + 2 >= stat.size()) continue;
     char state = stat[close_paren + 2];
-    if (state != 'Z' && state != 'X') return true;
+    found = state != 'Z' && state != 'X';
   }
-  return false;
+  closedir(proc);
+  return found;
 }
 
 }  // namespace suite

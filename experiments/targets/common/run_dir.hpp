@@ -19,6 +19,12 @@ const std::string& run_dir();
 void pull_trigger();
 void wait_for_trigger();
 
+// Molly's end of time (EOT): the workload creates RUN_DIR/eot when it is done, and nodes that
+// resend on a timer stop there, so that the oracle's time adds no points to the run (a fault
+// there could change nothing the workload saw).
+void end_time();
+bool time_ended();
+
 // Writes `text` to RUN_DIR/file in one write(): the outcome event the spec
 // names.
 void record(const std::string& file, std::string_view text);

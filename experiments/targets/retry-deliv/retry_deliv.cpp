@@ -1,8 +1,8 @@
-// retry-deliv (Molly's rdlog.ded): node a delivers its message and resends it
-// to b and c every 10 ms for as long as it lives, with no acknowledgements; a
-// receiver delivers the first copy it gets. Lost messages are made good by the
-// next round, but only while a is alive: a lost message followed by a's crash
-// leaves a receiver without it.
+// retry-deliv (Molly's rdlog.ded): node a delivers its message and resends it to b and c
+// every 10 ms for as long as it lives (up to the run's end of time), with no
+// acknowledgements; a receiver delivers the first copy it gets. Lost messages are made good
+// by the next round, but only while a is alive: a lost message followed by a's crash leaves
+// a receiver without it.
 #include <chrono>
 #include <string>
 #include <vector>
@@ -29,7 +29,7 @@ int run_node(const std::string& me) {
   }
   for (;;) {
     auto round_end = suite::Clock::now() + (me == "a" ? kRound : std::chrono::hours(1));
-    if (me == "a") {
+    if (me == "a" && !suite::time_ended()) {
       node.send("b", "hello");
       node.send("c", "hello");
     }
