@@ -5,8 +5,12 @@
 #include <signal.h>
 #include <sys/wait.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -38,6 +42,22 @@ CommandResult run_fissure_as(const std::string& command_line) {
 
 CommandResult run_fissure(const std::string& args) {
   return run_fissure_as(fmt::format("{} {}", FISSURE_BINARY, args));
+}
+
+// Whether a live process's command line holds `words` (whole arguments, space-separated):
+// read from /proc, since a machine without procps has no pgrep, and a missing pgrep would
+// make every "nothing is left" check pass.
+bool process_running(const std::string& words) {
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
+    const std::string pid = entry.path().filename();
+    if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream f(entry.path() / "cmdline");
+    std::string line(std::istreambuf_iterator<char>(f), {});
+    std::replace(line.begin(), line.end(), '\0', ' ');  // a zombie's is empty
+    if ((" " + line).find(" " + words + " ") != std::string::npos) return true;
+  }
+  return false;
 }
 
 // One workload node, a shell command, judged by a shell oracle (no double quotes in either);
@@ -438,26 +458,54 @@ TEST(Cli, ExploreMinimizesBugPlans) {
 // how to do without; --no-isolation then explores as an ordinary user.
 TEST(Cli, ExploreWithoutRootSaysWhatIsMissing) {
   if (std::system("command -v setpriv > /dev/null") != 0) GTEST_SKIP() << "no setpriv";
-  ScratchDir dir;
   namespace fs = std::filesystem;
-  fs::permissions(dir.path(), fs::perms::all);
-  auto spec = dir.write("target.toml", tcp_pair_spec(free_port()));
-  fs::permissions(spec, fs::perms::others_read, fs::perm_options::add);
-  auto as_nobody = [&](const std::string& args) {
-    return run_fissure_as(fmt::format("setpriv --reuid=65534 --regid=65534 --clear-groups {} {}",
-                                      FISSURE_BINARY, args));
+  // The build may sit where nobody cannot reach it (root's home is mode 700, and root clones
+  // there), so nobody runs copies of fissure and the test programs, from a folder of their
+  // own that anyone can read.
+  char name[] = "/tmp/fissure-nobody-XXXXXX";
+  ASSERT_NE(mkdtemp(name), nullptr) << "mkdtemp: " << std::strerror(errno);
+  struct Removed {
+    fs::path path;
+    ~Removed() {
+      std::error_code ec;
+      fs::remove_all(path, ec);
+    }
+  } dir{name};
+  const auto rwxr_xr_x = fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                         fs::perms::others_read | fs::perms::others_exec;
+  fs::permissions(dir.path, rwxr_xr_x);
+  auto stage = [&](const fs::path& from) {
+    fs::path to = dir.path / from.filename();
+    fs::copy_file(from, to);
+    fs::permissions(to, rwxr_xr_x);
+    return to.string();
   };
-  CommandResult r = as_nobody(
-      fmt::format("explore {} --runs 4 -o {}", spec.string(), (dir.path() / "c").string()));
+  const std::string fissure = stage(FISSURE_BINARY);
+  const std::string port = std::to_string(free_port());
+  const fs::path spec = dir.path / "target.toml";
+  std::ofstream(spec) << server_client_spec("pair", {stage(prog("tcp_server")), port},
+                                            "tcp:" + port, {stage(prog("tcp_client")), port});
+  fs::permissions(spec, fs::perms::others_read, fs::perm_options::add);
+  const fs::path out = dir.path / "out";  // nobody's campaigns
+  fs::create_directory(out);
+  fs::permissions(out, fs::perms::all);
+  auto as_nobody = [&](const std::string& args) {
+    // In a folder nobody can enter: the test's own working directory may be one it cannot.
+    return run_fissure_as(
+        fmt::format("cd {} && setpriv --reuid=65534 --regid=65534 --clear-groups {} {}",
+                    dir.path.string(), fissure, args));
+  };
+  CommandResult r =
+      as_nobody(fmt::format("explore {} --runs 4 -o {}", spec.string(), (out / "c").string()));
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_EQ(std::count(r.output.begin(), r.output.end(), '\n'), 1) << r.output;
   EXPECT_NE(r.output.find("run as root, or with --no-isolation"), std::string::npos) << r.output;
   r = as_nobody(fmt::format("explore {} --runs 4 --no-isolation --jobs 2 -o {}", spec.string(),
-                            (dir.path() / "d").string()));
+                            (out / "d").string()));
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_NE(r.output.find("use --jobs 1"), std::string::npos) << r.output;
-  r = as_nobody(fmt::format("explore {} --runs 4 --no-isolation -o {}", spec.string(),
-                            (dir.path() / "d").string()));
+  r = as_nobody(
+      fmt::format("explore {} --runs 4 --no-isolation -o {}", spec.string(), (out / "d").string()));
   EXPECT_TRUE(r.exit_code == 0 || r.exit_code == 1) << r.output;
   EXPECT_NE(r.output.find("4 runs"), std::string::npos) << r.output;
 }
@@ -615,10 +663,12 @@ TEST(Cli, ExploreResumesAfterSigkillWithoutGapOrDuplicate) {
     if (std::filesystem::exists(run / "observation.bin"))
       completed_after[run] = std::filesystem::last_write_time(run / "run.json");
   }
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  // "[t]cp_server": the pattern must not match pgrep's own shell.
-  EXPECT_NE(std::system(fmt::format("pgrep -f '[t]cp_server {}' > /dev/null", port).c_str()), 0)
-      << "the killed campaign's runs died with it";
+  // They die as the kernel tears down the killed campaign's namespaces, however long it takes.
+  const std::string server = fmt::format("{} {}", prog("tcp_server"), port);
+  auto gone = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (process_running(server) && std::chrono::steady_clock::now() < gone)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_FALSE(process_running(server)) << "the killed campaign's runs died with it";
 
   CommandResult resumed = run_fissure(fmt::format("explore --resume {}", out.string()));
   EXPECT_TRUE(resumed.exit_code == 0 || resumed.exit_code == 1) << resumed.output;
@@ -734,8 +784,7 @@ nodes = ["server"]
                   spec.string(), (dir.path() / "c").string()));
   EXPECT_TRUE(r.exit_code == 0 || r.exit_code == 1) << r.output;
   EXPECT_NE(read_file(dir.path() / "c" / "summary.json").find("\"runs\": 14"), std::string::npos);
-  EXPECT_NE(std::system(fmt::format("pgrep -f '[s]leep 5151.{}' > /dev/null", port % 100).c_str()),
-            0)
+  EXPECT_FALSE(process_running(fmt::format("sleep 5151.{}", port % 100)))
       << "a stubborn child outlived its run";
 }
 
