@@ -274,7 +274,7 @@ int cmd_explore(const std::string& spec_path, const std::string& out, const std:
   fissure::write_report(opt.dir, r, spec.name);
   std::cout << fmt::format(
       "{} runs, {} unique signatures{}\n", r.runs, r.unique_signatures,
-      r.exhausted ? fmt::format(", and the {} strategy had nothing left to try", opt.strategy)
+      r.exhausted ? fmt::format(", and the {} strategy had nothing left to try", r.strategy)
                   : "");
   for (const auto& b : r.bugs)
     std::cout << fmt::format(

@@ -61,7 +61,6 @@ struct LdfiStrategy::Round {
   z3::context ctx;
   z3::solver solver{ctx};
   std::map<std::size_t, z3::expr> var;      // unit -> its variable
-  std::map<unsigned, std::size_t> unit_of;  // a variable's declaration id -> its unit
   z3::expr_vector all{ctx};
   std::map<std::string, std::vector<z3::expr>> crashes_of;  // per node, its crash variables
   std::vector<z3::expr> at_most;  // [k-1]: "at most k units, one crash per node"
@@ -88,11 +87,16 @@ struct LdfiStrategy::Round {
     solver.add(c == any(terms));
     return c;
   }
-  z3::expr block(const std::vector<std::size_t>& h) {
+  // Blocks the hypothesis and its supersets. One with a unit that can no longer take part
+  // needs no block (and an empty clause would block everything).
+  void block(const std::vector<std::size_t>& h) {
     std::vector<z3::expr> lits;
-    for (std::size_t u : h)
-      if (auto v = unit(u)) lits.push_back(!*v);
-    return any(lits);
+    for (std::size_t u : h) {
+      auto v = unit(u);
+      if (!v) return;
+      lits.push_back(!*v);
+    }
+    if (!lits.empty()) solver.add(any(lits));
   }
 
   // The unit's variable, made on first use with the implications to its seed; nullopt for a
@@ -102,7 +106,6 @@ struct LdfiStrategy::Round {
     if (!model.usable(u) && !seeding.count(u)) return std::nullopt;
     z3::expr v = fresh(fmt::format("u{}", u));
     var.emplace(u, v);
-    unit_of.emplace(v.decl().id(), u);
     all.push_back(v);
     if (model.info(u).crash) crashes_of[model.point(model.info(u).point).node].push_back(v);
     for (std::size_t s : model.seed(model.info(u).point)) {
@@ -258,10 +261,17 @@ void LdfiStrategy::start_round() {
     if (info.crash) r.crashing.insert(model_.point(info.point).node);
   }
   r.tier.resize(kTiers.size());
+  if (std::getenv("FISSURE_DEBUG_SUPPORTS"))
+    for (const auto& [key, o] : model_.outcomes())
+      for (const auto& sup : o.precise) {
+        std::string t;
+        for (auto pt : sup) t += to_string(model_.point(pt)) + "; ";
+        fmt::print(stderr, "DBG {} [{}]: {}\n", key, o.node, t);
+      }
   for (const auto& h : proposed_) {
     bool pending = std::any_of(pending_.begin(), pending_.end(),
                                [&](const auto& kv) { return kv.second == h; });
-    if (pending || model_.breaks(h, Lineage::Sound, Scope::All)) r.solver.add(r.block(h));
+    if (pending || model_.breaks(h, Lineage::Sound, Scope::All)) r.block(h);
   }
 }
 
@@ -285,14 +295,13 @@ std::optional<LdfiStrategy::Hypothesis> LdfiStrategy::next_hypothesis() {
       if (res != z3::sat) break;
       z3::model m = r.solver.get_model();
       Hypothesis h;
-      for (unsigned i = 0; i < m.num_consts(); ++i) {
-        z3::func_decl d = m.get_const_decl(i);
-        auto u = r.unit_of.find(d.id());
-        if (u != r.unit_of.end() && m.get_const_interp(d).is_true()) h.push_back(u->second);
-      }
-      std::sort(h.begin(), h.end());
-      r.solver.add(r.block(h));
-      if (h.empty() || !model_.minimal(h)) continue;
+      for (const auto& [u, v] : r.var)
+        if (m.eval(v, true).is_true()) h.push_back(u);
+      // No fault cuts nothing: a model without one says the goal holds vacuously, which the
+      // formula does not allow; blocking it would block everything.
+      if (h.empty()) break;
+      r.block(h);
+      if (!model_.minimal(h)) continue;
       auto plan = plan_of(h);
       if (!plan || ran_.count(plan->id())) continue;
       return h;

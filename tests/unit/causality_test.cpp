@@ -87,6 +87,22 @@ TEST(Causality, DatagramsMatchInOrderBySizeSkippingLostOnes) {
   EXPECT_EQ(b.t.edges.size(), 2u);
 }
 
+// A retransmission of the same size as the datagram a drop fault swallowed: the receive got
+// the retransmission.
+TEST(Causality, ADroppedDatagramIsNotWhatTheNextReceiveGot) {
+  TraceBuilder b;
+  auto ch = b.channel(ChannelKind::Udp);
+  auto d1 = b.ev(0, Sys::sendto, ch, EventDir::AtoB, 10, 0);
+  auto d2 = b.ev(0, Sys::sendto, ch, EventDir::AtoB, 10, 0);
+  auto r = b.ev(1, Sys::recvfrom, ch, EventDir::AtoB, 10, 0);
+  Fault drop;
+  drop.kind = FaultKind::Drop;
+  b.t.plan.faults.push_back(drop);
+  b.t.fired.push_back({0, d1, 0, "dropped"});
+  derive_causality(b.t);
+  EXPECT_EQ(b.into(r), (std::vector<Edge>{{d2, r, EdgeKind::Datagram}}));
+}
+
 TEST(Causality, ConnectPrecedesAcceptAndForkPrecedesChild) {
   TraceBuilder b;
   auto ch = b.channel(ChannelKind::Tcp);

@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <deque>
+#include <set>
 #include <map>
 #include <unordered_map>
 
@@ -55,6 +56,10 @@ void link_dgrams(const Flow& f, std::vector<Edge>& out) {
 
 void derive_causality(Trace& t) {
   t.edges.clear();
+  std::set<std::uint64_t> dropped;
+  for (const FiredFault& f : t.fired)
+    if (f.fault < t.plan.faults.size() && t.plan.faults[f.fault].kind == FaultKind::Drop)
+      dropped.insert(f.event);
   std::map<std::pair<std::int32_t, int>, Flow> flows;
   std::unordered_map<std::int32_t, std::vector<const Event*>> accepts, connects;
   std::unordered_map<std::int32_t, std::uint64_t> first_event_of_tid;
@@ -109,7 +114,11 @@ void derive_causality(Trace& t) {
         if (last) t.edges.push_back({last->id, r->id, EdgeKind::Eof});
       }
     } else if (is_dgram(kind)) {
-      Flow d{f.sends, {}, {}};
+      // A datagram a drop fault swallowed never arrives: the receive that comes next got a
+      // later one (a retransmission), not it.
+      Flow d{{}, {}, {}};
+      for (const Event* s : f.sends)
+        if (!dropped.count(s->id)) d.sends.push_back(s);
       for (const Event* r : f.recvs)
         if (r->moved > 0) d.recvs.push_back(r);
       link_dgrams(d, t.edges);
