@@ -170,11 +170,12 @@ struct StoredObservation {
   std::vector<std::pair<std::uint32_t, std::uint32_t>> table;  // distinct points: (name, k)
   std::vector<StoredOutcome> outcomes;
   std::vector<std::uint64_t> unreached;
+  std::vector<std::uint32_t> datagram_receives;  // rows of `table`
   template <class A>
   void serialize(A& ar) {
     ar(magic, format);
     if (magic != kObservationMagic || format != kObservationFormat) return;
-    ar(verdict, signature, names, name_of, k, table, outcomes, unreached);
+    ar(verdict, signature, names, name_of, k, table, outcomes, unreached, datagram_receives);
   }
 };
 
@@ -183,9 +184,18 @@ const char* kObservation = "observation.bin";
 Observation observation_of(const FaultPlan& plan, const RunResult& r,
                            const std::vector<std::string>& expected_keys) {
   std::string verdict(to_string(r.verdict.kind));
-  Observation o{plan, verdict, {}, coverage_signature(r.trace, verdict), {}, r.unreached};
-  for (const Event& e : r.trace.events)
-    if (!e.point.empty()) o.points.push_back(e.point);
+  Observation o{plan, verdict, {}, coverage_signature(r.trace, verdict), {}, r.unreached, {}};
+  std::set<InjectionPoint> dgram;
+  for (const Event& e : r.trace.events) {
+    if (e.point.empty()) continue;
+    o.points.push_back(e.point);
+    if (e.point.op == OpClass::Recv && e.channel >= 0 &&
+        static_cast<std::size_t>(e.channel) < r.trace.channels.size()) {
+      ChannelKind k = r.trace.channels[static_cast<std::size_t>(e.channel)].kind;
+      if (k == ChannelKind::Udp || k == ChannelKind::UnixDgram) dgram.insert(e.point);
+    }
+  }
+  o.datagram_receives.assign(dgram.begin(), dgram.end());
   o.outcomes = outcome_lineages(r.trace);
   for (const auto& key : expected_keys)
     if (std::none_of(o.outcomes.begin(), o.outcomes.end(),
@@ -223,6 +233,7 @@ void save_observation(const Observation& o, const std::filesystem::path& dir) {
   for (const auto& l : o.outcomes)
     s.outcomes.push_back({l.key, l.node, l.reached, index(l.precise), index(l.sound)});
   for (std::size_t i : o.unreached) s.unreached.push_back(i);
+  s.datagram_receives = index(o.datagram_receives);
   // Written last and moved into place: its presence says the run is complete.
   auto tmp = dir / (std::string(kObservation) + ".tmp");
   {
@@ -258,7 +269,7 @@ Observation load_observation(const FaultPlan& plan, const std::filesystem::path&
     if (!op) throw RunError(fmt::format("{}: corrupt point {}", file.string(), i));
     return {(*n)[0], *op, (*n)[2], k};
   };
-  Observation o{plan, s.verdict, {}, s.signature, {}, {}};
+  Observation o{plan, s.verdict, {}, s.signature, {}, {}, {}};
   for (std::size_t i = 0; i < s.name_of.size() && i < s.k.size(); ++i)
     o.points.push_back(point(s.name_of[i], s.k[i], i));
   auto points = [&](const std::vector<std::uint32_t>& rows) {
@@ -272,6 +283,7 @@ Observation load_observation(const FaultPlan& plan, const std::filesystem::path&
   for (const auto& so : s.outcomes)
     o.outcomes.push_back({so.key, so.node, so.reached, points(so.precise), points(so.sound)});
   for (auto i : s.unreached) o.unreached.push_back(static_cast<std::size_t>(i));
+  o.datagram_receives = points(s.datagram_receives);
   return o;
 }
 

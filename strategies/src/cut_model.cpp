@@ -101,6 +101,9 @@ std::size_t CutModel::learn(const Observation& o) {
       for (std::uint32_t id = static_cast<std::uint32_t>(known); id < points_.size(); ++id)
         seed_[id] = *seed;
   }
+  for (const auto& p : o.datagram_receives)
+    for (std::size_t u : universe_.at(p))
+      if (universe_.units()[u].faults.front().kind == FaultKind::Drop) unfireable_.insert(u);
   std::size_t added = 0;
   if (o.verdict != "good") return added;  // a bad run's outcomes are no way to the good one
   for (const auto& out : o.outcomes) {

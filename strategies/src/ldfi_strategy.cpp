@@ -1,6 +1,7 @@
 #include "ldfi_strategy.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <z3++.h>
 
 #include <algorithm>
@@ -30,13 +31,17 @@ constexpr std::array<std::pair<Lineage, Scope>, 6> kTiers{{
     {Lineage::Sound, Scope::All},
 }};
 
-// FISSURE_DEBUG=ldfi prints how long each round's set-up and each check took.
-void debug(const char* what, std::chrono::steady_clock::time_point since) {
+// FISSURE_DEBUG=ldfi prints each round's supports and how long its set-up and each check took.
+bool debugging() {
   static const bool on = [] {
     const char* v = std::getenv("FISSURE_DEBUG");
     return v && std::string_view(v).find("ldfi") != std::string_view::npos;
   }();
-  if (!on) return;
+  return on;
+}
+
+void debug(const char* what, std::chrono::steady_clock::time_point since) {
+  if (!debugging()) return;
   auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - since);
   fmt::print(stderr, "fissure ldfi: {} {:.1f} ms\n", what, ms.count());
 }
@@ -261,12 +266,12 @@ void LdfiStrategy::start_round() {
     if (info.crash) r.crashing.insert(model_.point(info.point).node);
   }
   r.tier.resize(kTiers.size());
-  if (std::getenv("FISSURE_DEBUG_SUPPORTS"))
+  if (debugging())
     for (const auto& [key, o] : model_.outcomes())
       for (const auto& sup : o.precise) {
-        std::string t;
-        for (auto pt : sup) t += to_string(model_.point(pt)) + "; ";
-        fmt::print(stderr, "DBG {} [{}]: {}\n", key, o.node, t);
+        std::vector<std::string> names;
+        for (auto pt : sup) names.push_back(to_string(model_.point(pt)));
+        fmt::print(stderr, "fissure ldfi: {} ({}) needs {}\n", key, o.node, fmt::join(names, "; "));
       }
   for (const auto& h : proposed_) {
     bool pending = std::any_of(pending_.begin(), pending_.end(),

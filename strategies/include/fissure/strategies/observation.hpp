@@ -21,6 +21,8 @@ struct Observation {
   std::vector<OutcomeLineage> outcomes;
   // Faults of `plan` (indices) that never fired: the run says nothing about them.
   std::vector<std::size_t> unreached;
+  // Receives of datagrams: a drop there cannot fire (the datagram has already arrived).
+  std::vector<InjectionPoint> datagram_receives;
 };
 
 }  // namespace fissure
