@@ -103,8 +103,13 @@ TEST(Spec, FaultSpace) {
   EXPECT_EQ(defaults.faults.nodes, (std::vector<std::string>{"a", "b"}));
   Spec s = parse_spec(std::string(kBase) +
                           "[faults]\nkinds = [\"crash\", \"delay\"]\nmax = 2\nnodes = [\"b\"]\n"
-                          "errnos = [\"EIO\"]\ndelays = [\"50ms\", \"1.5s\"]\n",
+                          "errnos = [\"EIO\"]\ndelays = [\"50ms\", \"1.5s\"]\nheals = [\"3s\"]\n",
                       "/specs/target.toml");
+  EXPECT_EQ(defaults.faults.heals, std::vector<std::chrono::milliseconds>{std::chrono::milliseconds(0)})
+      << "partitions never heal unless the spec says so";
+  EXPECT_EQ(s.faults.heals, std::vector<std::chrono::milliseconds>{std::chrono::seconds(3)});
+  EXPECT_EQ(error_of(std::string(kBase) + "[faults]\nheals = []\n"),
+            "/specs/target.toml:10: faults.heals: lists no duration");
   EXPECT_EQ(s.faults.kinds, (std::vector<FaultKind>{FaultKind::Crash, FaultKind::Delay}));
   EXPECT_EQ(s.faults.max, 2u);
   EXPECT_EQ(s.faults.nodes, std::vector<std::string>{"b"});
@@ -126,7 +131,7 @@ TEST(Spec, FaultSpace) {
       "/specs/target.toml:10: faults.delays: 'soon' is not a duration (e.g. \"500ms\", \"10s\")");
   EXPECT_EQ(error_of(std::string(kBase) + "[faults]\nmaximum = 3\n"),
             "/specs/target.toml:10: faults.maximum: unknown key (known here: kinds, max, nodes, "
-            "errnos, delays)");
+            "errnos, delays, heals)");
   Spec e = parse_spec(
       std::string(kBase) +
           "[explore]\nstrategy = \"exhaustive\"\nruns = 300\ntime = \"8h\"\njobs = 2\nseed = 9\n",
@@ -138,7 +143,7 @@ TEST(Spec, FaultSpace) {
   EXPECT_EQ(e.explore.seed, 9u);
   EXPECT_EQ(
       error_of(std::string(kBase) + "[explore]\nstrategy = \"psychic\"\n"),
-      "/specs/target.toml:10: explore.strategy: 'psychic' is not a strategy (random, exhaustive)");
+      "/specs/target.toml:10: explore.strategy: 'psychic' is not a strategy (hybrid, ldfi, coverage, random, exhaustive)");
   EXPECT_EQ(error_of(std::string(kBase) + "[explore]\njobs = 0\n"),
             "/specs/target.toml:10: explore.jobs: must be an integer from 1 to 64");
   EXPECT_EQ(error_of(std::string(kBase) + "[explore]\nbudget = 3\n"),
