@@ -59,14 +59,21 @@ mounts=()
 mounted_under() { awk -v r="$root" '$5 == r || index($5, r "/") == 1 { print $5 }' /proc/self/mountinfo; }
 cleanup() {
   local rc=$? pids p i
+  [[ $BASHPID -eq $$ ]] || exit "$rc"  # a background subshell's end is not the script's
   trap - EXIT INT TERM
+  set +e  # every step runs, whatever the one before it did
   # Processes started inside the root (a service a package's postinst started, a leftover
-  # of a test) hold the mounts; they are this script's own descendants.
-  pids=()
-  for p in /proc/[0-9]*; do
-    [[ "$(readlink "$p/root" 2>/dev/null)" == "$root" ]] && pids+=("${p#/proc/}")
+  # of a test) hold the mounts; they are this script's own descendants. A build still
+  # forks while it dies, so until none is left.
+  for ((i = 0; i < 50; i++)); do
+    pids=()
+    for p in /proc/[0-9]*; do
+      if [[ "$p/root" -ef "$root" ]]; then pids+=("${p#/proc/}"); fi
+    done
+    ((${#pids[@]})) || break
+    kill -KILL "${pids[@]}" 2>/dev/null
+    sleep 0.2
   done
-  ((${#pids[@]})) && kill -KILL "${pids[@]}" 2>/dev/null || true
   for ((i = ${#mounts[@]} - 1; i >= 0; i--)); do umount -l "${mounts[i]}" 2>/dev/null || true; done
   for p in $(mounted_under | sort -r); do umount -l "$p" 2>/dev/null || true; done
   if ((keep)); then
@@ -150,6 +157,8 @@ for m in sys dev; do
 done
 [[ -e "$root/dev/pts/ptmx" ]] || { mount --bind /dev/pts "$root/dev/pts"; mounts+=("$root/dev/pts"); }
 
+# In the background and waited for, so that a TERM or INT is handled at once, not when the
+# command is over.
 in_root() { chroot "$root" /usr/bin/env -i HOME=/root TERM="${TERM:-dumb}" \
   PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 \
   /bin/bash -c "cd /root/fissure && $1"; }
@@ -170,7 +179,8 @@ for ((i = 1; i <= repeat; i++)); do
   echo "fresh-check: bash scripts/test.sh (run $i of $repeat; log: $log)"
   t=$(date +%s)
   rc=0
-  in_root "bash scripts/test.sh" >"$log" 2>&1 || rc=$?
+  in_root "bash scripts/test.sh" >"$log" 2>&1 &
+  wait $! || rc=$?
   took="$(elapsed "$t")"
   line="$(grep -E 'tests passed|tests failed' "$log" | tail -n1 || true)"
   echo "fresh-check: test.sh run $i: exit $rc in $took: ${line:-no ctest summary}"
@@ -183,7 +193,8 @@ if ((run_main)); then
   echo "fresh-check: bash scripts/main.sh (log: $log)"
   t=$(date +%s)
   rc=0
-  in_root "bash scripts/main.sh" >"$log" 2>&1 || rc=$?
+  in_root "bash scripts/main.sh" >"$log" 2>&1 &
+  wait $! || rc=$?
   took="$(elapsed "$t")"
   echo "fresh-check: main.sh: exit $rc in $took"
   ((rc == 0)) || { failed=1; tail -n 30 "$log"; }
