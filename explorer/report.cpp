@@ -1,6 +1,7 @@
 #include "report.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <cstdio>
 #include <fstream>
@@ -129,21 +130,52 @@ void write_report(const std::filesystem::path& campaign, const CampaignResult& r
   html << "<h1>fissure campaign: " << html_escape(title) << "</h1>\n<p>" << r.runs << " runs, "
        << r.unique_signatures << " unique signatures, " << r.bugs.size() << " bug(s)"
        << (r.exhausted ? "; the strategy had nothing left to try" : "") << ".</p>\n";
+  // Who searched, and what it proved or how soon it found something.
+  std::string search = fmt::format("Strategy {}: {} hypotheses from the lineage ({} refuted, {} "
+                                   "supports learned, {:.1f} s in the solver).",
+                                   r.strategy, r.search.hypotheses, r.search.refuted,
+                                   r.search.supports, r.search.solver_seconds);
+  if (r.runs_to_first_bug)
+    search += fmt::format(" First failure after {} runs, counted as Molly counts.",
+                          *r.runs_to_first_bug);
+  md << search << "\n\n";
+  html << "<p>" << html_escape(search) << "</p>\n";
+  if (r.certified) {
+    const auto& c = r.certified->bounds;
+    std::vector<std::string> kinds;
+    for (auto k : c.kinds) kinds.emplace_back(to_string(k));
+    std::string text = fmt::format(
+        "No counterexample within bounds: at most {} fault(s) of kinds {} on nodes {}, over {} "
+        "injection points seen; {} hypotheses run, {} supports learned; certified after {} runs.",
+        c.max_faults, fmt::join(kinds, ", "), fmt::join(c.nodes, ", "), c.points, c.hypotheses,
+        c.supports, r.certified->at_run);
+    md << "## Certified\n\n" << text << "\n\nIt assumes:\n\n";
+    html << "<h2>Certified</h2>\n<p>" << html_escape(text) << "</p>\n<p>It assumes:</p><ul>\n";
+    for (const auto& a : c.assumptions) {
+      md << "- " << a << "\n";
+      html << "<li>" << html_escape(a) << "</li>\n";
+    }
+    md << "\n";
+    html << "</ul>\n";
+  }
   for (std::size_t i = 0; i < r.bugs.size(); ++i) {
     const BugReport& b = r.bugs[i];
+    const std::string found =
+        b.found_by.empty() ? "" : fmt::format("Found by {} at run {}. ", b.found_by, b.found_at);
     std::ostringstream plan;
     write_plan(b.plan, plan);
     md << fmt::format(
-        "## Bug {}: {}\n\n- reproduced {} of {} replays\n- plan {}{}:\n\n```json\n{}\n```\n\n"
+        "## Bug {}: {}\n\n- {}reproduced {} of {} replays\n- plan {}{}:\n\n```json\n{}\n```\n\n"
         "- first seen in `{}`\n- replay: `fissure replay {}`\n- diagram: `{}/diagram.svg`\n\n",
-        i + 1, b.symptom, b.reproduced, b.replays, b.plan.id(), b.minimized ? " (minimized)" : "",
-        plan.str(), b.first_run, b.first_run, b.first_run);
+        i + 1, b.symptom, found, b.reproduced, b.replays, b.plan.id(),
+        b.minimized ? " (minimized)" : "", plan.str(), b.first_run, b.first_run, b.first_run);
     html << fmt::format(
-        "<h2 id=\"bug-{}\">Bug {}: {}</h2>\n<p>Reproduced {} of {} replays. Plan "
+        "<h2 id=\"bug-{}\">Bug {}: {}</h2>\n<p>{}Reproduced {} of {} replays. Plan "
         "{}{}:</p>\n<pre>{}</pre>\n"
         "<p>First seen in <code>{}</code>. Replay: <code>fissure replay {}</code></p>\n"
         "<div class=\"diagram\">{}</div>\n",
-        i + 1, i + 1, html_escape(b.symptom), b.reproduced, b.replays, b.plan.id(),
+        i + 1, i + 1, html_escape(b.symptom), html_escape(found), b.reproduced, b.replays,
+        b.plan.id(),
         b.minimized ? " (minimized)" : "", html_escape(plan.str()), html_escape(b.first_run),
         html_escape(b.first_run), diagram_svg(b.first_run));
   }

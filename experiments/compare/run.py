@@ -7,7 +7,11 @@ only orders ties). A campaign that reaches the budget without an answer counts a
 marked '>' (its mean is then a lower bound).
 
     python3 experiments/compare/run.py [--targets simple-deliv,2pc] [--budget 300]
-        [--seeds 25] [--jobs 1] [--out experiments/compare/results]
+        [--seeds 25] [--jobs 2] [--out experiments/compare/results]
+
+ldfi and hybrid run one plan at a time (--jobs 1), as Molly does: what each run teaches
+decides the next hypothesis. random, exhaustive and coverage run --jobs at once; their counts
+are in the journal's order either way.
 
 Writes results.csv (one line per campaign), results.md (the table, beside Molly's published
 counts) and results.svg (runs per target and strategy, log scale) into --out.
@@ -50,6 +54,9 @@ def campaign(fissure, spec, strategy, seed, budget, jobs, scratch):
     elif certified:
         # Certification counts as Molly counts too: the fault-free run and the runs with faults.
         answer, runs = "certified", summary["certified"]["at_run"] - baseline_extra
+    elif summary["exhausted"] and strategy == "exhaustive":
+        # Every plan within the bounds ran: exhaustion is a certificate of its own.
+        answer, runs = "certified", summary["runs"] - baseline_extra
     else:
         answer, runs = "none", summary["runs"] - baseline_extra
     return {"answer": answer, "runs": runs, "seconds": round(wall, 2),
@@ -70,7 +77,8 @@ def svg(rows, strategies, path):
                "ldfi": "#82b366", "hybrid": "#b85450", "molly": "#333333"}
     series = strategies + ["molly"]
     width, height, left, bottom = 120 + 95 * len(rows), 360, 60, 300
-    top = max([r[s] for r in rows for s in series if r.get(s)] + [10])
+    top = max([r[s] for r in rows for s in series
+               if isinstance(r.get(s), (int, float)) and r.get(s)] + [10])
     ymax = math.log10(top) + 0.3
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
            f'font-family="sans-serif" font-size="11">',
@@ -84,7 +92,7 @@ def svg(rows, strategies, path):
     for i, r in enumerate(rows):
         x0 = left + 10 + 95 * i
         for j, s in enumerate(series):
-            v = r.get(s)
+            v = r.get(s) if isinstance(r.get(s), (int, float)) else None
             if not v:
                 continue
             h = 260 * math.log10(max(v, 1)) / ymax + 2
@@ -108,11 +116,12 @@ def main():
     ap.add_argument("--strategies", default=",".join(STRATEGIES))
     ap.add_argument("--budget", type=int, default=300)
     ap.add_argument("--seeds", type=int, default=25, help="seeds for random")
-    ap.add_argument("--jobs", type=int, default=1)
+    ap.add_argument("--jobs", type=int, default=2, help="for random, exhaustive, coverage")
+    ap.add_argument("--fissure", default="", help="the fissure binary (default: BUILD's)")
     ap.add_argument("--out", default=str(ROOT / "experiments/compare/results"))
     a = ap.parse_args()
     build = Path(a.build)
-    fissure = str(build / "explorer/fissure")
+    fissure = a.fissure or str(build / "explorer/fissure")
     suite = build / "experiments/targets"
     names = a.targets.split(",") if a.targets else sorted(
         p.parent.name for p in suite.glob("*/answer.toml"))
@@ -127,10 +136,13 @@ def main():
         row = {"target": name, "expect": answer["expect"], "molly": answer.get("molly_runs"),
                "molly_random": answer.get("random_mean")}
         for s in strategies:
+            if answer["expect"] == "correct" and s in ("random", "coverage"):
+                continue  # they never run out of plans, so they cannot certify
             seeds = range(1, a.seeds + 1) if s == "random" else [1]
             results = []
             for seed in seeds:
-                r = campaign(fissure, spec, s, seed, a.budget, a.jobs, scratch)
+                jobs = 1 if s in ("ldfi", "hybrid") else a.jobs
+                r = campaign(fissure, spec, s, seed, a.budget, jobs, scratch)
                 r.update({"target": name, "strategy": s, "seed": seed})
                 lines.append(r)
                 results.append(r)
@@ -157,6 +169,9 @@ def main():
     for r in rows:
         cells = []
         for s in strategies:
+            if s + "_text" not in r:
+                cells.append("-")
+                continue
             cell = r[s + "_text"]
             if r[s + "_n"] > 1:
                 cell += f" ({r[s + '_found']}/{r[s + '_n']})"
@@ -165,8 +180,12 @@ def main():
                   f"{r.get('molly_random') or '-'} | " + " | ".join(cells) +
                   f" | {r.get('hybrid_seconds', 0):.1f} |")
     md.append("")
+    md.append("random and coverage never run out of plans, so they cannot certify a correct "
+              "target ('-'); exhaustive certifies by running every plan within the bounds.")
+    md.append("")
     md.append(f"Runs counted as Molly counts (fault-free run + faulted runs up to the first "
-              f"failure, or to certification); budget {a.budget} runs, --jobs {a.jobs}; random "
+              f"failure, or to certification); budget {a.budget} runs; ldfi and hybrid --jobs 1, the others "
+              f"--jobs {a.jobs}; random "
               f"over {a.seeds} seeds, as (found/seeds); '>' marks a mean with campaigns that "
               f"ended without the answer (counted at the budget).")
     (out / "results.md").write_text("\n".join(md) + "\n")
