@@ -154,20 +154,39 @@ bool CutModel::cuts(std::size_t unit, std::uint32_t premise, Scope scope,
 }
 
 bool CutModel::breaks(const std::vector<std::size_t>& h, Lineage lineage, Scope scope) const {
+  // What the hypothesis cuts, so that each premise is one lookup: the points it fails, and
+  // per node the first position a crash of it cuts.
+  std::set<std::uint32_t> at;
+  std::map<std::string, std::uint32_t> crashed_from;
+  std::vector<std::size_t> partitions;
+  for (std::size_t u : h) {
+    const UnitInfo& i = info_[u];
+    const std::string& node = points_[i.point].node;
+    if (i.cut == Cut::AtPoint) at.insert(i.point);
+    if (i.cut == Cut::CrashBefore || i.cut == Cut::CrashAfter) {
+      std::uint32_t from = position_[i.point] + (i.cut == Cut::CrashAfter ? 1 : 0);
+      auto [it, fresh] = crashed_from.try_emplace(node, from);
+      if (!fresh) it->second = std::min(it->second, from);
+    }
+    if (i.cut == Cut::Partition) partitions.push_back(u);
+  }
   for (const auto& [key, o] : outcomes_) {
     const auto& supports = lineage == Lineage::Precise ? o.precise : o.sound;
     if (supports.empty()) continue;
-    bool all = true;
-    for (const auto& s : supports) {
-      bool cut = std::any_of(s.begin(), s.end(), [&](std::uint32_t p) {
-        return std::any_of(h.begin(), h.end(),
-                           [&](std::size_t u) { return cuts(u, p, scope, o.node); });
-      });
-      if (!cut) {
-        all = false;
-        break;
+    auto cut = [&](std::uint32_t p) {
+      if (at.count(p)) return true;
+      const InjectionPoint& pt = points_[p];
+      if (scope == Scope::All || (scope == Scope::NotOwnNode && pt.node != o.node)) {
+        auto c = crashed_from.find(pt.node);
+        if (c != crashed_from.end() && position_[p] >= c->second) return true;
       }
-    }
+      for (std::size_t u : partitions)
+        if (cuts(u, p, scope, o.node)) return true;
+      return false;
+    };
+    bool all = std::all_of(supports.begin(), supports.end(), [&](const auto& s) {
+      return std::any_of(s.begin(), s.end(), cut);
+    });
     if (all) return true;
   }
   return false;
