@@ -24,7 +24,7 @@ CutModel::Cut cut_of(const FaultPlan& unit) {
   return CutModel::Cut::None;
 }
 
-bool separates(const Fault& partition, const std::string& a, const std::string& b) {
+bool separate_sides(const Fault& partition, const std::string& a, const std::string& b) {
   auto group = [&](const std::string& n) -> int {
     for (std::size_t g = 0; g < partition.groups.size(); ++g)
       if (std::find(partition.groups[g].begin(), partition.groups[g].end(), n) !=
@@ -122,6 +122,10 @@ std::size_t CutModel::supports() const {
   return n;
 }
 
+bool CutModel::separates(std::size_t unit, const std::string& a, const std::string& b) const {
+  return separate_sides(universe_.units()[unit].faults.front(), a, b);
+}
+
 bool CutModel::usable(std::size_t unit) const {
   if (unfireable_.count(unit)) return false;
   for (std::size_t s : seed_[info_[unit].point])
@@ -148,7 +152,7 @@ bool CutModel::cuts(std::size_t unit, std::uint32_t premise, Scope scope,
     case Cut::Partition:
       return at.node == p.node && position_[u.point] <= position_[premise] &&
              (p.op == OpClass::Send || p.op == OpClass::Recv || p.op == OpClass::Connect) &&
-             separates(universe_.units()[unit].faults.front(), p.node, p.peer);
+             separates(unit, p.node, p.peer);
   }
   return false;
 }

@@ -71,6 +71,8 @@ class CutModel {
   bool usable(std::size_t unit) const;
   std::uint32_t id_of(const InjectionPoint& p) const { return id_.at(p); }
   bool cuts(std::size_t unit, std::uint32_t premise, Scope scope, const std::string& own) const;
+  // Whether a partition unit puts the two nodes on different sides.
+  bool separates(std::size_t unit, const std::string& a, const std::string& b) const;
 
   // Does the hypothesis (unit indices) cut every support of some outcome, in this scope?
   bool breaks(const std::vector<std::size_t>& h, Lineage lineage, Scope scope) const;

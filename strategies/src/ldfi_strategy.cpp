@@ -174,18 +174,10 @@ struct LdfiStrategy::Round {
       std::vector<z3::expr> terms;
       if (i > 0) terms.push_back(chain.back());
       for (std::size_t u : model.universe().at(model.point(order[i])))
-        if (model.info(u).cut == CutModel::Cut::Partition && model.usable(u)) {
-          // The unit at this point cuts calls to `peer` from here on, if it separates them.
-          const Fault& f = model.universe().units()[u].faults.front();
-          int gn = -1, gp = -1;
-          for (std::size_t g = 0; g < f.groups.size(); ++g) {
-            if (std::find(f.groups[g].begin(), f.groups[g].end(), node) != f.groups[g].end())
-              gn = static_cast<int>(g);
-            if (std::find(f.groups[g].begin(), f.groups[g].end(), peer) != f.groups[g].end())
-              gp = static_cast<int>(g);
-          }
-          if (gn >= 0 && gp >= 0 && gn != gp) terms.push_back(*unit(u));
-        }
+        // The unit at this point cuts calls to `peer` from here on, if it separates them.
+        if (model.info(u).cut == CutModel::Cut::Partition && model.usable(u) &&
+            model.separates(u, node, peer))
+          terms.push_back(*unit(u));
       chain.push_back(terms.empty()
                           ? ctx.bool_val(false)
                           : named_any(terms, fmt::format("cut_{}_{}_{}", node, peer, i)));
