@@ -28,6 +28,8 @@ bool between_nodes(const Trace& t, const Event& e) {
   return !t.node_index(e.point.peer) ? e.point.peer.find(':') != std::string::npos : true;
 }
 
+}  // namespace
+
 std::uint64_t window_start(const Trace& t) {
   std::uint64_t start = std::numeric_limits<std::uint64_t>::max();
   for (const Event& e : t.events)
@@ -35,16 +37,34 @@ std::uint64_t window_start(const Trace& t) {
   return start == std::numeric_limits<std::uint64_t>::max() ? 0 : start;
 }
 
-}  // namespace
+std::vector<std::string> outcome_keys(const Trace& t, const std::vector<std::uint64_t>& outcomes) {
+  // Answers are numbered per workload node, in the order of all the trace's outcome events.
+  std::map<std::uint64_t, std::size_t> number;
+  std::map<std::uint32_t, std::size_t> answers;
+  for (std::uint64_t e : outcome_events(t))
+    if (t.events[e].point.op != OpClass::FileWrite) number[e] = ++answers[t.events[e].node];
+  std::vector<std::string> out;
+  for (std::uint64_t outcome : outcomes) {
+    const Event& o = t.events.at(outcome);
+    if (o.point.op == OpClass::FileWrite) {
+      out.push_back(fmt::format("last write to {}", o.point.peer));
+      continue;
+    }
+    // An event that is no outcome event is numbered after the answers before it.
+    std::size_t n = 0;
+    if (auto it = number.find(outcome); it != number.end()) {
+      n = it->second;
+    } else {
+      for (auto& [e, k] : number)
+        if (e <= outcome && t.events[e].node == o.node) n = k;
+    }
+    out.push_back(fmt::format("{} answer #{}", t.nodes.at(o.node).name, n));
+  }
+  return out;
+}
 
 std::string outcome_key(const Trace& t, std::uint64_t outcome) {
-  const Event& o = t.events.at(outcome);
-  if (o.point.op == OpClass::FileWrite) return fmt::format("last write to {}", o.point.peer);
-  std::size_t n = 0;
-  for (std::uint64_t e : outcome_events(t))
-    if (t.events[e].node == o.node && e <= outcome && t.events[e].point.op != OpClass::FileWrite)
-      ++n;
-  return fmt::format("{} answer #{}", t.nodes.at(o.node).name, n);
+  return outcome_keys(t, {outcome}).front();
 }
 
 std::vector<std::uint64_t> outcome_events(const Trace& t) {
@@ -444,8 +464,11 @@ std::size_t min_message_cut(const CommGraph& cg, const Support& s, std::uint64_t
 std::size_t Redundancy::add(const Trace& t) {
   CommGraph g(t);
   std::size_t added = 0;
-  for (const Support& s : supports_of(g, outcome_events(t)))
-    added += supports_[outcome_key(t, s.outcome)].insert(s.messages).second;
+  const std::vector<std::uint64_t> outcomes = outcome_events(t);
+  const std::vector<std::string> keys = outcome_keys(t, outcomes);
+  const std::vector<Support> supports = supports_of(g, outcomes);
+  for (std::size_t i = 0; i < supports.size(); ++i)
+    added += supports_[keys[i]].insert(supports[i].messages).second;
   return added;
 }
 

@@ -1,7 +1,6 @@
 #include "fissure/model/outcome_lineage.hpp"
 
 #include <algorithm>
-#include <limits>
 #include <map>
 #include <set>
 
@@ -11,13 +10,6 @@
 namespace fissure {
 
 namespace {
-
-std::uint64_t workload_start(const Trace& t) {
-  std::uint64_t start = std::numeric_limits<std::uint64_t>::max();
-  for (const Event& e : t.events)
-    if (e.node < t.nodes.size() && t.nodes[e.node].workload) start = std::min(start, e.time_ns);
-  return start == std::numeric_limits<std::uint64_t>::max() ? 0 : start;
-}
 
 std::vector<InjectionPoint> points_of(const Trace& t, const std::vector<std::uint64_t>& events) {
   std::set<InjectionPoint> out;
@@ -31,7 +23,7 @@ std::vector<InjectionPoint> points_of(const Trace& t, const std::vector<std::uin
 }  // namespace
 
 std::vector<std::uint64_t> sound_past(const Trace& t, std::uint64_t outcome) {
-  const std::uint64_t window = workload_start(t);
+  const std::uint64_t window = window_start(t);
   // Per process, its events in the tracer's order; a process's part of the past is a prefix.
   std::map<std::int32_t, std::vector<std::uint64_t>> of_process;
   for (const Event& e : t.events) of_process[e.pid].push_back(e.id);
@@ -65,8 +57,9 @@ std::vector<OutcomeLineage> outcome_lineages(const Trace& t) {
   if (outcomes.empty()) return out;
   CommGraph g(t);
   std::vector<Support> supports = supports_of(g, outcomes);
+  std::vector<std::string> keys = outcome_keys(t, outcomes);
   for (std::size_t i = 0; i < outcomes.size(); ++i)
-    out.push_back({outcome_key(t, outcomes[i]), t.nodes.at(t.events[outcomes[i]].node).name, true,
+    out.push_back({keys[i], t.nodes.at(t.events[outcomes[i]].node).name, true,
                    points_of(t, supports[i].events),
                    points_of(t, sound_past(t, outcomes[i]))});
   return out;

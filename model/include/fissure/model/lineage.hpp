@@ -82,5 +82,10 @@ class Redundancy {
 
 // "client answer #2": the workload node's second outcome event; "last write to FILE".
 std::string outcome_key(const Trace& t, std::uint64_t outcome);
+// The keys of several outcomes of one trace, reading its outcome events once.
+std::vector<std::string> outcome_keys(const Trace& t, const std::vector<std::uint64_t>& outcomes);
+
+// When the workload's window begins: its first event's time (0 if it has none).
+std::uint64_t window_start(const Trace& t);
 
 }  // namespace fissure
