@@ -24,26 +24,6 @@
 namespace fissure::testing {
 namespace {
 
-struct CommandResult {
-  int exit_code;
-  std::string output;  // stdout and stderr
-};
-
-// Runs a shell command line, with its standard error joined to its output.
-CommandResult run_fissure_as(const std::string& command_line) {
-  std::string cmd = command_line + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  std::string out;
-  char buf[4096];
-  while (std::size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
-  int status = pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
-
-CommandResult run_fissure(const std::string& args) {
-  return run_fissure_as(fmt::format("{} {}", FISSURE_BINARY, args));
-}
-
 // Whether a live process's command line holds `words` (whole arguments, space-separated):
 // read from /proc, since a machine without procps has no pgrep, and a missing pgrep would
 // make every "nothing is left" check pass.

@@ -4,9 +4,11 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <fstream>
 #include <random>
 
@@ -156,6 +158,20 @@ std::vector<std::uint64_t> overlapping(const std::vector<const Event*>& sends, c
   }
   std::sort(out.begin(), out.end());
   return out;
+}
+
+CommandResult run_fissure_as(const std::string& command_line) {
+  std::string cmd = command_line + " 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  std::string out;
+  char buf[4096];
+  while (std::size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
+  int status = pclose(p);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+CommandResult run_fissure(const std::string& args) {
+  return run_fissure_as(fmt::format("{} {}", FISSURE_BINARY, args));
 }
 
 }  // namespace fissure::testing

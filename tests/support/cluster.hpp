@@ -41,6 +41,15 @@ RunResult run_spec(const ScratchDir& dir, const std::string& spec_text, bool exa
 
 bool process_exists(pid_t pid);
 
+struct CommandResult {
+  int exit_code;       // -1 when the command did not exit by itself
+  std::string output;  // stdout and stderr
+};
+// Runs a shell command line, with its standard error joined to its output.
+CommandResult run_fissure_as(const std::string& command_line);
+// Runs the fissure binary under test with these arguments.
+CommandResult run_fissure(const std::string& args);
+
 // Queries.
 std::vector<const Event*> events(const Trace& t, const std::string& node, Sys sys);
 std::vector<const Event*> events_on(const Trace& t, std::int32_t channel, Sys sys);
