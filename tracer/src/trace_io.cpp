@@ -119,7 +119,8 @@ void serialize(A& ar, Event& e) {
      cereal::make_nvp("dir", e.dir), cereal::make_nvp("asked", e.asked),
      cereal::make_nvp("moved", e.moved), cereal::make_nvp("result", e.result),
      cereal::make_nvp("offset", e.offset), cereal::make_nvp("child", e.child),
-     cereal::make_nvp("peer", e.peer), cereal::make_nvp("time_ns", e.time_ns),
+     cereal::make_nvp("peer", e.peer), cereal::make_nvp("head", e.head),
+     cereal::make_nvp("time_ns", e.time_ns),
      cereal::make_nvp("end_ns", e.end_ns), cereal::make_nvp("inferred", e.inferred),
      cereal::make_nvp("point", e.point), cereal::make_nvp("injected", e.injected));
 }
@@ -159,8 +160,9 @@ void serialize(A& ar, Trace& t) {
 
 namespace {
 constexpr std::uint32_t kTraceMagic = 0x46535452;  // "FSTR"
-// 2: points, plans, fired faults, inferred results; 3: outcome files
-constexpr std::uint32_t kTraceVersion = 3;
+// 2: points, plans, fired faults, inferred results; 3: outcome files; 4: sends' first bytes
+// (Event::head)
+constexpr std::uint32_t kTraceVersion = 4;
 }  // namespace
 
 void save_binary(const Trace& t, const std::string& path) {

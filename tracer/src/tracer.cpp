@@ -158,6 +158,7 @@ struct PendingCall {
   int fd = -1;
   FdInfo fdi;
   std::int64_t asked = 0;
+  std::string head;  // a send's first bytes, read at its entry (Event::head)
   std::string peer;  // from the entry: connect/bind/sendto address, exec path
   // Fault injection.
   InjectionPoint point;                    // where this call is, if a fault could land here
@@ -260,6 +261,7 @@ class Session {
   Event& add_event(Thread& t, Sys sys);
   void record_data(Thread& t, const user_regs_struct& regs);
   std::int64_t bytes_asked(pid_t tid, const PendingCall& c);
+  static std::string bytes_head(pid_t tid, const PendingCall& c);
 
   const Spec& spec_;
   RunOptions opts_;
@@ -796,6 +798,43 @@ std::int64_t Session::bytes_asked(pid_t tid, const PendingCall& c) {
   return 0;
 }
 
+// A send's first bytes (Event::head), from its first non-empty buffer: the buffer holds them
+// at the call's entry, where TCP sends stop anyway, and no exit stop is needed.
+std::string Session::bytes_head(pid_t tid, const PendingCall& c) {
+  const auto& a = c.args;
+  std::uint64_t addr = 0, len = 0;
+  auto first_iov = [&](std::uint64_t iov_addr, std::uint64_t count) {
+    std::array<iovec, 4> iov{};
+    count = std::min<std::uint64_t>(count, iov.size());
+    if (!detail::read_memory(tid, iov_addr, iov.data(), count * sizeof(iovec))) return;
+    for (std::uint64_t i = 0; i < count; ++i)
+      if (iov[i].iov_len) {
+        addr = reinterpret_cast<std::uint64_t>(iov[i].iov_base), len = iov[i].iov_len;
+        return;
+      }
+  };
+  switch (c.info->shape) {
+    case BufShape::Plain:
+      addr = a[1], len = a[2];
+      break;
+    case BufShape::Iov:
+      first_iov(a[1], a[2]);
+      break;
+    case BufShape::Msg: {
+      msghdr m{};
+      if (detail::read_memory(tid, a[1], &m, sizeof m))
+        first_iov(reinterpret_cast<std::uint64_t>(m.msg_iov), m.msg_iovlen);
+      break;
+    }
+    case BufShape::MMsg:
+    case BufShape::None:
+      break;
+  }
+  std::string out(std::min<std::uint64_t>(len, kEventHeadBytes), '\0');
+  if (out.empty() || !detail::read_memory(tid, addr, out.data(), out.size())) return "";
+  return out;
+}
+
 void Session::on_seccomp(Thread& t) {
   user_regs_struct regs;
   if (ptrace(PTRACE_GETREGS, t.tid, nullptr, &regs) != 0) return;
@@ -820,6 +859,7 @@ void Session::on_seccomp(Thread& t) {
     if (wanted) {
       c.fdi = fdi;
       c.asked = bytes_asked(t.tid, c);
+      if (info->has(kSend)) c.head = bytes_head(t.tid, c);
       if (fdi.dgram() && (info->sys == Sys::sendto) && c.args[4]) {
         std::array<char, 128> sa{};
         std::size_t len = std::min<std::size_t>(c.args[5], sa.size());
@@ -1364,6 +1404,7 @@ void Session::fire(std::size_t fault, std::uint64_t event, std::string note) {
 
 void Session::note_call(Event& e, const PendingCall& c) {
   e.point = c.point;
+  e.head = c.head;
   e.injected = c.injected;
   if (c.fires) {
     const Fault& f = opts_.plan.faults[*c.fires];

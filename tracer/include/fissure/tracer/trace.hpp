@@ -33,6 +33,8 @@ struct Channel {
 
 enum class EventDir : std::uint8_t { None, AtoB, BtoA };
 
+inline constexpr std::size_t kEventHeadBytes = 16;
+
 // One interesting syscall (or ptrace event) of one thread.
 struct Event {
   std::uint64_t id = 0;    // index in Trace::events
@@ -50,6 +52,9 @@ struct Event {
   std::uint64_t offset = 0;       // stream/pipe: position of the first moved byte in its direction
   std::int32_t child = 0;         // fork/clone: the new pid/tid
   std::string peer;               // datagram peer endpoint, connect target, exec path, ...
+  // A send's first bytes as offered (up to kEventHeadBytes; it may have moved fewer): enough
+  // for people to tell "+OK" from "PING" in a diagram, too few to carry a workload's data.
+  std::string head;
   std::uint64_t time_ns = 0;      // CLOCK_MONOTONIC when the call started (inferred) or returned
   std::uint64_t end_ns = 0;       // when it was known complete: its return, or for inferred
                                   // results when its counts were read (an upper bound)

@@ -1,0 +1,313 @@
+#include "space_time_diagram.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <limits>
+#include <map>
+#include <optional>
+#include <regex>
+#include <tuple>
+
+#include "fissure/model/graph.hpp"
+#include "fissure/model/lineage.hpp"
+#include "fissure/model/payload_text.hpp"
+#include "plan_description.hpp"
+
+namespace fissure {
+namespace {
+
+std::string xml(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+// "client answer #3" reads as "client's 3rd answer"; other keys stay as they are.
+std::string outcome_words(const std::string& key) {
+  static const std::regex answer(R"((\S+) answer #(\d+))");
+  std::smatch m;
+  if (std::regex_match(key, m, answer))
+    return fmt::format("{}'s {} answer", m[1].str(),
+                       PlanDescription::ordinal(static_cast<std::uint32_t>(std::stoul(m[2]))));
+  return key;
+}
+
+std::uint64_t workload_end(const Trace& t) {
+  std::uint64_t end = 0;
+  for (const NodeRecord& n : t.nodes)
+    if (n.workload) end = std::max(end, n.end_ns);
+  return end ? end : (t.end_ns ? t.end_ns : std::numeric_limits<std::uint64_t>::max());
+}
+
+std::string event_words(const Trace& t, const Event& e, std::uint64_t start) {
+  std::string s = fmt::format("{} {} at {:.3f} ms", t.nodes.at(e.node).name, to_string(e.sys),
+                              (static_cast<double>(e.time_ns) - static_cast<double>(start)) / 1e6);
+  if (e.moved > 0) s += fmt::format(", {} bytes", e.moved);
+  if (e.result < 0) s += fmt::format(", failed with {}", errno_name(e.error()));
+  return s;
+}
+
+// Where an endpoint sits in time: (time, order among equal times, tie-break); missing
+// messages sit just after the run's event they follow.
+using Key = std::tuple<std::uint64_t, std::uint64_t, std::uint64_t>;
+
+}  // namespace
+
+struct SpaceTimeDiagram::Item {
+  enum Kind { Message, Missing, Fault } kind = Message;
+  std::uint32_t from = 0, to = 0;  // lanes
+  Key k0{}, k1{};
+  std::size_t row0 = 0, row1 = 0;
+  std::string label, title;
+  bool lineage = false, unread = false;
+};
+
+SpaceTimeDiagram::SpaceTimeDiagram(const Trace& run, const Trace* baseline, std::string id)
+    : run_(run), baseline_(baseline), id_(std::move(id)) {
+  build();
+}
+
+std::string SpaceTimeDiagram::svg() const { return svg_; }
+
+void SpaceTimeDiagram::build() {
+  const Trace& t = run_;
+  const std::uint64_t start = window_start(t), end = workload_end(t);
+
+  // Lanes: the workload first, then the nodes in the spec's order.
+  std::vector<std::uint32_t> lane_of(t.nodes.size());
+  std::vector<std::string> lanes;
+  for (int pass = 0; pass < 2; ++pass)
+    for (std::uint32_t n = 0; n < t.nodes.size(); ++n)
+      if (t.nodes[n].workload == (pass == 0)) {
+        lane_of[n] = static_cast<std::uint32_t>(lanes.size());
+        lanes.push_back(t.nodes[n].name);
+      }
+
+  // The lineage to highlight: of the first outcome the baseline reached and the run did not,
+  // else of the run's last outcome.
+  std::set<InjectionPoint> lineage;
+  if (baseline_) {
+    auto base_out = outcome_events(*baseline_);
+    auto base_keys = outcome_keys(*baseline_, base_out);
+    auto run_keys = outcome_keys(t, outcome_events(t));
+    std::set<std::string> reached(run_keys.begin(), run_keys.end());
+    for (std::size_t i = 0; i < base_out.size(); ++i)
+      if (!reached.contains(base_keys[i])) {
+        CommGraph g(*baseline_);
+        lineage = support_of(g, base_out[i]).messages;
+        lineage_of_ = outcome_words(base_keys[i]) + ", which this run lost";
+        break;
+      }
+  }
+  if (lineage_of_.empty()) {
+    auto out = outcome_events(t);
+    if (!out.empty()) {
+      CommGraph g(t);
+      lineage = support_of(g, out.back()).messages;
+      lineage_of_ = outcome_words(outcome_key(t, out.back()));
+    }
+  }
+
+  std::vector<Item> items;
+  auto key_of = [&](std::uint64_t event) {
+    return Key{t.events.at(event).time_ns, event * 2, 0};
+  };
+  for (const TraceMessage& m : window_messages(t)) {
+    const Event& s = t.events[m.send];
+    auto peer = t.node_index(s.point.peer);
+    Item it;
+    it.from = lane_of[s.node];
+    it.to = lane_of[*peer];
+    it.k0 = key_of(m.send);
+    it.unread = m.receives.empty();
+    it.k1 = it.unread ? Key{s.time_ns, m.send * 2, 1} : key_of(m.receives.front());
+    it.label = payload_text(s, 12);
+    it.lineage = lineage.contains(s.point);
+    it.title = fmt::format("{}\n{}\n{}", to_string(s.point), event_words(t, s, start),
+                           it.unread ? std::string("never read")
+                                     : "read: " + event_words(t, t.events[m.receives.front()],
+                                                              start));
+    if (!it.label.empty()) it.title += fmt::format("\nfirst bytes: {}", it.label);
+    items.push_back(std::move(it));
+  }
+  if (baseline_) {
+    const Trace& b = *baseline_;
+    TraceDiff d = diff_traces(b, t);
+    std::uint64_t n = 0;
+    auto anchored = [&](const std::optional<std::uint64_t>& after) {
+      ++n;
+      return after ? Key{t.events[*after].time_ns, *after * 2 + 1, n} : Key{start, 0, n};
+    };
+    const std::uint64_t base_start = window_start(b);
+    for (const auto& miss : d.missing) {
+      const Event& s = b.events[miss.message.send];
+      auto from = t.node_index(b.nodes.at(s.node).name);
+      auto to = t.node_index(s.point.peer);
+      if (!from || !to) continue;
+      Item it;
+      it.kind = Item::Missing;
+      it.from = lane_of[*from];
+      it.to = lane_of[*to];
+      it.k0 = anchored(miss.send_after);
+      it.k1 = miss.receive_after ? anchored(miss.receive_after) : Key{std::get<0>(it.k0),
+                                                                      std::get<1>(it.k0), ++n};
+      if (it.k1 < it.k0) it.k1 = Key{std::get<0>(it.k0), std::get<1>(it.k0), ++n};
+      it.label = payload_text(s, 12);
+      it.lineage = lineage.contains(s.point);
+      it.title = fmt::format("{}: not in this run\nin the fault-free run: {}", to_string(s.point),
+                             event_words(b, s, base_start));
+      if (!it.label.empty()) it.title += fmt::format("\nfirst bytes: {}", it.label);
+      items.push_back(std::move(it));
+    }
+  }
+  for (const FiredFault& f : t.fired) {
+    if (f.fault >= t.plan.faults.size() || f.event >= t.events.size()) continue;
+    const Fault& fault = t.plan.faults[f.fault];
+    Item it;
+    it.kind = Item::Fault;
+    it.from = it.to = lane_of[t.events[f.event].node];
+    it.k0 = it.k1 = Key{std::max(t.events[f.event].time_ns, start), f.event * 2, 2};
+    it.label = PlanDescription({&t, baseline_})(fault);
+    it.title = fmt::format("fault: {}\n{}{}", it.label, event_words(t, t.events[f.event], start),
+                           f.note.empty() ? "" : "\n" + f.note);
+    items.push_back(std::move(it));
+  }
+  (void)end;
+
+  // Rows: one per distinct endpoint, in time order.
+  std::vector<Key> keys;
+  for (const Item& it : items) keys.push_back(it.k0), keys.push_back(it.k1);
+  std::ranges::sort(keys);
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  auto row = [&](const Key& k) {
+    return static_cast<std::size_t>(std::ranges::lower_bound(keys, k) - keys.begin());
+  };
+  for (Item& it : items) it.row0 = row(it.k0), it.row1 = row(it.k1);
+
+  // Too many rows: keep those near what the reader is here for.
+  std::vector<bool> keep(keys.size(), true);
+  if (keys.size() > kMaxRows) {
+    std::vector<std::size_t> focus;
+    for (const Item& it : items)
+      if (it.kind != Item::Message || it.lineage) focus.push_back(it.row0), focus.push_back(it.row1);
+    for (std::size_t reach : {40u, 20u, 10u, 5u, 2u, 0u}) {
+      std::fill(keep.begin(), keep.end(), false);
+      for (std::size_t r : focus)
+        for (std::size_t i = r > reach ? r - reach : 0; i <= std::min(keys.size() - 1, r + reach);
+             ++i)
+          keep[i] = true;
+      if (std::ranges::count(keep, true) <= static_cast<std::ptrdiff_t>(kMaxRows)) break;
+    }
+  }
+  // New row numbers: kept rows in order, one row for each run of rows left out.
+  std::vector<std::size_t> new_row(keys.size());
+  std::vector<std::pair<std::size_t, std::size_t>> gaps;  // (row, messages left out)
+  std::size_t rows = 0;
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    if (!keep[i] && (i == 0 || keep[i - 1])) gaps.emplace_back(rows++, 0);
+    new_row[i] = keep[i] ? rows++ : gaps.back().first;
+  }
+  std::vector<Item> shown;
+  for (Item& it : items) {
+    if (keep[it.row0] && keep[it.row1]) {
+      it.row0 = new_row[it.row0], it.row1 = new_row[it.row1];
+      shown.push_back(std::move(it));
+    } else {
+      std::size_t g = keep[it.row0] ? new_row[it.row1] : new_row[it.row0];
+      for (auto& [r, count] : gaps)
+        if (r == g) ++count;
+    }
+  }
+
+  // Geometry, in the SVG's own units; the page scales it to its width.
+  const int lane_gap = lanes.size() <= 5 ? 170 : 130, left = 64, top = 34, row_h = 17;
+  const int width = left + 40 + lane_gap * static_cast<int>(std::max<std::size_t>(lanes.size(), 2) - 1) + 150;
+  const int height = top + static_cast<int>(rows) * row_h + 24;
+  auto x = [&](std::uint32_t lane) { return left + 40 + static_cast<int>(lane) * lane_gap; };
+  auto y = [&](std::size_t r) { return top + 12 + static_cast<int>(r) * row_h; };
+
+  std::string s = fmt::format(
+      R"(<svg xmlns="http://www.w3.org/2000/svg" class="std" id="{0}" viewBox="0 0 {1} {2}" )"
+      R"(width="100%" data-w="{1}" data-h="{2}" font-family="sans-serif" font-size="10">)"
+      "<defs>",
+      id_, width, height);
+  for (const auto& [suffix, colour] : {std::pair{"m", "#3b6ea5"}, {"l", "#d35400"}, {"x", "#888"}})
+    s += fmt::format(
+        R"(<marker id="{}-{}" viewBox="0 0 8 8" refX="8" refY="4" markerWidth="7" )"
+        R"(markerHeight="7" orient="auto"><path d="M0,0L8,4L0,8z" fill="{}"/></marker>)",
+        id_, suffix, colour);
+  s += "</defs>\n";
+  for (std::size_t i = 0; i < lanes.size(); ++i) {
+    auto lane = static_cast<std::uint32_t>(i);
+    s += fmt::format(
+        R"(<text x="{0}" y="{1}" text-anchor="middle" font-weight="bold" font-size="12">{2}</text>)"
+        R"(<line class="lane" x1="{0}" y1="{3}" x2="{0}" y2="{4}"/>)"
+        "\n",
+        x(lane), top - 12, xml(lanes[i]), top, height - 12);
+  }
+  // Time down the left edge: about every eighth row.
+  std::vector<std::optional<std::uint64_t>> row_time(rows);
+  for (std::size_t i = 0; i < keys.size(); ++i)
+    if (keep[i] && !row_time[new_row[i]]) row_time[new_row[i]] = std::get<0>(keys[i]);
+  for (std::size_t r = 0; r < rows; r += 8)
+    if (row_time[r])
+      s += fmt::format(R"(<text class="tm" x="{}" y="{}" text-anchor="end">{:.1f} ms</text>)", left,
+                       y(r) + 3,
+                       (static_cast<double>(*row_time[r]) - static_cast<double>(start)) / 1e6);
+  for (const auto& [r, count] : gaps)
+    s += fmt::format(
+        R"(<text class="gap" x="{}" y="{}" text-anchor="middle">{} message{} not shown</text>)"
+        "\n",
+        (x(0) + x(static_cast<std::uint32_t>(lanes.size() - 1))) / 2, y(r) + 3, count,
+        count == 1 ? "" : "s");
+  for (const Item& it : shown) {
+    const int x0 = x(it.from), y0 = y(it.row0), y1 = y(it.row1);
+    if (it.kind == Item::Fault) {
+      s += fmt::format(
+          R"(<g class="f"><title>{0}</title><path d="M{1},{2}l-6,-6m6,6l6,6m-6,-6l6,-6m-6,6l-6,6"/>)"
+          R"(<text x="{3}" y="{4}">{5}</text></g>)"
+          "\n",
+          xml(it.title), x0, y0, x0 + 10, y0 + 4, xml(it.label));
+      ++faults_drawn_;
+      continue;
+    }
+    int x1 = x(it.to);
+    // Arrows stop short of the lane so the head is seen; an unread message ends in the air.
+    int dir = x1 > x0 ? 1 : -1;
+    int x1s = it.unread ? x0 + dir * lane_gap / 2 : x1 - dir * 2;
+    const char* cls = it.kind == Item::Missing ? "x" : "m";
+    std::string classes = std::string(cls) + (it.lineage ? " l" : "") + (it.unread ? " u" : "");
+    const char* marker = it.lineage ? "l" : cls;
+    s += fmt::format(
+        R"(<g class="{}"><title>{}</title><line x1="{}" y1="{}" x2="{}" y2="{}" )"
+        R"x(marker-end="url(#{}-{})"/>)x",
+        classes, xml(it.title), x0, y0, x1s, y1, id_, marker);
+    if (!it.label.empty())
+      s += fmt::format(R"(<text x="{}" y="{}" text-anchor="middle">{}</text>)",
+                       x0 + (x1s - x0) / 4, y0 + (y1 - y0) / 4 - 3, xml(it.label));
+    s += "</g>\n";
+    ++(it.kind == Item::Missing ? missing_drawn_ : drawn_);
+  }
+  s += "</svg>";
+  svg_ = std::move(s);
+}
+
+}  // namespace fissure
