@@ -3,14 +3,17 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include <cstdio>
+#include <cereal/archives/json.hpp>
+#include <cereal/types/string.hpp>
 #include <fstream>
 #include <set>
 #include <sstream>
 
 #include "fissure/model/graph.hpp"
 #include "fissure/model/views.hpp"
+#include "plan_description.hpp"
 #include "run_record.hpp"
+#include "space_time_diagram.hpp"
 
 namespace fissure {
 
@@ -39,29 +42,46 @@ std::string html_escape(const std::string& s) {
   return out;
 }
 
-// The run's space-time diagram as SVG, laid out by Graphviz (dot must be installed).
-std::string diagram_svg(const std::filesystem::path& run_dir) {
-  std::optional<Trace> t = load_run_trace(run_dir);
-  if (!t)
-    return fmt::format(
-        "<p>(this run kept no trace to draw; <code>fissure replay {}</code> makes "
-        "one)</p>",
-        html_escape(run_dir.string()));
-  CommGraph g(*t);
-  auto dot_file = run_dir / "diagram.dot";
-  {
-    std::ofstream os(dot_file);
-    write_dot(g, os);
+std::string read_text(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// The settings a campaign ran with, from its checkpoint; `problem` says why they are unknown.
+struct Settings {
+  std::uint64_t seed = 0, budget = 0;
+  unsigned jobs = 0, baseline = 0, replays = 0;
+  std::string problem;
+};
+
+Settings read_settings(const std::filesystem::path& campaign) {
+  Settings s;
+  std::ifstream is(campaign / "checkpoint.json");
+  if (!is) {
+    s.problem = fmt::format("{}: missing", (campaign / "checkpoint.json").string());
+    return s;
   }
-  auto svg_file = run_dir / "diagram.svg";
-  std::string cmd =
-      fmt::format("dot -Tsvg '{}' -o '{}' 2>/dev/null", dot_file.string(), svg_file.string());
-  if (std::system(cmd.c_str()) != 0)
-    return "<p>(Graphviz could not draw this run: is <code>dot</code> installed?)</p>";
-  std::ifstream in(svg_file);
-  std::string svg((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  auto at = svg.find("<svg");  // drop the XML prologue: the SVG goes inline
-  return at == std::string::npos ? svg : svg.substr(at);
+  try {
+    cereal::JSONInputArchive ar(is);
+    ar.setNextName("campaign");
+    ar.startNode();
+    ar(cereal::make_nvp("seed", s.seed), cereal::make_nvp("runs_budget", s.budget),
+       cereal::make_nvp("jobs", s.jobs), cereal::make_nvp("baseline", s.baseline),
+       cereal::make_nvp("replays", s.replays));
+    ar.finishNode();
+  } catch (const cereal::Exception& e) {
+    s.problem = fmt::format("{}: {}", (campaign / "checkpoint.json").string(), e.what());
+  }
+  return s;
+}
+
+// The fault-free run the bugs are compared with: the campaign's first run keeps its trace.
+std::optional<Trace> baseline_trace(const std::filesystem::path& campaign) {
+  auto dir = campaign / "runs" / "00000";
+  if (!std::filesystem::exists(dir / "run.json")) return std::nullopt;
+  RunRecord rec = read_run_record(dir);
+  if (rec.verdict != "good") return std::nullopt;
+  return load_run_trace(dir);
 }
 
 // Unique signatures and bugs found so far, after each run, in journal order.
@@ -89,7 +109,7 @@ std::vector<CurvePoint> campaign_curve(const std::filesystem::path& campaign,
 }
 
 std::string curve_svg(const std::vector<CurvePoint>& curve) {
-  const int w = 640, h = 240, left = 50, bottom = 30, top = 20;
+  const int w = 520, h = 200, left = 40, bottom = 30, top = 16;
   std::size_t max_runs = curve.empty() ? 1 : curve.back().runs, max_y = 1;
   for (const auto& p : curve) max_y = std::max({max_y, p.signatures, p.bugs});
   auto x = [&](std::size_t v) {
@@ -104,7 +124,7 @@ std::string curve_svg(const std::vector<CurvePoint>& curve) {
     bug += fmt::format("{:.1f},{:.1f} ", x(p.runs), y(p.bugs));
   }
   return fmt::format(
-      R"(<svg xmlns="http://www.w3.org/2000/svg" width="{0}" height="{1}" font-family="sans-serif" font-size="12">
+      R"(<svg xmlns="http://www.w3.org/2000/svg" class="curve" viewBox="0 0 {0} {1}" width="{0}" font-family="sans-serif" font-size="12">
 <line x1="{2}" y1="{3}" x2="{4}" y2="{3}" stroke="black"/><line x1="{2}" y1="{5}" x2="{2}" y2="{3}" stroke="black"/>
 <text x="{4}" y="{6}" text-anchor="end">runs ({7})</text><text x="{8}" y="{5}">{9}</text>
 <polyline fill="none" stroke="#3b6ea5" stroke-width="2" points="{10}"/><polyline fill="none" stroke="#c0392b" stroke-width="2" points="{11}"/>
@@ -113,77 +133,252 @@ std::string curve_svg(const std::vector<CurvePoint>& curve) {
       top + 28);
 }
 
+// The whole run for those who want it, as files beside the run: DOT (Graphviz takes
+// minutes on a big trace, so the report never runs it) and a ShiViz log.
+std::pair<std::string, std::string> write_exports(const std::filesystem::path& run_dir,
+                                                  const Trace& t) {
+  auto dot = run_dir / "trace.dot", shiviz = run_dir / "trace.shiviz.log";
+  if (!std::filesystem::exists(dot) || !std::filesystem::exists(shiviz)) {
+    CommGraph g(t);
+    std::ofstream d(dot), s(shiviz);
+    write_dot(g, d);
+    write_shiviz(g, s);
+  }
+  return {dot.string(), shiviz.string()};
+}
+
+std::string link_to(const std::filesystem::path& campaign, const std::string& file) {
+  std::error_code ec;
+  auto rel = std::filesystem::relative(file, campaign, ec);
+  return ec || rel.empty() ? "file://" + file : rel.string();
+}
+
+// Verdict classes, sentence titles and the flaky flag come with the campaign's verdicts
+// (issue 10); a BugReport without them is shown with what it has: verdict and symptom.
+template <class B>
+std::string class_name(const B& b) {
+  if constexpr (requires { b.cls; }) {
+    std::string c(to_string(b.cls));
+    if (!c.empty()) return c;
+  }
+  return b.verdict;
+}
+template <class B>
+std::string title_of(const B& b) {
+  if constexpr (requires { b.title; })
+    if (!b.title.empty()) return b.title;
+  return b.message.empty() ? b.symptom : b.message;
+}
+template <class B>
+bool is_flaky(const B& b) {
+  if constexpr (requires { b.flaky(); }) return b.flaky();
+  return b.replays > 0 && b.reproduced == 0;
+}
+
+std::string found_words(const BugReport& b) {
+  if (b.found_by.empty()) return "";
+  return fmt::format("run {} by {}", b.found_at, b.found_by);
+}
+
+std::string reproduced_words(const BugReport& b) {
+  if (b.replays == 0) return "not replayed";
+  return fmt::format("{} of {}", b.reproduced, b.replays);
+}
+
+constexpr const char* kStyle = R"(
+body{font-family:sans-serif;max-width:1200px;margin:1em auto;padding:0 1em;color:#222;line-height:1.35}
+h1{font-size:1.5em}h2{font-size:1.2em;margin-top:1.6em;border-top:1px solid #ccc;padding-top:.6em}
+table{border-collapse:collapse}td,th{border-bottom:1px solid #ddd;padding:4px 8px;text-align:left;vertical-align:top;font-size:14px}
+table.bugs{width:100%}tr.flaky td{color:#777}.cls{font-weight:bold;text-transform:capitalize}
+.cls.safety{color:#c0392b}.cls.liveness{color:#b9770e}.cls.crash{color:#6c3483}
+.campaign{display:flex;flex-wrap:wrap;gap:2em;align-items:flex-start}svg.curve{max-width:100%;height:auto}
+pre{background:#f4f4f4;padding:.8em;overflow:auto}code{background:#f4f4f4;padding:0 .2em}
+.pic{display:flex;gap:12px;align-items:flex-start}.stdwrap{flex:3;min-width:0;max-height:80vh;overflow:auto;border:1px solid #ddd;cursor:grab}
+.hist{flex:2;min-width:0;max-height:80vh;overflow:auto}.hist svg{max-width:100%;height:auto}
+.zoom{position:sticky;top:0;left:0;z-index:1;display:inline-block;background:#fffd;padding:2px}
+.zoom button{font-size:12px;min-width:2em}.legend{font-size:13px;color:#444}
+.std .lane{stroke:#bbb}.std .m line{stroke:#3b6ea5}.std .l line{stroke:#d35400;stroke-width:2}
+.std .x line{stroke:#888;stroke-dasharray:5 4}.std .x text{fill:#888}.std .x.l line{stroke:#d35400}
+.std .u line{opacity:.55}.std .f path{stroke:#c0392b;stroke-width:3}.std .f text{fill:#c0392b;font-weight:bold}
+.std .tm,.std .gap{fill:#888}.std g:hover line{stroke-width:3.5}.std g:hover text{font-weight:bold}
+.key{display:inline-block;width:2.2em;border-top:2px solid #3b6ea5;vertical-align:middle}
+)";
+
+// Zoom (buttons, ctrl+wheel) and drag to pan, for every diagram of the page; no library.
+constexpr const char* kScript = R"(
+document.querySelectorAll('.stdwrap').forEach(w=>{const s=w.querySelector('svg');let z=1;
+const set=v=>{z=Math.max(1,Math.min(10,v));s.style.width=(z*100)+'%';};
+w.querySelectorAll('button').forEach(b=>b.onclick=()=>set(b.dataset.z==='0'?1:z*+b.dataset.z));
+w.addEventListener('wheel',e=>{if(!e.ctrlKey)return;e.preventDefault();set(z*(e.deltaY<0?1.25:0.8));},{passive:false});
+let d=null;w.addEventListener('mousedown',e=>{d=[e.clientX,e.clientY,w.scrollLeft,w.scrollTop];w.style.cursor='grabbing';});
+addEventListener('mouseup',()=>{d=null;w.style.cursor='';});
+w.addEventListener('mousemove',e=>{if(d){w.scrollLeft=d[2]-e.clientX+d[0];w.scrollTop=d[3]-e.clientY+d[1];}});});
+)";
+
 }  // namespace
 
 void write_report(const std::filesystem::path& campaign, const CampaignResult& r,
                   const std::string& title) {
   std::ostringstream md, html;
-  md << fmt::format("# fissure campaign: {}\n\n{} runs, {} unique signatures, {} bug(s){}.\n\n",
-                    title, r.runs, r.unique_signatures, r.bugs.size(),
-                    r.exhausted ? "; the strategy had nothing left to try" : "");
+  const Settings settings = read_settings(campaign);
+  const std::optional<Trace> baseline = baseline_trace(campaign);
+
+  // Firm findings first, flaky ones (seen once, never in their replays) after them.
+  std::vector<std::size_t> order;
+  for (int flaky = 0; flaky < 2; ++flaky)
+    for (std::size_t i = 0; i < r.bugs.size(); ++i)
+      if (is_flaky(r.bugs[i]) == (flaky == 1)) order.push_back(i);
+
+  // Each bug's run, read once: its plan in words needs it, and so does its diagram.
+  std::vector<std::optional<Trace>> runs;
+  for (std::size_t i : order) runs.push_back(load_run_trace(r.bugs[i].first_run));
+  std::vector<std::string> plans;
+  for (std::size_t n = 0; n < order.size(); ++n)
+    plans.push_back(PlanDescription({runs[n] ? &*runs[n] : nullptr,
+                                     baseline ? &*baseline : nullptr})(r.bugs[order[n]].plan));
+
   html << "<!doctype html><html><head><meta charset=\"utf-8\"><title>fissure: "
-       << html_escape(title)
-       << "</title><style>body{font-family:sans-serif;max-width:1100px;margin:2em auto}"
-          "pre{background:#f4f4f4;padding:.8em;overflow:auto}.diagram{overflow:auto;border:1px "
-          "solid #ddd}"
-          "</style></head><body>\n";
-  html << "<h1>fissure campaign: " << html_escape(title) << "</h1>\n<p>" << r.runs << " runs, "
-       << r.unique_signatures << " unique signatures, " << r.bugs.size() << " bug(s)"
-       << (r.exhausted ? "; the strategy had nothing left to try" : "") << ".</p>\n";
-  // Who searched, and what it proved or how soon it found something.
-  std::string search = fmt::format("Strategy {}: {} hypotheses from the lineage ({} refuted, {} "
-                                   "supports learned, {:.1f} s in the solver).",
-                                   r.strategy, r.search.hypotheses, r.search.refuted,
-                                   r.search.supports, r.search.solver_seconds);
-  if (r.runs_to_first_bug)
-    search += fmt::format(" First failure after {} runs, counted as Molly counts.",
-                          *r.runs_to_first_bug);
-  md << search << "\n\n";
-  html << "<p>" << html_escape(search) << "</p>\n";
+       << html_escape(title) << "</title><style>" << kStyle << "</style></head><body>\n";
+  html << "<h1>fissure campaign: " << html_escape(title) << "</h1>\n";
+  md << fmt::format("# fissure campaign: {}\n\n", title);
+  const std::string headline = fmt::format(
+      "{} bug{} in {} runs{}.", r.bugs.size(), r.bugs.size() == 1 ? "" : "s", r.runs,
+      r.exhausted ? "; the strategy had nothing left to try" : "");
+  html << "<p>" << html_escape(headline) << "</p>\n";
+  md << headline << "\n\n";
+
+  if (!r.bugs.empty()) {
+    html << "<table class=\"bugs\"><tr><th></th><th>class</th><th>what broke</th><th>plan</th>"
+            "<th>reproduced</th><th>found at</th></tr>\n";
+    md << "| | class | what broke | plan | reproduced | found at |\n|-|-|-|-|-|-|\n";
+    for (std::size_t n = 0; n < order.size(); ++n) {
+      const BugReport& b = r.bugs[order[n]];
+      html << fmt::format(
+          "<tr{}><td><a href=\"#bug-{}\">{}</a></td><td class=\"cls {}\">{}</td><td>{}</td>"
+          "<td>{}</td><td>{}{}</td><td>{}</td></tr>\n",
+          is_flaky(b) ? " class=\"flaky\"" : "", n + 1, n + 1, html_escape(class_name(b)),
+          html_escape(class_name(b)), html_escape(title_of(b)), html_escape(plans[n]),
+          reproduced_words(b), is_flaky(b) ? " (flaky)" : "", html_escape(found_words(b)));
+      md << fmt::format("| {} | {} | {} | {} | {}{} | {} |\n", n + 1, class_name(b), title_of(b),
+                        plans[n], reproduced_words(b), is_flaky(b) ? " (flaky)" : "",
+                        found_words(b));
+    }
+    html << "</table>\n";
+    md << "\n";
+  }
   if (r.certified) {
     const auto& c = r.certified->bounds;
     std::vector<std::string> kinds;
     for (auto k : c.kinds) kinds.emplace_back(to_string(k));
     std::string text = fmt::format(
-        "No counterexample within bounds: at most {} fault(s) of kinds {} on nodes {}, over {} "
+        "Certified: no counterexample with at most {} fault(s) of kinds {} on nodes {}, over {} "
         "injection points seen; {} hypotheses run, {} supports learned; certified after {} runs.",
         c.max_faults, fmt::join(kinds, ", "), fmt::join(c.nodes, ", "), c.points, c.hypotheses,
         c.supports, r.certified->at_run);
-    md << "## Certified\n\n" << text << "\n\nIt assumes:\n\n";
-    html << "<h2>Certified</h2>\n<p>" << html_escape(text) << "</p>\n<p>It assumes:</p><ul>\n";
+    md << text << " It assumes:\n\n";
+    html << "<p><b>" << html_escape(text) << "</b> It assumes:</p><ul>\n";
     for (const auto& a : c.assumptions) {
       md << "- " << a << "\n";
       html << "<li>" << html_escape(a) << "</li>\n";
     }
+    for (const auto& u : c.unfireable) {
+      md << "- cannot fire: " << u << "\n";
+      html << "<li>cannot fire: " << html_escape(u) << "</li>\n";
+    }
     md << "\n";
     html << "</ul>\n";
   }
-  for (std::size_t i = 0; i < r.bugs.size(); ++i) {
-    const BugReport& b = r.bugs[i];
-    const std::string found =
-        b.found_by.empty() ? "" : fmt::format("Found by {} at run {}. ", b.found_by, b.found_at);
+
+  // The campaign: its settings, speed and search, beside its curve.
+  std::vector<std::pair<std::string, std::string>> rows;
+  rows.emplace_back("strategy", r.strategy);
+  if (settings.problem.empty()) {
+    rows.emplace_back("seed", std::to_string(settings.seed));
+    rows.emplace_back("jobs", std::to_string(settings.jobs));
+    rows.emplace_back("run budget", std::to_string(settings.budget));
+    rows.emplace_back("baseline runs, replays per bug",
+                      fmt::format("{}, {}", settings.baseline, settings.replays));
+  } else {
+    rows.emplace_back("settings", "unknown (" + settings.problem + ")");
+  }
+  rows.emplace_back("runs", std::to_string(r.runs));
+  if (r.seconds > 0)
+    rows.emplace_back("time, runs per second",
+                      fmt::format("{:.1f} s, {:.2f}", r.seconds,
+                                  static_cast<double>(r.runs) / r.seconds));
+  rows.emplace_back("unique signatures", std::to_string(r.unique_signatures));
+  if (r.runs_to_first_bug)
+    rows.emplace_back("runs to the first failure (as Molly counts)",
+                      std::to_string(*r.runs_to_first_bug));
+  if (r.search.hypotheses || r.search.supports)
+    rows.emplace_back("LDFI hypotheses tried (refuted), supports learned, solver time",
+                      fmt::format("{} ({}), {}, {:.1f} s", r.search.hypotheses, r.search.refuted,
+                                  r.search.supports, r.search.solver_seconds));
+  auto curve = curve_svg(campaign_curve(campaign, r));
+  { std::ofstream(campaign / "curve.svg") << curve; }
+  html << "<div class=\"campaign\"><table>\n";
+  md << "## Campaign\n\n";
+  for (const auto& [k, v] : rows) {
+    html << fmt::format("<tr><th>{}</th><td>{}</td></tr>\n", html_escape(k), html_escape(v));
+    md << fmt::format("- {}: {}\n", k, v);
+  }
+  html << "</table>\n" << curve << "</div>\n";
+  md << "\n![unique signatures and bugs over runs](curve.svg)\n\n";
+
+  for (std::size_t n = 0; n < order.size(); ++n) {
+    const BugReport& b = r.bugs[order[n]];
+    if (is_flaky(b) && (n == 0 || !is_flaky(r.bugs[order[n - 1]]))) {
+      md << "## Flaky\n\nSeen, then never again in their replays.\n\n";
+      html << "<h2>Flaky</h2>\n<p>Seen, then never again in their replays.</p>\n";
+    }
     std::ostringstream plan;
     write_plan(b.plan, plan);
-    md << fmt::format(
-        "## Bug {}: {}\n\n- {}reproduced {} of {} replays\n- plan {}{}:\n\n```json\n{}\n```\n\n"
-        "- first seen in `{}`\n- replay: `fissure replay {}`\n- diagram: `{}/diagram.svg`\n\n",
-        i + 1, b.symptom, found, b.reproduced, b.replays, b.plan.id(),
-        b.minimized ? " (minimized)" : "", plan.str(), b.first_run, b.first_run, b.first_run);
+    html << fmt::format("<h2 id=\"bug-{0}\">{0}. {1}</h2>\n", n + 1, html_escape(title_of(b)));
     html << fmt::format(
-        "<h2 id=\"bug-{}\">Bug {}: {}</h2>\n<p>{}Reproduced {} of {} replays. Plan "
-        "{}{}:</p>\n<pre>{}</pre>\n"
-        "<p>First seen in <code>{}</code>. Replay: <code>fissure replay {}</code></p>\n"
-        "<div class=\"diagram\">{}</div>\n",
-        i + 1, i + 1, html_escape(b.symptom), html_escape(found), b.reproduced, b.replays,
-        b.plan.id(),
-        b.minimized ? " (minimized)" : "", html_escape(plan.str()), html_escape(b.first_run),
-        html_escape(b.first_run), diagram_svg(b.first_run));
+        "<p><span class=\"cls {0}\">{0}</span>{1}. Plan: {2}. Reproduced {3}{4}.{5}</p>\n",
+        html_escape(class_name(b)), is_flaky(b) ? ", flaky" : "", html_escape(plans[n]),
+        reproduced_words(b), b.minimized ? "" : " (the plan is not minimized: the budget ran out)",
+        b.found_by.empty() ? "" : " Found at " + html_escape(found_words(b)) + ".");
+    md << fmt::format("## {}. {}\n\n- class: {}\n- plan: {}\n- reproduced: {}\n", n + 1, title_of(b),
+                      class_name(b), plans[n], reproduced_words(b));
+    if (runs[n]) {
+      SpaceTimeDiagram d(*runs[n], baseline ? &*baseline : nullptr, fmt::format("d{}", n + 1));
+      std::string history = read_text(std::filesystem::path(b.first_run) / "history.svg");
+      if (auto at = history.find("<svg"); at != std::string::npos) history = history.substr(at);
+      html << "<div class=\"pic\"><div class=\"stdwrap\"><div class=\"zoom\">"
+              "<button data-z=\"1.5\">+</button><button data-z=\"0.667\">&minus;</button>"
+              "<button data-z=\"0\">fit</button></div>"
+           << d.svg() << "</div>";
+      if (!history.empty()) html << "<div class=\"hist\">" << history << "</div>";
+      html << "</div>\n";
+      html << fmt::format(
+          "<p class=\"legend\"><span class=\"key\"></span> message, labelled with its first "
+          "bytes; <span class=\"key\" style=\"border-top:2px dashed #888\"></span> in the "
+          "fault-free run but not in this one ({} drawn){}; <span class=\"key\" "
+          "style=\"border-color:#d35400\"></span> lineage of {}; <b style=\"color:#c0392b\">"
+          "&#x2715;</b> fault. Time runs down from the workload's first call to its end; "
+          "hover an arrow for its calls.</p>\n",
+          d.missing_drawn(), baseline ? "" : " (no fault-free run kept a trace to compare)",
+          html_escape(d.lineage_of().empty() ? "no outcome" : d.lineage_of()));
+      auto [dot, shiviz] = write_exports(b.first_run, *runs[n]);
+      html << fmt::format(
+          "<p>Whole run: <a href=\"{}\">DOT</a> (<code>dot -Tsvg</code>) and <a "
+          "href=\"{}\">ShiViz log</a> (ShiViz's default parser).</p>\n",
+          html_escape(link_to(campaign, dot)), html_escape(link_to(campaign, shiviz)));
+      md << fmt::format("- whole run: `{}`, `{}`\n", dot, shiviz);
+    } else {
+      html << fmt::format(
+          "<p>(this run kept no trace to draw; <code>fissure replay {}</code> makes one)</p>\n",
+          html_escape(b.first_run));
+    }
+    html << fmt::format(
+        "<p>Replay: <code>fissure replay {0}</code></p>\n<details><summary>Plan {1} as JSON"
+        "</summary><pre>{2}</pre></details>\n",
+        html_escape(b.first_run), b.plan.id(), html_escape(plan.str()));
+    md << fmt::format("- replay: `fissure replay {}`\n- plan {}:\n\n```json\n{}\n```\n\n",
+                      b.first_run, b.plan.id(), plan.str());
   }
-  auto curve = campaign_curve(campaign, r);
-  std::string svg = curve_svg(curve);
-  { std::ofstream(campaign / "curve.svg") << svg; }
-  md << "## Campaign curve\n\n![unique signatures and bugs over runs](curve.svg)\n";
-  html << "<h2>Campaign curve</h2>\n" << svg << "\n</body></html>\n";
+  html << "<script>" << kScript << "</script>\n</body></html>\n";
   std::ofstream(campaign / "report.md") << md.str();
   std::ofstream(campaign / "report.html") << html.str();
 }

@@ -154,7 +154,10 @@ void SpaceTimeDiagram::build() {
     std::uint64_t n = 0;
     auto anchored = [&](const std::optional<std::uint64_t>& after) {
       ++n;
-      return after ? Key{t.events[*after].time_ns, *after * 2 + 1, n} : Key{start, 0, n};
+      // Before the window, the run's picture has nothing to go by: it goes at the top.
+      return after && t.events[*after].time_ns >= start
+                 ? Key{t.events[*after].time_ns, *after * 2 + 1, n}
+                 : Key{start, 0, n};
     };
     const std::uint64_t base_start = window_start(b);
     for (const auto& miss : d.missing) {
@@ -184,7 +187,8 @@ void SpaceTimeDiagram::build() {
     Item it;
     it.kind = Item::Fault;
     it.from = it.to = lane_of[t.events[f.event].node];
-    it.k0 = it.k1 = Key{std::max(t.events[f.event].time_ns, start), f.event * 2, 2};
+    const std::uint64_t at = t.events[f.event].time_ns;
+    it.k0 = it.k1 = at >= start ? Key{at, f.event * 2, 2} : Key{start, 0, 0};
     it.label = PlanDescription({&t, baseline_})(fault);
     it.title = fmt::format("fault: {}\n{}{}", it.label, event_words(t, t.events[f.event], start),
                            f.note.empty() ? "" : "\n" + f.note);

@@ -771,39 +771,3 @@ nodes = ["server"]
 }  // namespace
 }  // namespace fissure::testing
 
-namespace fissure::testing {
-namespace {
-
-// The campaign's HTML report, opened by headless Chromium (Debian's): it shows each bug and
-// its space-time diagram, with the fault marked.
-TEST(Cli, ReportOpensInAHeadlessBrowser) {
-  ScratchDir dir;
-  auto spec = dir.write("target.toml", tcp_pair_spec(free_port()));
-  auto out = dir.path() / "c";
-  CommandResult r = run_fissure(fmt::format(
-      "explore {} --strategy exhaustive --runs 10 --replays 1 -o {}", spec.string(), out.string()));
-  ASSERT_EQ(r.exit_code, 1) << r.output;
-  std::filesystem::remove(out / "report.html");
-  CommandResult rep = run_fissure(fmt::format("report {}", out.string()));
-  ASSERT_EQ(rep.exit_code, 0) << rep.output;
-  auto dom = dir.path() / "dom.html";
-  std::string browse = fmt::format(
-      "chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run "
-      "--disable-background-networking "
-      "--disable-component-update --disable-sync --user-data-dir={} --dump-dom file://{} > {} "
-      "2>/dev/null",
-      (dir.path() / "profile").string(), (out / "report.html").string(), dom.string());
-  ASSERT_EQ(std::system(browse.c_str()), 0) << "chromium could not open the report";
-  std::string page = read_file(dom);
-  EXPECT_NE(page.find("Bug 1: bug: workload node 'client'"), std::string::npos)
-      << page.substr(0, 500);
-  EXPECT_NE(page.find("[FAULT]"), std::string::npos) << "the diagram marks the fault";
-  std::size_t svgs = 0;
-  for (std::size_t at = page.find("<svg"); at != std::string::npos; at = page.find("<svg", at + 1))
-    ++svgs;
-  EXPECT_GE(svgs, 2u) << "a diagram per bug and the campaign curve";
-  EXPECT_NE(page.find("unique signatures"), std::string::npos);
-}
-
-}  // namespace
-}  // namespace fissure::testing

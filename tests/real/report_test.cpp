@@ -1,0 +1,107 @@
+// The campaign's report as a reader meets it: opened by headless Chromium (Debian's) in a
+// 1280x800 window. A probe script appended to a copy of the page reports what the browser
+// laid out: the summary's rows, whether the first bug's diagram fits the width, its fault
+// mark and its dashed (missing) messages.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <regex>
+
+#include "cluster.hpp"
+
+namespace fissure::testing {
+namespace {
+
+std::string read_all(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+std::size_t count(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+// Writes the probe's findings as "name=value" lines into the page, for --dump-dom.
+constexpr const char* kProbe = R"(<script>
+addEventListener('load',()=>{const out=[];const put=(k,v)=>out.push(k+'='+v);
+const svg=document.querySelector('svg.std');const r=svg?svg.getBoundingClientRect():null;
+put('rows',document.querySelectorAll('table.bugs tr').length-1);
+put('page_width',document.documentElement.scrollWidth);put('view_width',innerWidth);
+put('svg_left',r?Math.floor(r.left):-1);put('svg_right',r?Math.ceil(r.right):-1);
+put('svg_height',r?Math.round(r.height):-1);
+put('fault_marks',svg?svg.querySelectorAll('g.f').length:0);
+let dashed=0;if(svg)svg.querySelectorAll('g.x line').forEach(l=>{const d=getComputedStyle(l).strokeDasharray;if(d&&d!=='none')++dashed;});
+put('dashed',dashed);put('render_ms',Math.round(performance.now()));
+const p=document.createElement('pre');p.id='probe';p.textContent=out.join('\n');document.body.appendChild(p);});
+</script>)";
+
+std::string chromium(const std::filesystem::path& profile, const std::string& what) {
+  return fmt::format(
+      "chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run "
+      "--disable-background-networking --disable-component-update --disable-sync "
+      "--hide-scrollbars --window-size=1280,800 --user-data-dir={} {}",
+      profile.string(), what);
+}
+
+std::map<std::string, long> probe_values(const std::string& dom) {
+  std::map<std::string, long> out;
+  auto at = dom.find("<pre id=\"probe\">");
+  if (at == std::string::npos) return out;
+  std::string text = dom.substr(at, dom.find("</pre>", at) - at);
+  std::regex line(R"((\w+)=(-?\d+))");
+  for (std::sregex_iterator it(text.begin(), text.end(), line), end; it != end; ++it)
+    out[(*it)[1]] = std::stol((*it)[2]);
+  return out;
+}
+
+TEST(Report, ShowsEveryBugAndAFirstDiagramThatFitsWithItsFaultAndMissingMessages) {
+  ScratchDir dir;
+  auto spec = dir.write("target.toml", tcp_pair_spec(free_port()));
+  auto out = dir.path() / "c";
+  CommandResult r = run_fissure(fmt::format(
+      "explore {} --strategy exhaustive --runs 12 --replays 1 -o {}", spec.string(), out.string()));
+  ASSERT_EQ(r.exit_code, 1) << r.output;
+  std::filesystem::remove(out / "report.html");
+  CommandResult rep = run_fissure(fmt::format("report {}", out.string()));
+  ASSERT_EQ(rep.exit_code, 0) << rep.output;
+  const std::string page = read_all(out / "report.html");
+  const std::size_t bugs = count(read_all(out / "summary.json"), "\"plan_id\"");
+  ASSERT_GE(bugs, 1u);
+  EXPECT_EQ(page.find("http://"), std::string::npos) << "the page loads nothing from anywhere";
+  EXPECT_EQ(page.find("https://"), std::string::npos);
+  EXPECT_EQ(page.find("<img"), std::string::npos);
+  EXPECT_NE(page.find("<details>"), std::string::npos) << "the plan's JSON is folded";
+  EXPECT_NE(page.find("fissure replay "), std::string::npos);
+  EXPECT_NE(page.find("trace.dot"), std::string::npos) << "the whole run's DOT is linked";
+  EXPECT_NE(page.find("trace.shiviz.log"), std::string::npos);
+
+  auto probe = dir.path() / "probe.html";
+  {
+    std::string text = page;
+    text.insert(text.rfind("</body>"), kProbe);
+    std::ofstream(probe) << text;
+  }
+  auto dom = dir.path() / "dom.html";
+  std::string browse = chromium(dir.path() / "profile", fmt::format("--dump-dom file://{} > {} 2>/dev/null",
+                                                              probe.string(), dom.string()));
+  ASSERT_EQ(std::system(browse.c_str()), 0) << "chromium could not open the report";
+  auto v = probe_values(read_all(dom));
+  ASSERT_FALSE(v.empty()) << "the probe did not run";
+  EXPECT_EQ(v["rows"], static_cast<long>(bugs)) << "a row per bug in the summary table";
+  EXPECT_EQ(v["view_width"], 1280);
+  EXPECT_LE(v["page_width"], 1280) << "no sideways scrolling";
+  EXPECT_GE(v["svg_left"], 0);
+  EXPECT_LE(v["svg_right"], 1280) << "the first diagram fits the window's width";
+  EXPECT_GT(v["svg_height"], 50);
+  EXPECT_GE(v["fault_marks"], 1) << "the fault is marked";
+  EXPECT_GE(v["dashed"], 1) << "the messages the fault removed are drawn dashed";
+}
+
+}  // namespace
+}  // namespace fissure::testing
