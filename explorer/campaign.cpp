@@ -1,8 +1,6 @@
 #include "campaign.hpp"
 
 #include <fmt/format.h>
-#include <tbb/parallel_for.h>
-#include <tbb/task_arena.h>
 
 #include <array>
 #include <cereal/archives/binary.hpp>
@@ -21,11 +19,15 @@
 #include <set>
 #include <sstream>
 #include <thread>
+#include <type_traits>
 
 #include "fissure/model/outcome_lineage.hpp"
 #include "fissure/model/pattern.hpp"
 #include "fissure/strategies/strategy.hpp"
 #include "fissure/tracer/tracer.hpp"
+#include "job.hpp"
+#include "local_executor.hpp"
+#include "observation_store.hpp"
 #include "run_record.hpp"
 
 namespace fissure {
@@ -64,10 +66,23 @@ struct JournalEntry {
   std::string dir;
   std::string verdict;   // for Molly's count of runs to the first failure
   std::string proposer;  // the search that proposed it; empty for runs no strategy proposed
+  // Runs the strategy had been told of when it proposed this run's batch: the batch's own
+  // first index, unless the batch was proposed while the one before it ran (MPI).
+  std::uint64_t observed = kBatchStart;
+  static constexpr std::uint64_t kBatchStart = std::numeric_limits<std::uint64_t>::max();
   template <class A>
   void serialize(A& ar) {
     ar(CEREAL_NVP(index), CEREAL_NVP(batch), CEREAL_NVP(dir), CEREAL_NVP(verdict),
        CEREAL_NVP(proposer));
+    if constexpr (std::is_base_of_v<cereal::detail::InputArchiveBase, A>) {
+      try {  // a checkpoint from before batches were proposed ahead has none
+        ar(CEREAL_NVP(observed));
+      } catch (const cereal::Exception&) {
+        observed = kBatchStart;
+      }
+    } else {
+      ar(CEREAL_NVP(observed));
+    }
   }
 };
 
@@ -143,164 +158,10 @@ void save_checkpoint(const Checkpoint& c, const std::filesystem::path& dir) {
     throw RunError(fmt::format("cannot write {}", (dir / kCheckpoint).string()));
 }
 
-// What the strategy is told of a run, kept beside it in observation.bin (cereal binary), so
-// that a resumed campaign can tell the strategy again without the run's whole trace. Points
-// are numbered once as (node, op, peer) names and then (name, k) pairs, about 8 bytes a
-// point; outcome lineages refer to points by their index in the run's point table.
-// Format 2 added the outcomes' lineages and the faults that did not fire; format 1 files
-// (before them) are refused with both numbers, as their campaigns cannot be resumed.
-constexpr std::uint32_t kObservationMagic = 0x424f5346;  // "FSOB"
-constexpr std::uint32_t kObservationFormat = 2;
-
-struct StoredOutcome {
-  std::string key, node;
-  bool reached = true;
-  std::vector<std::uint32_t> precise, sound;  // indices into StoredObservation::table
-  template <class A>
-  void serialize(A& ar) {
-    ar(key, node, reached, precise, sound);
-  }
-};
-
-struct StoredObservation {
-  std::uint32_t magic = kObservationMagic, format = kObservationFormat;
-  std::string verdict, signature;
-  std::vector<std::array<std::string, 3>> names;  // node, op, peer
-  std::vector<std::uint32_t> name_of, k;          // per point of the run, in order
-  std::vector<std::pair<std::uint32_t, std::uint32_t>> table;  // distinct points: (name, k)
-  std::vector<StoredOutcome> outcomes;
-  std::vector<std::uint64_t> unreached;
-  std::vector<std::uint32_t> datagram_receives;  // rows of `table`
-  template <class A>
-  void serialize(A& ar) {
-    ar(magic, format);
-    if (magic != kObservationMagic || format != kObservationFormat) return;
-    ar(verdict, signature, names, name_of, k, table, outcomes, unreached, datagram_receives);
-  }
-};
-
-const char* kObservation = "observation.bin";
-
-Observation observation_of(const FaultPlan& plan, const RunResult& r,
-                           const std::vector<std::string>& expected_keys) {
-  std::string verdict(to_string(r.verdict.kind));
-  Observation o{plan, verdict, {}, coverage_signature(r.trace, verdict), {}, r.unreached, {}};
-  std::set<InjectionPoint> dgram;
-  for (const Event& e : r.trace.events) {
-    if (e.point.empty()) continue;
-    o.points.push_back(e.point);
-    if (e.point.op == OpClass::Recv && e.channel >= 0 &&
-        static_cast<std::size_t>(e.channel) < r.trace.channels.size()) {
-      ChannelKind k = r.trace.channels[static_cast<std::size_t>(e.channel)].kind;
-      if (k == ChannelKind::Udp || k == ChannelKind::UnixDgram) dgram.insert(e.point);
-    }
-  }
-  o.datagram_receives.assign(dgram.begin(), dgram.end());
-  o.outcomes = outcome_lineages(r.trace);
-  for (const auto& key : expected_keys)
-    if (std::none_of(o.outcomes.begin(), o.outcomes.end(),
-                     [&](const OutcomeLineage& l) { return l.key == key; }))
-      o.outcomes.push_back({key, "", false, {}, {}});
-  return o;
-}
-
-void save_observation(const Observation& o, const std::filesystem::path& dir) {
-  StoredObservation s;
-  s.verdict = o.verdict;
-  s.signature = o.signature;
-  std::map<std::array<std::string, 3>, std::uint32_t> numbered;
-  auto name_of = [&](const InjectionPoint& p) {
-    std::array<std::string, 3> name{p.node, std::string(to_string(p.op)), p.peer};
-    auto [it, fresh] = numbered.try_emplace(name, static_cast<std::uint32_t>(s.names.size()));
-    if (fresh) s.names.push_back(name);
-    return it->second;
-  };
-  for (const auto& p : o.points) {
-    s.name_of.push_back(name_of(p));
-    s.k.push_back(p.k);
-  }
-  std::map<std::pair<std::uint32_t, std::uint32_t>, std::uint32_t> row;
-  auto index = [&](const std::vector<InjectionPoint>& points) {
-    std::vector<std::uint32_t> out;
-    for (const auto& p : points) {
-      auto key = std::make_pair(name_of(p), p.k);
-      auto [it, fresh] = row.try_emplace(key, static_cast<std::uint32_t>(s.table.size()));
-      if (fresh) s.table.push_back(key);
-      out.push_back(it->second);
-    }
-    return out;
-  };
-  for (const auto& l : o.outcomes)
-    s.outcomes.push_back({l.key, l.node, l.reached, index(l.precise), index(l.sound)});
-  for (std::size_t i : o.unreached) s.unreached.push_back(i);
-  s.datagram_receives = index(o.datagram_receives);
-  // Written last and moved into place: its presence says the run is complete.
-  auto tmp = dir / (std::string(kObservation) + ".tmp");
-  {
-    std::ofstream os(tmp, std::ios::binary | std::ios::trunc);
-    cereal::BinaryOutputArchive ar(os);
-    ar(s);
-    if (!os) throw RunError(fmt::format("cannot write {}", tmp.string()));
-  }
-  std::filesystem::rename(tmp, dir / kObservation);
-}
-
-Observation load_observation(const FaultPlan& plan, const std::filesystem::path& dir) {
-  const auto file = dir / kObservation;
-  std::ifstream is(file, std::ios::binary);
-  if (!is)
-    throw RunError(fmt::format("{}: no {}; was the run kept by an older fissure?", dir.string(),
-                               kObservation));
-  StoredObservation s;
-  try {
-    cereal::BinaryInputArchive ar(is);
-    ar(s);
-  } catch (const cereal::Exception& e) {
-    throw RunError(fmt::format("{}: truncated or corrupt ({})", file.string(), e.what()));
-  }
-  if (s.magic != kObservationMagic || s.format != kObservationFormat)
-    throw RunError(fmt::format(
-        "{}: observation format {} (this fissure reads format {}); a campaign from an older "
-        "fissure cannot be resumed",
-        file.string(), s.magic == kObservationMagic ? s.format : 1, kObservationFormat));
-  auto point = [&](std::uint32_t name, std::uint32_t k, std::size_t i) -> InjectionPoint {
-    const auto* n = name < s.names.size() ? &s.names[name] : nullptr;
-    auto op = n ? op_class_from_string((*n)[1]) : std::nullopt;
-    if (!op) throw RunError(fmt::format("{}: corrupt point {}", file.string(), i));
-    return {(*n)[0], *op, (*n)[2], k};
-  };
-  Observation o{plan, s.verdict, {}, s.signature, {}, {}, {}};
-  for (std::size_t i = 0; i < s.name_of.size() && i < s.k.size(); ++i)
-    o.points.push_back(point(s.name_of[i], s.k[i], i));
-  auto points = [&](const std::vector<std::uint32_t>& rows) {
-    std::vector<InjectionPoint> out;
-    for (std::uint32_t r : rows) {
-      if (r >= s.table.size()) throw RunError(fmt::format("{}: corrupt outcome", file.string()));
-      out.push_back(point(s.table[r].first, s.table[r].second, r));
-    }
-    return out;
-  };
-  for (const auto& so : s.outcomes)
-    o.outcomes.push_back({so.key, so.node, so.reached, points(so.precise), points(so.sound)});
-  for (auto i : s.unreached) o.unreached.push_back(static_cast<std::size_t>(i));
-  o.datagram_receives = points(s.datagram_receives);
-  return o;
-}
-
-struct Job {
-  FaultPlan plan;
-  std::filesystem::path dir;
-  RunResult result;
-  Observation seen;  // made by the worker that ran it
-  std::string error;
-  bool taken = false;  // completed by a killed campaign, taken as it was
-  std::string proposer;  // the search that proposed its plan
-};
-
 // A run of this plan that a killed campaign completed after its last checkpoint: the resumed
 // campaign proposes the same plan into the same directory, and takes the run as it is.
 bool take_completed(Job& j) {
-  if (!std::filesystem::exists(j.dir / kObservation)) return false;
+  if (!std::filesystem::exists(j.dir / kObservationFile)) return false;
   RunRecord rec = read_run_record(j.dir);
   auto kind = verdict_kind_from_string(rec.verdict);
   if (rec.plan_id != j.plan.id() || !kind) return false;
@@ -339,6 +200,13 @@ class Campaign {
                 {},
                 {}};
       strategy_ = make_strategy(state_.strategy, spec_.faults, nodes_, state_.seed, workload_);
+    }
+    if (opt_.executor) {
+      executor_ = opt_.executor;
+      state_.jobs = executor_->slots();  // batches as wide as this invocation's slots
+    } else {
+      local_ = std::make_unique<LocalExecutor>(spec_, state_.jobs);
+      executor_ = local_.get();
     }
     baseline();  // a resumed campaign finishes its baseline first
     minimize_pending();
@@ -379,36 +247,41 @@ class Campaign {
   // caller saves the checkpoint once it has taken in the batch's results.
   void run_batch(std::vector<Job>& jobs, std::uint64_t batch,
                  std::size_t proposed = std::numeric_limits<std::size_t>::max()) {
-    const unsigned cpus = std::max(1u, std::thread::hardware_concurrency());
-    // `jobs` threads take the batch's runs as they come free, each on a CPU of its own.
-    tbb::task_arena arena(static_cast<int>(state_.jobs));
-    arena.execute([&] {
-      tbb::parallel_for(std::size_t{0}, jobs.size(), [&](std::size_t i) {
-        Job& j = jobs[i];
-        int slot = std::max(0, tbb::this_task_arena::current_thread_index());
-        RunSettings settings{.cpu = static_cast<int>(static_cast<unsigned>(slot) % cpus),
-                             .json = false,
-                             .exact = false,
-                             .isolate = opt_.isolate};
-        try {
-          if (take_completed(j)) return;
-          std::filesystem::remove_all(j.dir);  // a run a killed campaign left half done
-          j.result = run_and_keep(spec_, j.plan, j.dir, settings);
-          j.seen = observation_of(j.plan, j.result, expected_keys_);
-          save_observation(j.seen, j.dir);
-        } catch (const std::exception& e) {
-          j.error = e.what();  // reported below, by the campaign's own thread
-        }
-      });
-    });
+    start_batch(jobs);
+    finish_batch(jobs, batch, proposed);
+  }
+
+  // Runs a killed campaign completed are taken as they are; the executor makes the others.
+  void start_batch(std::vector<Job>& jobs) {
+    pending_.clear();
+    pending_of_.clear();
+    for (std::size_t i = 0; i < jobs.size(); ++i) {
+      if (take_completed(jobs[i])) continue;
+      pending_of_.push_back(i);
+      pending_.push_back(std::move(jobs[i]));
+    }
+    if (!pending_.empty()) executor_->start(pending_, expected_keys_, opt_.isolate);
+  }
+
+  // `observed`: runs the strategy had been told of when it proposed the batch, if it was
+  // proposed while the batch before it ran.
+  void finish_batch(std::vector<Job>& jobs, std::uint64_t batch, std::size_t proposed,
+                    std::uint64_t observed = JournalEntry::kBatchStart) {
+    if (!pending_.empty()) executor_->finish();
+    for (std::size_t k = 0; k < pending_of_.size(); ++k)
+      jobs[pending_of_[k]] = std::move(pending_[k]);
+    pending_.clear();
+    pending_of_.clear();
     for (const Job& j : jobs)
       if (!j.error.empty()) throw RunError(fmt::format("run {}: {}", j.dir.string(), j.error));
     for (std::size_t i = 0; i < jobs.size(); ++i) {
       const Job& j = jobs[i];
       ran_ += !j.taken;
       state_.journal.push_back({state_.journal.size(), i < proposed ? batch : 0, j.dir.string(),
-                                j.seen.verdict, i < proposed ? j.proposer : ""});
+                                j.seen.verdict, i < proposed ? j.proposer : "",
+                                i < proposed ? observed : JournalEntry::kBatchStart});
       observe(j.seen);
+      if (opt_.keep_all || state_.journal.size() == 1) executor_->keep_trace(j.dir);
     }
   }
 
@@ -432,8 +305,7 @@ class Campaign {
       bool a_bugs = std::any_of(state_.bugs.begin(), state_.bugs.end(),
                                 [&](const StoredBug& b) { return b.first_run == j.dir.string(); });
       if (first || a_bugs) continue;
-      std::filesystem::remove(j.dir / "trace.bin");
-      std::filesystem::remove(j.dir / "trace.json");
+      executor_->drop_trace(j.dir);
     }
   }
 
@@ -490,6 +362,7 @@ class Campaign {
     bug.message = v.message;
     bug.plan = plan_json(j.plan);
     bug.first_run = j.dir.string();
+    executor_->keep_trace(j.dir);
     for (const auto& e : state_.journal)
       if (e.dir == j.dir.string()) {
         bug.found_at = e.index + 1;
@@ -507,39 +380,74 @@ class Campaign {
     return stopped_;
   }
 
+  // Up to `wanted` of the strategy's plans, within what the batch and the budget leave once
+  // `in_flight` runs are made.
+  std::vector<Job> propose_batch(std::size_t replays, std::size_t in_flight) {
+    std::vector<Job> batch;
+    const std::size_t wanted = strategy_->batch_size(state_.jobs);
+    while (batch.size() < wanted && batch.size() + replays < 4 * state_.jobs &&
+           budget_left(in_flight + batch.size() + replays + 1)) {
+      auto plan = strategy_->propose();
+      if (!plan) break;
+      batch.push_back({std::move(*plan), {}, {}, {}, {}, false, std::string(strategy_->proposer())});
+    }
+    note_certificate();
+    return batch;
+  }
+
+  // Replays of the bugs found so far, at most `room`, within the budget.
+  std::vector<std::size_t> replays_due(std::size_t room) const {
+    std::vector<std::size_t> replay_of;  // the bug each replay is for
+    for (std::size_t b = 0; b < state_.bugs.size(); ++b)
+      for (unsigned r = state_.bugs[b].replays; r < state_.replays; ++r)
+        if (state_.bugs[b].minimized && replay_of.size() < room && budget_left(replay_of.size() + 1))
+          replay_of.push_back(b);
+    return replay_of;
+  }
+
   void explore() {
+    // Proposed while the batch before ran, when the executor runs batches elsewhere: the
+    // workers do not wait for the solver. `ahead_observed`: what the strategy knew then.
+    std::optional<std::vector<Job>> ahead;
+    std::uint64_t ahead_observed = 0;
     while (budget_left()) {
       if (must_stop()) break;
       // Four runs per job and batch: a CPU whose run ends early takes the next one instead of
       // waiting for the slowest run of the batch. Replays of the bugs found so far come first
       // and share the batch, so they run alongside the exploration rather than one by one.
-      std::vector<std::size_t> replay_of;  // the bug each replay is for
-      for (std::size_t b = 0; b < state_.bugs.size(); ++b)
-        for (unsigned r = state_.bugs[b].replays; r < state_.replays; ++r)
-          if (state_.bugs[b].minimized && replay_of.size() < 4 * state_.jobs &&
-              budget_left(replay_of.size() + 1))
-            replay_of.push_back(b);
+      std::vector<std::size_t> replay_of = replays_due(4 * state_.jobs);
       // The strategy's proposals go first in the batch and the journal, so that a resumed
       // campaign finds them together, as they were proposed.
       std::vector<Job> batch;
-      const std::size_t wanted = strategy_->batch_size(state_.jobs);
-      while (batch.size() < wanted && batch.size() + replay_of.size() < 4 * state_.jobs &&
-             budget_left(batch.size() + replay_of.size() + 1)) {
-        auto plan = strategy_->propose();
-        if (!plan) break;
-        batch.push_back(job(*plan, batch.size()));
-        batch.back().proposer = strategy_->proposer();
+      std::uint64_t observed = JournalEntry::kBatchStart;
+      if (ahead && !ahead->empty()) {
+        batch = std::move(*ahead);
+        observed = ahead_observed;
+        // Bugs found meanwhile took runs of the budget; replays wait for the next batch.
+        while (!batch.empty() && !budget_left(batch.size())) batch.pop_back();
+        while (!replay_of.empty() && !budget_left(batch.size() + replay_of.size()))
+          replay_of.pop_back();
+        while (batch.size() + replay_of.size() > 4 * state_.jobs && !replay_of.empty())
+          replay_of.pop_back();
+      } else {
+        // Nothing ahead: the last batch's runs may have opened new ground.
+        batch = propose_batch(replay_of.size(), 0);
       }
-      note_certificate();
+      ahead.reset();
       if (batch.empty() && replay_of.empty()) {
         exhausted_ = true;
         save_checkpoint(state_, opt_.dir);
         break;
       }
       const std::size_t proposed = batch.size();
-      for (std::size_t b : replay_of)
-        batch.push_back(job(plan_from_json(state_.bugs[b].plan), batch.size()));
-      run_batch(batch, state_.next_batch, proposed);
+      for (std::size_t b : replay_of) batch.push_back({plan_from_json(state_.bugs[b].plan), {}, {}, {}, {}, false, {}});
+      for (std::size_t i = 0; i < batch.size(); ++i) batch[i].dir = next_dir(i);
+      start_batch(batch);
+      if (executor_->overlaps() && budget_left(batch.size() + 1)) {
+        ahead_observed = state_.journal.size();
+        ahead = propose_batch(0, batch.size());
+      }
+      finish_batch(batch, state_.next_batch, proposed, observed);
       if (proposed) ++state_.next_batch;
       for (std::size_t i = proposed; i < batch.size(); ++i) {
         StoredBug& bug = state_.bugs[replay_of[i - proposed]];
@@ -585,6 +493,7 @@ class Campaign {
     if (same) {
       state_.bugs[b].plan = plan_json(smaller);
       state_.bugs[b].first_run = attempt[0].dir.string();
+      executor_->keep_trace(attempt[0].dir);
     } else {
       note_if_new_bug(attempt[0]);
     }
@@ -663,28 +572,38 @@ class Campaign {
     opt_.isolate = state_.isolate;
     state_.keep_all = opt_.keep_all = state_.keep_all || opt_.keep_all;
     strategy_ = make_strategy(state_.strategy, spec_.faults, nodes_, state_.seed, workload_);
-    // Proposals were made a batch at a time, before any of the batch was observed.
+    // Proposals were made a batch at a time, before any of the batch was observed (and, when
+    // proposed ahead, before the batch before it was).
     const auto& journal = state_.journal;
+    std::vector<FaultPlan> plans;
+    for (const auto& e : journal)
+      plans.push_back(load_plan((std::filesystem::path(e.dir) / "plan.json").string(), nodes_));
+    std::size_t told = 0;  // runs the rebuilt strategy has been told of
+    auto tell_up_to = [&](std::size_t n) {
+      for (; told < n && told < journal.size(); ++told)
+        observe(load_observation(plans[told], journal[told].dir));
+    };
     for (std::size_t i = 0; i < journal.size();) {
       std::size_t end = i + 1;
       while (journal[i].batch != 0 && end < journal.size() &&
              journal[end].batch == journal[i].batch)
         ++end;
-      std::vector<FaultPlan> plans;
-      for (std::size_t k = i; k < end; ++k) {
-        plans.push_back(
-            load_plan((std::filesystem::path(journal[k].dir) / "plan.json").string(), nodes_));
-        if (journal[k].batch == 0) continue;
-        auto proposed = strategy_->propose();
-        if (!proposed || proposed->canonical().id() != plans.back().canonical().id())
-          throw RunError(fmt::format(
-              "{}: the {} strategy does not propose run {}'s plan again; was the campaign "
-              "made by another fissure or with another spec?",
-              opt_.dir.string(), state_.strategy, journal[k].index));
+      if (journal[i].batch != 0) {
+        std::uint64_t seen = journal[i].observed;
+        if (seen == JournalEntry::kBatchStart || seen > i) seen = i;
+        tell_up_to(static_cast<std::size_t>(seen));
+        for (std::size_t k = i; k < end; ++k) {
+          auto proposed = strategy_->propose();
+          if (!proposed || proposed->canonical().id() != plans[k].canonical().id())
+            throw RunError(fmt::format(
+                "{}: the {} strategy does not propose run {}'s plan again; was the campaign "
+                "made by another fissure or with another spec?",
+                opt_.dir.string(), state_.strategy, journal[k].index));
+        }
       }
-      for (std::size_t k = i; k < end; ++k) observe(load_observation(plans[k - i], journal[k].dir));
       i = end;
     }
+    tell_up_to(journal.size());
     report(fmt::format("resumed after {} runs", state_.journal.size()));
   }
 
@@ -693,6 +612,10 @@ class Campaign {
   std::vector<std::string> nodes_, workload_;
   Checkpoint state_;
   std::unique_ptr<Strategy> strategy_;
+  std::unique_ptr<LocalExecutor> local_;
+  RunExecutor* executor_ = nullptr;
+  std::vector<Job> pending_;            // the runs of the batch the executor is making
+  std::vector<std::size_t> pending_of_;  // where each is in its batch
   std::vector<std::string> expected_keys_;  // the outcomes of the first fault-free run
   std::set<std::string> signatures_;
   bool exhausted_ = false;

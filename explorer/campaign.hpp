@@ -17,6 +17,8 @@
 
 namespace fissure {
 
+class RunExecutor;
+
 struct CampaignOptions {
   std::string strategy = kDefaultStrategy;
   std::uint64_t runs =
@@ -39,6 +41,9 @@ struct CampaignOptions {
   std::optional<std::chrono::microseconds> time;     // wall-clock budget of this invocation
   std::function<void(const std::string&)> progress;  // after every batch
   std::function<bool()> stop_requested;              // checked between batches (Ctrl-C)
+  // Where the runs are made; none: on this machine, `jobs` at a time. Another executor's
+  // slots set the batches' width instead of `jobs`.
+  RunExecutor* executor = nullptr;
 };
 
 struct BugReport {

@@ -25,6 +25,8 @@
 #include "fissure/tracer/faults.hpp"
 #include "fissure/tracer/spec.hpp"
 #include "fissure/tracer/tracer.hpp"
+#include "mpi_executor.hpp"
+#include "mpi_worker.hpp"
 #include "report.hpp"
 #include "run_record.hpp"
 
@@ -214,8 +216,19 @@ struct GivenFlags {
   bool strategy = false, runs = false, jobs = false, seed = false, time = false;
 };
 
+// Under MPI (--mpi), rank 0 is the campaign's coordinator and every other rank a worker.
+struct MpiRole {
+  fissure::mpi::World* world = nullptr;  // none: a campaign on this machine alone
+  std::string worker_dir;                // where a worker keeps its runs
+};
+
 int cmd_explore(const std::string& spec_path, const std::string& out, const std::string& resume,
-                fissure::CampaignOptions opt, const GivenFlags& given, const std::string& time) {
+                fissure::CampaignOptions opt, const GivenFlags& given, const std::string& time,
+                const MpiRole& mpi) {
+  // A worker is told the spec and the campaign by the coordinator: the campaign directory is
+  // on the coordinator's disk only.
+  if (mpi.world && fissure::mpi::rank() != 0)
+    return fissure::run_mpi_worker(given.jobs ? opt.jobs : 0, mpi.worker_dir);
   if (!resume.empty()) {
     opt.resume = true;
     opt.dir = resume;
@@ -238,7 +251,7 @@ int cmd_explore(const std::string& spec_path, const std::string& out, const std:
   } else if (d.time) {
     opt.time = *d.time;
   }
-  if (!opt.isolate && opt.jobs > 1)
+  if (!opt.isolate && opt.jobs > 1 && !mpi.world)
     throw fissure::RunError(
         "--no-isolation runs share this machine's ports and processes, so they cannot run side "
         "by side: use --jobs 1");
@@ -264,6 +277,16 @@ int cmd_explore(const std::string& spec_path, const std::string& out, const std:
   signal(SIGINT, [](int) { interrupted = 1; });
   signal(SIGTERM, [](int) { interrupted = 1; });
   opt.stop_requested = [] { return interrupted != 0; };
+  std::unique_ptr<fissure::MpiExecutor> executor;
+  if (mpi.world) {
+    executor = std::make_unique<fissure::MpiExecutor>(*mpi.world, spec.file, opt.dir);
+    std::vector<std::string> where;
+    for (const auto& w : executor->workers())
+      where.push_back(fmt::format("{} ({} at once, runs in {})", w.host, w.slots, w.root));
+    opt.progress(fmt::format("{} workers, {} runs at once: {}", executor->workers().size(),
+                             executor->slots(), fmt::join(where, ", ")));
+    opt.executor = executor.get();
+  }
   fissure::CampaignResult r = fissure::run_campaign(spec, opt);
   if (tty) std::cerr << "\n";
   if (r.stopped)
@@ -414,6 +437,16 @@ int main(int argc, char** argv) {
   explore->add_flag("!--no-isolation", explore_opt.isolate,
                     "share this machine's network and processes instead of namespaces of each "
                     "run's own (no root needed; runs at once then share ports)");
+  bool explore_mpi = false;
+  std::string worker_dir;
+  explore->add_flag("--mpi", explore_mpi,
+                    "run as an MPI program (under mpirun or srun): rank 0 coordinates, every "
+                    "other rank makes runs, --jobs at a time");
+  explore
+      ->add_option("--worker-dir", worker_dir,
+                   "with --mpi: where a worker keeps its runs, on its own disk (default: "
+                   "$TMPDIR, else /tmp); under DIR/fissure-HOST/CAMPAIGN/")
+      ->envname("FISSURE_WORKER_DIR");
   explore->add_flag("--until-answer", explore_opt.until_answer,
                     "stop at the first failure (before minimizing it) or once the strategy "
                     "certified its space (resumable): to measure runs to an answer");
@@ -440,6 +473,16 @@ int main(int argc, char** argv) {
     int rc = app.exit(e);
     return rc == 0 ? 0 : kExitError;
   }
+  // Begun before anything can fail, so that every rank of an MPI job can be told to stop.
+  std::optional<fissure::mpi::World> world;
+  if (*explore && explore_mpi) {
+    try {
+      world.emplace(argc, argv);
+    } catch (const std::exception& e) {
+      std::cerr << "fissure: explore --mpi: " << e.what() << "\n";
+      return kExitError;
+    }
+  }
   try {
     if (*trace) return cmd_trace(spec_path, out_dir, settings);
     if (*run) return cmd_run(spec_path, plan_path, out_dir, settings);
@@ -455,7 +498,12 @@ int main(int argc, char** argv) {
       GivenFlags given{strategy_option->count() > 0, runs_option->count() > 0,
                        jobs_option->count() > 0, seed_option->count() > 0,
                        time_option->count() > 0};
-      return cmd_explore(spec_path, out_dir, resume_dir, explore_opt, given, explore_time);
+      if (worker_dir.empty()) {
+        const char* tmp = std::getenv("TMPDIR");
+        worker_dir = tmp && *tmp ? tmp : "/tmp";
+      }
+      return cmd_explore(spec_path, out_dir, resume_dir, explore_opt, given, explore_time,
+                         {world ? &*world : nullptr, worker_dir});
     }
   } catch (const fissure::SpecError& e) {
     std::cerr << "fissure: bad spec: " << e.what() << "\n";
@@ -466,5 +514,7 @@ int main(int argc, char** argv) {
   } catch (const std::exception& e) {
     std::cerr << "fissure: " << e.what() << "\n";
   }
+  // A failed rank takes the MPI job down, as MPI does: the others may be mid-run or waiting.
+  if (world) fissure::mpi::abort_job(kExitError);
   return kExitError;
 }

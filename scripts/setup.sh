@@ -13,6 +13,7 @@ PACKAGES=(
   libtomlplusplus-dev libcli11-dev libfmt-dev libgtest-dev
   redis-server redis-sentinel redis-tools etcd-server etcd-client strace util-linux python3
   graphviz chromium
+  libopenmpi-dev openmpi-bin slurm-wlm munge
 )
 
 missing=()
@@ -33,6 +34,8 @@ if ((${#missing[@]})); then
   if command -v service >/dev/null 2>&1; then
     service redis-server stop >/dev/null 2>&1 || true
     service etcd stop >/dev/null 2>&1 || true
+    # Nor Slurm's and munge's: the Slurm test starts a cluster of its own.
+    for s in slurmctld slurmd munge; do service "$s" stop >/dev/null 2>&1 || true; done
   fi
 fi
 

@@ -1,0 +1,149 @@
+#include "mpi_executor.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <fstream>
+#include <limits>
+#include <sstream>
+
+#include "observation_store.hpp"
+
+namespace fissure {
+
+namespace {
+
+void write_file(const std::filesystem::path& file, const std::string& bytes) {
+  std::filesystem::create_directories(file.parent_path());
+  std::ofstream os(file, std::ios::binary | std::ios::trunc);
+  os.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  if (!os) throw RunError(fmt::format("cannot write {}", file.string()));
+}
+
+}  // namespace
+
+void take_result(Job& j, const mpi::RunDone& done, const std::string& worker) {
+  auto kind = verdict_kind_from_string(done.verdict);
+  if (!kind) throw RunError(fmt::format("verdict {:?}", done.verdict));
+  j.result.verdict.kind = *kind;
+  j.result.verdict.message = done.message;
+  j.seen = decode_observation(j.plan, done.observation, "the observation of " + j.dir.string());
+  std::filesystem::remove_all(j.dir);  // a run a killed campaign left half done
+  std::filesystem::create_directories(j.dir);
+  std::ostringstream plan;
+  write_plan(j.plan, plan);
+  write_file(j.dir / "plan.json", plan.str());
+  write_file(j.dir / "run.json", done.run_json);
+  write_file(j.dir / "worker.txt", worker + "\n");
+  save_observation_bytes(done.observation, j.dir);  // last: the run is complete
+}
+
+MpiExecutor::MpiExecutor(mpi::World& world, const std::filesystem::path& spec,
+                         const std::filesystem::path& dir)
+    : world_(world), dir_(std::filesystem::absolute(dir)) {
+  const int n = mpi::size();
+  if (n < 2)
+    throw RunError(
+        "explore --mpi: only one rank; start it with mpirun -np N (or srun) and N >= 2: rank 0 "
+        "coordinates, the others run");
+  mpi::Setup setup{std::filesystem::absolute(spec).string(), dir_.filename().string()};
+  for (int r = 1; r < n; ++r) mpi::send(setup, r, mpi::kSetup);
+  std::vector<std::string> refusals;
+  for (int r = 1; r < n; ++r) {
+    auto in = mpi::receive(r, mpi::kHello, true);
+    auto hello = mpi::decode<mpi::Hello>(in->bytes);
+    if (!hello.error.empty())
+      refusals.push_back(fmt::format("rank {} on {}: {}", r, hello.host, hello.error));
+    workers_.push_back({r, hello.host, hello.root, hello.slots, 0});
+    slots_ += hello.slots;
+  }
+  if (!refusals.empty())
+    throw RunError(fmt::format("explore --mpi: {} worker(s) cannot take part: {}",
+                               refusals.size(), fmt::join(refusals, "; ")));
+}
+
+MpiExecutor::~MpiExecutor() { world_.stop_workers(); }
+
+// Every run of the batch is sent at once, so that the workers have runs in hand while the
+// coordinator asks the strategy for the next batch.
+void MpiExecutor::start(std::vector<Job>& jobs, const std::vector<std::string>& expected_keys,
+                        bool isolate) {
+  batch_ = &jobs;
+  for (std::size_t i = 0; i < jobs.size(); ++i) {
+    std::size_t best = 0;
+    for (std::size_t w = 1; w < workers_.size(); ++w)
+      if (static_cast<double>(workers_[w].running) / workers_[w].slots <
+          static_cast<double>(workers_[best].running) / workers_[best].slots)
+        best = w;
+    std::ostringstream plan;
+    write_plan(jobs[i].plan, plan);
+    const std::uint64_t id = next_id_++;
+    mpi::send(mpi::RunOrder{id, name_of(jobs[i].dir), plan.str(), expected_keys, isolate},
+              workers_[best].rank, mpi::kRun);
+    ++workers_[best].running;
+    in_flight_[id] = i;
+    worker_of_id_[id] = best;
+  }
+}
+
+void MpiExecutor::finish() {
+  while (!in_flight_.empty()) take(*mpi::receive(-1, mpi::kResult, true));
+  batch_ = nullptr;
+}
+
+void MpiExecutor::take(const mpi::Incoming& in) {
+  auto done = mpi::decode<mpi::RunDone>(in.bytes);
+  auto it = in_flight_.find(done.id);
+  if (it == in_flight_.end() || batch_ == nullptr)
+    throw RunError(fmt::format("explore --mpi: rank {} sent run {}, which is not in flight",
+                               in.source, done.id));
+  Job& j = (*batch_)[it->second];
+  Worker& w = workers_[worker_of_id_[done.id]];
+  --w.running;
+  in_flight_.erase(it);
+  worker_of_id_.erase(done.id);
+  const std::string name = name_of(j.dir);
+  if (!done.error.empty()) {
+    j.error = fmt::format("on {} (rank {}): {}", w.host, w.rank, done.error);
+    return;
+  }
+  try {
+    take_result(j, done, fmt::format("{}:{}", w.host, (std::filesystem::path(w.root) / name).string()));
+    made_by_[name] = static_cast<std::size_t>(&w - workers_.data());
+  } catch (const std::exception& e) {
+    j.error = fmt::format("from {} (rank {}): {}", w.host, w.rank, e.what());
+  }
+}
+
+// A run made by an earlier MPI job of the campaign (before a resume) keeps its trace where it
+// was made: worker.txt in its directory says where.
+void MpiExecutor::keep_trace(const std::filesystem::path& dir) {
+  const std::string name = name_of(dir);
+  auto it = made_by_.find(name);
+  if (it == made_by_.end() || std::filesystem::exists(dir / "trace.bin")) return;
+  const Worker& w = workers_[it->second];
+  mpi::send(mpi::Name{name}, w.rank, mpi::kFetch);
+  auto files = mpi::decode<mpi::Files>(mpi::receive(w.rank, mpi::kFiles, true)->bytes);
+  if (!files.error.empty())
+    throw RunError(fmt::format("{}: its trace from {} (rank {}): {}", dir.string(), w.host,
+                               w.rank, files.error));
+  for (const auto& [path, bytes] : files.files) {
+    auto rel = std::filesystem::path(path).lexically_normal();
+    if (rel.is_absolute() || rel.string().starts_with(".."))
+      throw RunError(fmt::format("{}: rank {} sent a file outside the run: {}", dir.string(),
+                                 w.rank, path));
+    write_file(dir / rel, bytes);
+  }
+}
+
+void MpiExecutor::drop_trace(const std::filesystem::path& dir) {
+  auto it = made_by_.find(name_of(dir));
+  if (it == made_by_.end()) return;
+  mpi::send(mpi::Name{it->first}, workers_[it->second].rank, mpi::kDrop);
+}
+
+std::string MpiExecutor::name_of(const std::filesystem::path& dir) const {
+  return std::filesystem::absolute(dir).lexically_relative(dir_).string();
+}
+
+}  // namespace fissure

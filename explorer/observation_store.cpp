@@ -1,0 +1,187 @@
+#include "observation_store.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <cereal/archives/binary.hpp>
+#include <cereal/types/array.hpp>
+#include <cereal/types/string.hpp>
+#include <cereal/types/utility.hpp>
+#include <cereal/types/vector.hpp>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "fissure/model/outcome_lineage.hpp"
+#include "fissure/model/pattern.hpp"
+
+namespace fissure {
+
+namespace {
+
+// What the strategy is told of a run, kept beside it in observation.bin (cereal binary), so
+// that a resumed campaign can tell the strategy again without the run's whole trace. Points
+// are numbered once as (node, op, peer) names and then (name, k) pairs, about 8 bytes a
+// point; outcome lineages refer to points by their index in the run's point table.
+// Format 2 added the outcomes' lineages and the faults that did not fire; format 1 files
+// (before them) are refused with both numbers, as their campaigns cannot be resumed.
+constexpr std::uint32_t kObservationMagic = 0x424f5346;  // "FSOB"
+constexpr std::uint32_t kObservationFormat = 2;
+
+struct StoredOutcome {
+  std::string key, node;
+  bool reached = true;
+  std::vector<std::uint32_t> precise, sound;  // indices into StoredObservation::table
+  template <class A>
+  void serialize(A& ar) {
+    ar(key, node, reached, precise, sound);
+  }
+};
+
+struct StoredObservation {
+  std::uint32_t magic = kObservationMagic, format = kObservationFormat;
+  std::string verdict, signature;
+  std::vector<std::array<std::string, 3>> names;  // node, op, peer
+  std::vector<std::uint32_t> name_of, k;          // per point of the run, in order
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> table;  // distinct points: (name, k)
+  std::vector<StoredOutcome> outcomes;
+  std::vector<std::uint64_t> unreached;
+  std::vector<std::uint32_t> datagram_receives;  // rows of `table`
+  template <class A>
+  void serialize(A& ar) {
+    ar(magic, format);
+    if (magic != kObservationMagic || format != kObservationFormat) return;
+    ar(verdict, signature, names, name_of, k, table, outcomes, unreached, datagram_receives);
+  }
+};
+
+
+}  // namespace
+
+Observation observation_of(const FaultPlan& plan, const RunResult& r,
+                           const std::vector<std::string>& expected_keys) {
+  std::string verdict(to_string(r.verdict.kind));
+  Observation o{plan, verdict, {}, coverage_signature(r.trace, verdict), {}, r.unreached, {}};
+  std::set<InjectionPoint> dgram;
+  for (const Event& e : r.trace.events) {
+    if (e.point.empty()) continue;
+    o.points.push_back(e.point);
+    if (e.point.op == OpClass::Recv && e.channel >= 0 &&
+        static_cast<std::size_t>(e.channel) < r.trace.channels.size()) {
+      ChannelKind k = r.trace.channels[static_cast<std::size_t>(e.channel)].kind;
+      if (k == ChannelKind::Udp || k == ChannelKind::UnixDgram) dgram.insert(e.point);
+    }
+  }
+  o.datagram_receives.assign(dgram.begin(), dgram.end());
+  o.outcomes = outcome_lineages(r.trace);
+  for (const auto& key : expected_keys)
+    if (std::none_of(o.outcomes.begin(), o.outcomes.end(),
+                     [&](const OutcomeLineage& l) { return l.key == key; }))
+      o.outcomes.push_back({key, "", false, {}, {}});
+  return o;
+}
+
+std::string encode_observation(const Observation& o) {
+  StoredObservation s;
+  s.verdict = o.verdict;
+  s.signature = o.signature;
+  std::map<std::array<std::string, 3>, std::uint32_t> numbered;
+  auto name_of = [&](const InjectionPoint& p) {
+    std::array<std::string, 3> name{p.node, std::string(to_string(p.op)), p.peer};
+    auto [it, fresh] = numbered.try_emplace(name, static_cast<std::uint32_t>(s.names.size()));
+    if (fresh) s.names.push_back(name);
+    return it->second;
+  };
+  for (const auto& p : o.points) {
+    s.name_of.push_back(name_of(p));
+    s.k.push_back(p.k);
+  }
+  std::map<std::pair<std::uint32_t, std::uint32_t>, std::uint32_t> row;
+  auto index = [&](const std::vector<InjectionPoint>& points) {
+    std::vector<std::uint32_t> out;
+    for (const auto& p : points) {
+      auto key = std::make_pair(name_of(p), p.k);
+      auto [it, fresh] = row.try_emplace(key, static_cast<std::uint32_t>(s.table.size()));
+      if (fresh) s.table.push_back(key);
+      out.push_back(it->second);
+    }
+    return out;
+  };
+  for (const auto& l : o.outcomes)
+    s.outcomes.push_back({l.key, l.node, l.reached, index(l.precise), index(l.sound)});
+  for (std::size_t i : o.unreached) s.unreached.push_back(i);
+  s.datagram_receives = index(o.datagram_receives);
+  std::ostringstream os(std::ios::binary);
+  {
+    cereal::BinaryOutputArchive ar(os);
+    ar(s);
+  }
+  return os.str();
+}
+
+void save_observation_bytes(const std::string& bytes, const std::filesystem::path& dir) {
+  auto tmp = dir / (std::string(kObservationFile) + ".tmp");
+  {
+    std::ofstream os(tmp, std::ios::binary | std::ios::trunc);
+    os.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    if (!os) throw RunError(fmt::format("cannot write {}", tmp.string()));
+  }
+  std::filesystem::rename(tmp, dir / kObservationFile);
+}
+
+void save_observation(const Observation& o, const std::filesystem::path& dir) {
+  save_observation_bytes(encode_observation(o), dir);
+}
+
+Observation load_observation(const FaultPlan& plan, const std::filesystem::path& dir) {
+  const auto file = dir / kObservationFile;
+  std::ifstream is(file, std::ios::binary);
+  if (!is)
+    throw RunError(fmt::format("{}: no {}; was the run kept by an older fissure?", dir.string(),
+                               kObservationFile));
+  std::string bytes((std::istreambuf_iterator<char>(is)), std::istreambuf_iterator<char>());
+  return decode_observation(plan, bytes, file.string());
+}
+
+Observation decode_observation(const FaultPlan& plan, const std::string& bytes,
+                               const std::string& file) {
+  std::istringstream is(bytes, std::ios::binary);
+  StoredObservation s;
+  try {
+    cereal::BinaryInputArchive ar(is);
+    ar(s);
+  } catch (const cereal::Exception& e) {
+    throw RunError(fmt::format("{}: truncated or corrupt ({})", file, e.what()));
+  }
+  if (s.magic != kObservationMagic || s.format != kObservationFormat)
+    throw RunError(fmt::format(
+        "{}: observation format {} (this fissure reads format {}); a campaign from an older "
+        "fissure cannot be resumed",
+        file, s.magic == kObservationMagic ? s.format : 1, kObservationFormat));
+  auto point = [&](std::uint32_t name, std::uint32_t k, std::size_t i) -> InjectionPoint {
+    const auto* n = name < s.names.size() ? &s.names[name] : nullptr;
+    auto op = n ? op_class_from_string((*n)[1]) : std::nullopt;
+    if (!op) throw RunError(fmt::format("{}: corrupt point {}", file, i));
+    return {(*n)[0], *op, (*n)[2], k};
+  };
+  Observation o{plan, s.verdict, {}, s.signature, {}, {}, {}};
+  for (std::size_t i = 0; i < s.name_of.size() && i < s.k.size(); ++i)
+    o.points.push_back(point(s.name_of[i], s.k[i], i));
+  auto points = [&](const std::vector<std::uint32_t>& rows) {
+    std::vector<InjectionPoint> out;
+    for (std::uint32_t r : rows) {
+      if (r >= s.table.size()) throw RunError(fmt::format("{}: corrupt outcome", file));
+      out.push_back(point(s.table[r].first, s.table[r].second, r));
+    }
+    return out;
+  };
+  for (const auto& so : s.outcomes)
+    o.outcomes.push_back({so.key, so.node, so.reached, points(so.precise), points(so.sound)});
+  for (auto i : s.unreached) o.unreached.push_back(static_cast<std::size_t>(i));
+  o.datagram_receives = points(s.datagram_receives);
+  return o;
+}
+}  // namespace fissure
