@@ -29,23 +29,11 @@
 #include "local_executor.hpp"
 #include "observation_store.hpp"
 #include "run_record.hpp"
+#include "symptom.hpp"
 
 namespace fissure {
 
 namespace {
-
-// Bugs with the same symptom are one bug: numbers in messages (ports, pids, counts) vary.
-std::string symptom_of(const Verdict& v) {
-  std::string msg;
-  bool in_number = false;
-  for (char c : v.message) {
-    bool digit = c >= '0' && c <= '9';
-    if (digit && !in_number) msg += '#';
-    if (!digit) msg += c;
-    in_number = digit;
-  }
-  return fmt::format("{}: {}", to_string(v.kind), msg);
-}
 
 std::string plan_json(const FaultPlan& p) {
   std::ostringstream os;
@@ -98,12 +86,28 @@ struct StoredBug {
   std::vector<std::uint32_t> not_shown;
   std::string found_by;
   std::uint64_t found_at = 0;
+  std::string verdict_class;  // to_string(VerdictClass) of the first run's verdict
+  // The class, or for a checkpoint from before classes the one its verdict stood for.
+  VerdictClass cls() const {
+    if (auto c = verdict_class_from_string(verdict_class)) return *c;
+    auto kind = verdict_kind_from_string(verdict);
+    return kind ? legacy_class(*kind) : VerdictClass::None;
+  }
   template <class A>
   void serialize(A& ar) {
     ar(CEREAL_NVP(symptom), CEREAL_NVP(verdict), CEREAL_NVP(message), CEREAL_NVP(plan),
        CEREAL_NVP(first_run), CEREAL_NVP(minimized), CEREAL_NVP(replays), CEREAL_NVP(reproduced),
        CEREAL_NVP(one_minimal), CEREAL_NVP(next_drop), CEREAL_NVP(not_shown),
        CEREAL_NVP(found_by), CEREAL_NVP(found_at));
+    if constexpr (std::is_base_of_v<cereal::detail::InputArchiveBase, A>) {
+      try {  // a checkpoint from before verdict classes has none: cls() guesses it
+        ar(cereal::make_nvp("class", verdict_class));
+      } catch (const cereal::Exception&) {
+        verdict_class = "?";
+      }
+    } else {
+      ar(cereal::make_nvp("class", verdict_class));
+    }
   }
 };
 
@@ -163,10 +167,9 @@ void save_checkpoint(const Checkpoint& c, const std::filesystem::path& dir) {
 bool take_completed(Job& j) {
   if (!std::filesystem::exists(j.dir / kObservationFile)) return false;
   RunRecord rec = read_run_record(j.dir);
-  auto kind = verdict_kind_from_string(rec.verdict);
-  if (rec.plan_id != j.plan.id() || !kind) return false;
-  j.result.verdict.kind = *kind;
-  j.result.verdict.message = rec.message;
+  auto verdict = rec.read_verdict();
+  if (rec.plan_id != j.plan.id() || !verdict) return false;
+  j.result.verdict = *verdict;
   j.seen = load_observation(j.plan, j.dir);
   j.taken = true;
   return true;
@@ -218,7 +221,8 @@ class Campaign {
     out.stopped = stopped_;
     for (const auto& b : state_.bugs)
       out.bugs.push_back({b.symptom, b.verdict, b.message, plan_from_json(b.plan), b.first_run,
-                          b.minimized, b.replays, b.reproduced, b.found_by, b.found_at});
+                          b.minimized, b.replays, b.reproduced, b.found_by, b.found_at, b.cls(),
+                          symptom_title(b.cls(), b.message)});
     if (auto c = strategy_->certificate(); c && state_.certified_at != 0 && state_.bugs.empty())
       out.certified = CertifiedBounds{*c, state_.certified_at};
     for (const auto& e : state_.journal)
@@ -352,7 +356,7 @@ class Campaign {
   void note_if_new_bug(const Job& j) {
     const Verdict& v = j.result.verdict;
     if (v.kind != VerdictKind::Bug && v.kind != VerdictKind::Hang) return;
-    std::string symptom = symptom_of(v);
+    std::string symptom = symptom_key(v);
     if (std::any_of(state_.bugs.begin(), state_.bugs.end(),
                     [&](const StoredBug& b) { return b.symptom == symptom; }))
       return;
@@ -360,6 +364,7 @@ class Campaign {
     bug.symptom = symptom;
     bug.verdict = to_string(v.kind);
     bug.message = v.message;
+    bug.verdict_class = to_string(v.cls);
     bug.plan = plan_json(j.plan);
     bug.first_run = j.dir.string();
     executor_->keep_trace(j.dir);
@@ -453,7 +458,7 @@ class Campaign {
         StoredBug& bug = state_.bugs[replay_of[i - proposed]];
         const Verdict& v = batch[i].result.verdict;
         ++bug.replays;
-        bug.reproduced += symptom_of(v) == bug.symptom;
+        bug.reproduced += symptom_key(v) == bug.symptom;
       }
       for (const Job& j : batch) note_if_new_bug(j);  // a replay may show another failure
       batch.resize(proposed);
@@ -489,7 +494,7 @@ class Campaign {
     std::vector<Job> attempt{job(smaller, 0)};
     run_batch(attempt, 0);
     const Verdict& v = attempt[0].result.verdict;
-    bool same = symptom_of(v) == state_.bugs[b].symptom;
+    bool same = symptom_key(v) == state_.bugs[b].symptom;
     if (same) {
       state_.bugs[b].plan = plan_json(smaller);
       state_.bugs[b].first_run = attempt[0].dir.string();
@@ -706,6 +711,16 @@ CampaignResult read_summary(const std::filesystem::path& file) {
          cereal::make_nvp("reproduced", b.reproduced), cereal::make_nvp("replays", b.replays),
          cereal::make_nvp("first_run", b.first_run), cereal::make_nvp("replay", replay),
          cereal::make_nvp("found_by", b.found_by), cereal::make_nvp("found_at", b.found_at));
+      std::string cls;
+      try {  // a summary from before verdict classes has neither class nor title
+        ar(cereal::make_nvp("class", cls), cereal::make_nvp("title", b.title));
+      } catch (const cereal::Exception&) {
+        cls = "?";
+      }
+      auto kind = verdict_kind_from_string(b.verdict);
+      b.cls = verdict_class_from_string(cls).value_or(kind ? legacy_class(*kind)
+                                                          : VerdictClass::None);
+      if (b.title.empty()) b.title = symptom_title(b.cls, b.message);
       ar.finishNode();
       b.plan = plan_from_json(plan);
       r.bugs.push_back(std::move(b));
@@ -760,7 +775,9 @@ void write_summary(const CampaignResult& r, const std::filesystem::path& file) {
          cereal::make_nvp("reproduced", b.reproduced), cereal::make_nvp("replays", b.replays),
          cereal::make_nvp("first_run", b.first_run),
          cereal::make_nvp("replay", fmt::format("fissure replay {}", b.first_run)),
-         cereal::make_nvp("found_by", b.found_by), cereal::make_nvp("found_at", b.found_at));
+         cereal::make_nvp("found_by", b.found_by), cereal::make_nvp("found_at", b.found_at),
+         cereal::make_nvp("class", std::string(to_string(b.cls))),
+         cereal::make_nvp("title", b.title), cereal::make_nvp("flaky", b.flaky()));
       ar.finishNode();
     }
     ar.finishNode();

@@ -14,6 +14,7 @@
 #include "fissure/strategies/strategy.hpp"
 #include "fissure/tracer/faults.hpp"
 #include "fissure/tracer/spec.hpp"
+#include "fissure/tracer/verdict.hpp"
 
 namespace fissure {
 
@@ -47,7 +48,7 @@ struct CampaignOptions {
 };
 
 struct BugReport {
-  std::string symptom;  // verdict kind and the oracle's message with numbers blanked
+  std::string symptom;  // the bucket key (symptom_key): never shown, numbers are blanked
   std::string verdict;
   std::string message;
   FaultPlan plan;
@@ -56,6 +57,10 @@ struct BugReport {
   unsigned replays = 0, reproduced = 0;
   std::string found_by;    // the search that proposed the plan that showed it first
   std::uint64_t found_at = 0;  // that run's number in the campaign (from 1)
+  VerdictClass cls = VerdictClass::None;
+  std::string title;  // symptom_title of the first run's class and message: what people read
+  // Seen, then never again in its replays: shown apart from the others, with its rate.
+  bool flaky() const { return replays > 0 && reproduced == 0; }
 };
 
 // What a lineage-driven search proved when it ran out of hypotheses (Strategy::certificate),

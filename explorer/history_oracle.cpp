@@ -22,7 +22,8 @@ std::string judge_history(const Spec& spec, const std::filesystem::path& run_dir
   try {
     h = checker::load_history(file);
   } catch (const checker::HistoryError& e) {
-    verdict = {VerdictKind::Bug, fmt::format("the workload's history is unreadable: {}", e.what())};
+    verdict = Verdict::failure(VerdictClass::Safety,
+                               fmt::format("the workload's history is unreadable: {}", e.what()));
     return "unreadable";
   }
   if (h.ops.empty()) return "missing";
@@ -40,7 +41,7 @@ std::string judge_history(const Spec& spec, const std::filesystem::path& run_dir
       txt << "\n" << checker::format_counterexample(h, *r.counterexample);
       std::ofstream svg(run_dir / "history.svg");
       svg << checker::timeline_svg(h, *r.counterexample);
-      verdict = {VerdictKind::Bug, r.counterexample->explanation};
+      verdict = Verdict::failure(VerdictClass::Safety, r.counterexample->explanation);
       break;
     }
   }

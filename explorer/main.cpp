@@ -77,6 +77,13 @@ int exit_code(const fissure::RunResult& r) {
   return kExitError;
 }
 
+// The verdict, and for a failure what broke.
+void print_verdict(const fissure::Verdict& v) {
+  std::cout << fmt::format("verdict: {}: {}\n", to_string(v.kind), v.message);
+  if (v.cls != fissure::VerdictClass::None)
+    std::cout << fmt::format("class: {}\n", to_string(v.cls));
+}
+
 void print_faults(const fissure::RunResult& r) {
   const auto& plan = r.trace.plan;
   for (const auto& f : r.trace.fired) {
@@ -98,7 +105,7 @@ int cmd_trace(const std::string& spec_path, const std::string& out, const RunSet
   fs::path dir = new_run_dir(out, spec.name);
   fissure::RunResult r = fissure::run_and_keep(spec, {}, dir, s);
   std::cout << fissure::format_summary(r.trace, fissure::summarize(r.trace));
-  std::cout << fmt::format("verdict: {}: {}\n", to_string(r.verdict.kind), r.verdict.message);
+  print_verdict(r.verdict);
   std::cout << fmt::format("trace: {}{}\n", (dir / "trace.bin").string(),
                            s.json ? fmt::format(" (and {})", (dir / "trace.json").string()) : "");
   return exit_code(r);
@@ -113,7 +120,7 @@ int cmd_run(const std::string& spec_path, const std::string& plan_path, const st
   std::cout << fmt::format("plan {} ({} fault{})\n", plan.id(), plan.faults.size(),
                            plan.faults.size() == 1 ? "" : "s");
   print_faults(r);
-  std::cout << fmt::format("verdict: {}: {}\n", to_string(r.verdict.kind), r.verdict.message);
+  print_verdict(r.verdict);
   std::cout << fmt::format("trace: {} (replay: fissure replay {})\n", (dir / "trace.bin").string(),
                            dir.string());
   return exit_code(r);
@@ -156,7 +163,9 @@ int cmd_replay(const std::string& run_dir, int times) {
     fissure::RunResult r = fissure::run_and_keep(
         spec, plan, rdir,
         {.cpu = rec.cpu, .json = false, .exact = rec.exact, .isolate = rec.isolate});
-    bool verdict_ok = std::string(to_string(r.verdict.kind)) == rec.verdict;
+    auto recorded_verdict = rec.read_verdict();
+    bool verdict_ok = recorded_verdict && r.verdict.kind == recorded_verdict->kind &&
+                      r.verdict.cls == recorded_verdict->cls;
     fissure::CommPattern got = fissure::comm_pattern(r.trace);
     bool pattern_ok = want ? got == *want : got.hash() == rec.pattern;
     same_verdict += verdict_ok;
@@ -299,12 +308,15 @@ int cmd_explore(const std::string& spec_path, const std::string& out, const std:
       "{} runs, {} unique signatures{}\n", r.runs, r.unique_signatures,
       r.exhausted ? fmt::format(", and the {} strategy had nothing left to try", r.strategy)
                   : "");
-  for (const auto& b : r.bugs)
-    std::cout << fmt::format(
-        "BUG {}\n  found by {} at run {}; reproduced {}/{} replays; plan {}; first seen in {}\n"
-        "  replay: fissure replay {}\n",
-        b.symptom, b.found_by, b.found_at, b.reproduced, b.replays, b.plan.id(), b.first_run,
-        b.first_run);
+  // Bugs that did not come back in any replay are listed after the others, as flaky.
+  for (bool flaky : {false, true})
+    for (const auto& b : r.bugs)
+      if (b.flaky() == flaky)
+        std::cout << fmt::format(
+            "{} {}\n  found by {} at run {}; reproduced {}/{} replays; plan {}; first seen in {}\n"
+            "  replay: fissure replay {}\n",
+            flaky ? "FLAKY" : "BUG", b.title, b.found_by, b.found_at, b.reproduced, b.replays,
+            b.plan.id(), b.first_run, b.first_run);
   if (r.runs_to_first_bug)
     std::cout << fmt::format("first failure after {} runs, counted as Molly counts (plus {} "
                              "more baseline runs)\n",

@@ -34,7 +34,8 @@ void keep_run(const Spec& spec, const FaultPlan& plan, const std::filesystem::pa
                 s.isolate,
                 {},
                 {},
-                history};
+                history,
+                std::string(to_string(r.verdict.cls))};
   for (const auto& f : r.trace.fired) rec.fired.push_back(describe(plan.faults[f.fault]));
   for (auto i : r.unreached) rec.unreached.push_back(describe(plan.faults[i]));
   std::ofstream os(dir / "run.json");
@@ -65,6 +66,13 @@ Trace require_run_trace(const std::filesystem::path& dir) {
       "bugs' replays and minimization runs keep theirs); `fissure replay {}` runs its plan "
       "again, and `fissure explore --keep-all` keeps every trace",
       dir.string(), dir.string()));
+}
+
+std::optional<Verdict> RunRecord::read_verdict() const {
+  auto kind = verdict_kind_from_string(verdict);
+  if (!kind) return std::nullopt;
+  auto cls = verdict_class_from_string(verdict_class);
+  return Verdict{*kind, message, cls ? *cls : legacy_class(*kind)};
 }
 
 RunRecord read_run_record(const std::filesystem::path& dir) {

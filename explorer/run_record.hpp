@@ -37,6 +37,13 @@ struct RunRecord {
   // What `[oracle] checker` said of the run's history: "" (none, or the run was not good),
   // "missing", "linearizable", "not linearizable", "unknown", "unreadable".
   std::string history;
+  // The verdict's class (to_string(VerdictClass)): "" for a good run, else "safety",
+  // "liveness" or "crash".
+  std::string verdict_class;
+
+  // The verdict as the run had it; a run.json from before classes has its class guessed
+  // (legacy_class), and an unknown verdict is nullopt.
+  std::optional<Verdict> read_verdict() const;
 
   template <class A>
   void serialize(A& ar) {
@@ -49,8 +56,13 @@ struct RunRecord {
       } catch (const cereal::Exception&) {
         history.clear();
       }
+      try {  // nor before verdicts had classes: read_verdict guesses it then
+        ar(cereal::make_nvp("class", verdict_class));
+      } catch (const cereal::Exception&) {
+        verdict_class = "?";
+      }
     } else {
-      ar(CEREAL_NVP(history));
+      ar(CEREAL_NVP(history), cereal::make_nvp("class", verdict_class));
     }
   }
 };

@@ -285,9 +285,12 @@ TEST(Cli, ExploreFindsBugsWithReproductionRates) {
   EXPECT_NE(summary.find("\"runs\": 16"), std::string::npos) << summary;
   EXPECT_NE(summary.find("\"exhausted\": false"), std::string::npos);
   EXPECT_NE(summary.find("\"reproduced\": 2"), std::string::npos)
-      << "crashing the client fails the run every time";
+      << "failing the client's calls fails the run every time";
   EXPECT_NE(summary.find("\"replay\": \"fissure replay "), std::string::npos);
-  EXPECT_NE(r.output.find("BUG bug: workload node 'client'"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("BUG Safety: workload node 'client' exited with 2 (expected 0): "),
+            std::string::npos)
+      << "titled with the numbers and the client's last words\n"
+      << r.output;
   EXPECT_TRUE(std::filesystem::exists(out / "runs" / "00015" / "run.json"))
       << "every run is kept, replayable";
 }
@@ -405,13 +408,13 @@ TEST(Cli, ExploreCampaignsWorkFromAnyDirectory) {
 namespace fissure::testing {
 namespace {
 
-// Plans of up to three client crashes: any one of them fails the run, so each bug's plan
-// comes out minimized to a single fault.
+// Plans of up to three server crashes: the first that fires fails the run (the others
+// cannot fire in a dead node), so each bug's plan comes out minimized to a single fault.
 TEST(Cli, ExploreMinimizesBugPlans) {
   ScratchDir dir;
   auto spec = dir.write("target.toml",
                         tcp_pair_spec(free_port()) +
-                            "[faults]\nkinds = [\"crash\"]\nnodes = [\"client\"]\nmax = 3\n");
+                            "[faults]\nkinds = [\"crash\"]\nnodes = [\"server\"]\nmax = 3\n");
   auto out = dir.path() / "c";
   CommandResult r = run_fissure(
       fmt::format("explore {} --strategy random --seed 3 --runs 40 --jobs 2 --replays 1 -o {}",
@@ -770,4 +773,3 @@ nodes = ["server"]
 
 }  // namespace
 }  // namespace fissure::testing
-

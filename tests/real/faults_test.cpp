@@ -47,6 +47,9 @@ TEST(Faults, CrashBeforeASendDropsTheClientsConnection) {
       run_with(dir, tcp_pair_spec(free_port()), R"({"faults": [{"kind": "crash", "when": "before",
       "at": {"node": "server", "op": "send", "peer": "client", "k": 1}}]})");
   EXPECT_EQ(r.verdict.kind, VerdictKind::Bug);
+  EXPECT_EQ(r.verdict.cls, VerdictClass::Safety) << "the client's answer was wrong";
+  EXPECT_EQ(r.verdict.message,
+            "workload node 'client' exited with 2 (expected 0): tcp_client: unexpected EOF");
   ASSERT_EQ(r.trace.fired.size(), 1u);
   EXPECT_TRUE(r.unreached.empty());
   const Event& at = fired_event(r);
@@ -60,6 +63,39 @@ TEST(Faults, CrashBeforeASendDropsTheClientsConnection) {
   std::string line;
   std::getline(err, line);
   EXPECT_EQ(line, "tcp_client: unexpected EOF") << "the client saw the connection drop";
+}
+
+// The client the plan crashed has no answer to judge: what the server did is all there is,
+// and it was fine. Its "killed by signal 9" is fissure's doing, not a bug.
+TEST(Faults, ACrashOfTheWorkloadIsNoBug) {
+  ScratchDir dir;
+  RunResult r =
+      run_with(dir, tcp_pair_spec(free_port()), R"({"faults": [{"kind": "crash", "when": "before",
+      "at": {"node": "client", "op": "send", "peer": "server", "k": 2}}]})");
+  ASSERT_EQ(r.trace.fired.size(), 1u);
+  EXPECT_EQ(r.trace.nodes[1].end, NodeEnd::Signaled);
+  EXPECT_EQ(r.trace.nodes[1].signal, SIGKILL);
+  EXPECT_EQ(r.verdict.kind, VerdictKind::Good) << r.verdict.message;
+  EXPECT_EQ(r.verdict.cls, VerdictClass::None);
+}
+
+// The server crashed, the client could not get its answer and says the service was
+// unavailable, which it may be: no bug, and the crash fissure made is no crash of the node.
+TEST(Faults, UnavailabilityAfterACrashIsNoBug) {
+  ScratchDir dir;
+  auto port = free_port();
+  std::string spec = server_client_spec(
+      "unavailable", {prog("tcp_server"), std::to_string(port)}, fmt::format("tcp:{}", port),
+      {"sh", "-c", fmt::format("{} {} || echo server unavailable", prog("tcp_client"), port)});
+  RunResult r = run_with(dir, spec, R"({"faults": [{"kind": "crash", "when": "before",
+      "at": {"node": "server", "op": "send", "peer": "client", "k": 1}}]})");
+  ASSERT_EQ(r.trace.fired.size(), 1u);
+  EXPECT_EQ(r.trace.nodes[0].end, NodeEnd::Signaled);
+  EXPECT_EQ(r.verdict.kind, VerdictKind::Good) << r.verdict.message;
+  std::ifstream out(dir.path() / "run" / "client.out");
+  std::string line;
+  std::getline(out, line);
+  EXPECT_EQ(line, "server unavailable");
 }
 
 TEST(Faults, CrashAfterASendLetsItThrough) {

@@ -62,6 +62,7 @@ cmd = ["sh", "-c", "sleep 1000 & sleep 1000"]
 )");
   auto took = std::chrono::steady_clock::now() - start;
   EXPECT_EQ(r.verdict.kind, VerdictKind::Hang);
+  EXPECT_EQ(r.verdict.cls, VerdictClass::Liveness);
   EXPECT_EQ(r.trace.end, RunEnd::Timeout);
   EXPECT_NE(r.verdict.message.find("timeout after 400ms"), std::string::npos) << r.verdict.message;
   EXPECT_LT(took, std::chrono::seconds(3));
@@ -79,9 +80,53 @@ cmd = ["sh", "-c", "kill -SEGV $$"]
 workload_exit = 0
 )");
   EXPECT_EQ(r.verdict.kind, VerdictKind::Bug);
+  EXPECT_EQ(r.verdict.cls, VerdictClass::Crash) << "no fault killed it";
   EXPECT_EQ(r.trace.nodes[0].end, NodeEnd::Signaled);
   EXPECT_EQ(r.trace.nodes[0].signal, SIGSEGV);
-  EXPECT_NE(r.verdict.message.find("killed by signal 11"), std::string::npos) << r.verdict.message;
+  EXPECT_EQ(r.verdict.message, "workload node 'client' was killed by signal 11 (SIGSEGV)");
+}
+
+// A service that dies of a signal mid-run is a crash, though the workload and the oracle
+// are content: the verdict names it and what it said last.
+TEST(Lifecycle, AServiceDyingOfASignalIsACrash) {
+  ScratchDir dir;
+  RunResult r = run_spec(dir, R"(name = "service-crash"
+[[node]]
+name = "service"
+cmd = ["sh", "-c", "sleep 0.1; echo assertion failed: log index 7 >&2; kill -ABRT $$"]
+ready = "delay:10ms"
+[[node]]
+name = "client"
+role = "workload"
+cmd = ["sleep", "0.3"]
+[oracle]
+workload_exit = 0
+cmd = ["sh", "-c", "echo all fine"]
+)");
+  EXPECT_EQ(r.verdict.kind, VerdictKind::Bug);
+  EXPECT_EQ(r.verdict.cls, VerdictClass::Crash);
+  EXPECT_EQ(r.verdict.message,
+            "node 'service' was killed by signal 6 (SIGABRT): assertion failed: log index 7");
+}
+
+// A service that exits on its own, whatever its code, is no crash: the workload and the
+// oracle say whether that broke anything (a test server that exits on an error it was given).
+TEST(Lifecycle, AServiceExitingIsNoCrashByItself) {
+  ScratchDir dir;
+  RunResult r = run_spec(dir, R"(name = "service-exit"
+[[node]]
+name = "service"
+cmd = ["sh", "-c", "sleep 0.05; exit 2"]
+ready = "delay:10ms"
+[[node]]
+name = "client"
+role = "workload"
+cmd = ["sleep", "0.2"]
+[oracle]
+workload_exit = 0
+)");
+  EXPECT_EQ(r.verdict.kind, VerdictKind::Good) << r.verdict.message;
+  EXPECT_EQ(r.verdict.cls, VerdictClass::None);
 }
 
 TEST(Lifecycle, OracleJudgesWhileServicesRun) {
@@ -115,6 +160,7 @@ cmd = ["sh", "-c", "echo 41 > $RUN_DIR/answer"]
 cmd = ["sh", "-c", "test $(cat ${RUN_DIR}/answer) = 42 || { echo lost write: got $(cat ${RUN_DIR}/answer); exit 1; }"]
 )");
   EXPECT_EQ(bad.verdict.kind, VerdictKind::Bug);
+  EXPECT_EQ(bad.verdict.cls, VerdictClass::Safety);
   EXPECT_EQ(bad.verdict.message, "lost write: got 41");
 }
 
@@ -129,7 +175,35 @@ cmd = ["sh", "-c", "exit 3"]
 workload_exit = 0
 )");
   EXPECT_EQ(r.verdict.kind, VerdictKind::Bug);
+  EXPECT_EQ(r.verdict.cls, VerdictClass::Safety) << "a workload's exit code is its answer";
   EXPECT_EQ(r.verdict.message, "workload node 'client' exited with 3 (expected 0)");
+}
+
+// A workload that fails says why in the verdict: its last line on stderr (else stdout).
+TEST(Lifecycle, AFailingWorkloadsLastWordsAreInTheVerdict) {
+  ScratchDir dir;
+  RunResult r = run_spec(dir, R"(name = "last-words"
+[[node]]
+name = "client"
+role = "workload"
+cmd = ["sh", "-c", "echo wrote 1; echo checking >&2; echo acknowledged write lost: backup has - >&2; exit 1"]
+[oracle]
+workload_exit = 0
+)");
+  EXPECT_EQ(r.verdict.cls, VerdictClass::Safety);
+  EXPECT_EQ(r.verdict.message,
+            "workload node 'client' exited with 1 (expected 0): acknowledged write lost: backup "
+            "has -");
+  ScratchDir dir2;
+  RunResult out = run_spec(dir2, R"(name = "last-words-out"
+[[node]]
+name = "client"
+role = "workload"
+cmd = ["sh", "-c", "echo wrote 1; echo read 0; exit 1"]
+[oracle]
+workload_exit = 0
+)");
+  EXPECT_EQ(out.verdict.message, "workload node 'client' exited with 1 (expected 0): read 0");
 }
 
 TEST(Lifecycle, NodeDyingBeforeReadyIsAStartFailure) {

@@ -84,6 +84,8 @@ TEST_P(Suite, KnownAnswerHolds) {
   EXPECT_EQ(r.exit_code, 1) << r.output;
   const std::string verdict = answer(target, "class") == "liveness" ? "hang" : "bug";
   EXPECT_NE(r.output.find("\nverdict: " + verdict), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("\nclass: " + answer(target, "class") + "\n"), std::string::npos)
+      << r.output;
 }
 
 INSTANTIATE_TEST_SUITE_P(Targets, Suite,

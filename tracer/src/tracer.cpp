@@ -38,27 +38,6 @@
 
 namespace fissure {
 
-std::string_view to_string(VerdictKind v) {
-  switch (v) {
-    case VerdictKind::Good:
-      return "good";
-    case VerdictKind::Bug:
-      return "bug";
-    case VerdictKind::Hang:
-      return "hang";
-    case VerdictKind::StartFailed:
-      return "start-failed";
-  }
-  return "?";
-}
-
-std::optional<VerdictKind> verdict_kind_from_string(std::string_view s) {
-  for (VerdictKind v :
-       {VerdictKind::Good, VerdictKind::Bug, VerdictKind::Hang, VerdictKind::StartFailed})
-    if (to_string(v) == s) return v;
-  return std::nullopt;
-}
-
 namespace {
 
 using detail::FdTarget;
@@ -126,6 +105,23 @@ std::string tail_of_file(const std::filesystem::path& p, std::size_t max_bytes =
   std::string s((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
   return s;
+}
+
+// What a node said last, for a verdict about it: the last line of its stderr, or of its
+// stdout when it wrote nothing there. A program that fails says why there.
+std::string last_output_line(const std::filesystem::path& run_dir, const std::string& node) {
+  for (const char* ext : {".err", ".out"}) {
+    std::string tail = tail_of_file(run_dir / (node + ext), 300);
+    if (tail.empty()) continue;
+    auto nl = tail.find_last_of('\n');
+    return nl == std::string::npos ? tail : tail.substr(nl + 1);
+  }
+  return {};
+}
+
+std::string signal_name(int sig) {
+  const char* abbrev = sigabbrev_np(sig);
+  return abbrev ? fmt::format("{} (SIG{})", sig, abbrev) : std::to_string(sig);
 }
 
 // What the tracer knows about one fd of one process. Resolved lazily from /proc on the first
@@ -276,6 +272,9 @@ class Session {
   pid_t oracle_pid_ = 0;
   pid_t ns_init_ = 0;  // init of the run's PID namespace (isolated runs)
   bool finished_ = false;
+  // The first node that died of a signal fissure did not send (its crash faults and the
+  // teardown): the run is a crash whatever else it shows. Empty when none did.
+  std::string crash_;
 
   std::unordered_map<pid_t, Thread> threads_;
   std::unordered_map<pid_t, std::shared_ptr<FdTable>> fd_tables_;
@@ -460,7 +459,7 @@ void Session::on_tick() {
     result_.trace.end_message = fmt::format(
         "timeout after {}ms{}",
         std::chrono::duration_cast<std::chrono::milliseconds>(spec_.timeout).count(), waiting);
-    finish({VerdictKind::Hang, result_.trace.end_message});
+    finish(Verdict::failure(VerdictClass::Liveness, result_.trace.end_message));
     return;
   }
   release_due_faults();
@@ -528,22 +527,23 @@ void Session::maybe_finish_workload() {
     return;
   }
   std::string wrong_exit = workload_exit_problem();
-  finish(wrong_exit.empty() ? Verdict{VerdictKind::Good, "workload finished"}
-                            : Verdict{VerdictKind::Bug, wrong_exit});
+  finish(wrong_exit.empty() ? Verdict::good("workload finished")
+                            : Verdict::failure(VerdictClass::Safety, wrong_exit));
 }
 
-// oracle.workload_exit: the first workload node that did not exit with the expected code.
+// oracle.workload_exit: the first workload node that did not exit with the expected code,
+// with its last words. One that a crash fault killed has no exit code to judge, and one that
+// died of another signal is a crash (crash_), not a wrong answer.
 std::string Session::workload_exit_problem() const {
   if (!spec_.oracle.workload_exit) return {};
   for (std::size_t i = 0; i < spec_.nodes.size(); ++i) {
     const NodeRecord& n = result_.trace.nodes[i];
-    if (!spec_.nodes[i].workload ||
-        (n.end == NodeEnd::Exited && n.exit_code == *spec_.oracle.workload_exit))
+    if (!spec_.nodes[i].workload || n.end != NodeEnd::Exited ||
+        n.exit_code == *spec_.oracle.workload_exit)
       continue;
-    return n.end == NodeEnd::Exited
-               ? fmt::format("workload node '{}' exited with {} (expected {})", n.name, n.exit_code,
-                             *spec_.oracle.workload_exit)
-               : fmt::format("workload node '{}' was killed by signal {}", n.name, n.signal);
+    std::string said = last_output_line(opts_.run_dir, n.name);
+    return fmt::format("workload node '{}' exited with {} (expected {}){}", n.name, n.exit_code,
+                       *spec_.oracle.workload_exit, said.empty() ? "" : ": " + said);
   }
   return {};
 }
@@ -560,6 +560,8 @@ void Session::start_oracle() {
 void Session::finish(Verdict v) {
   if (finished_) return;
   finished_ = true;
+  if (!crash_.empty() && v.kind != VerdictKind::StartFailed)
+    v = Verdict::failure(VerdictClass::Crash, crash_);
   result_.verdict = std::move(v);
   teardown();
 }
@@ -667,12 +669,13 @@ void Session::on_task_exit(pid_t tid, int status) {
     oracle_pid_ = -1;
     std::string out = tail_of_file(opts_.run_dir / "oracle.out", 2000);
     bool good = WIFEXITED(status) && WEXITSTATUS(status) == 0;
-    Verdict v{good ? VerdictKind::Good : VerdictKind::Bug, out};
+    Verdict v = good ? Verdict::good(out) : Verdict::failure(VerdictClass::Safety, out);
     if (v.message.empty())
       v.message = WIFEXITED(status) ? fmt::format("oracle exited with {}", WEXITSTATUS(status))
                                     : fmt::format("oracle killed by signal {}", WTERMSIG(status));
     if (std::string wrong_exit = workload_exit_problem(); !wrong_exit.empty())
-      v = {VerdictKind::Bug, wrong_exit + (v.message.empty() ? "" : "; oracle: " + v.message)};
+      v = Verdict::failure(VerdictClass::Safety,
+                           wrong_exit + (v.message.empty() ? "" : "; oracle: " + v.message));
     finish(v);
     return;
   }
@@ -687,6 +690,13 @@ void Session::on_task_exit(pid_t tid, int status) {
       n.end = phase_ == Phase::TearingDown && WTERMSIG(status) == SIGKILL ? NodeEnd::Killed
                                                                           : NodeEnd::Signaled;
       n.signal = WTERMSIG(status);
+      if (n.end == NodeEnd::Signaled && phase_ != Phase::TearingDown && !crashed_[i] &&
+          crash_.empty()) {
+        std::string said = last_output_line(opts_.run_dir, n.name);
+        crash_ = fmt::format("{}node '{}' was killed by signal {}{}",
+                             spec_.nodes[i].workload ? "workload " : "", n.name,
+                             signal_name(n.signal), said.empty() ? "" : ": " + said);
+      }
     }
     if (phase_ == Phase::Starting && i + 1 == next_node_ && !spec_.nodes[i].workload &&
         !node_ready(i)) {
@@ -697,7 +707,7 @@ void Session::on_task_exit(pid_t tid, int status) {
       result_.trace.end_message =
           fmt::format("node '{}' {} before it was ready{}", n.name, how,
                       err.empty() ? "" : fmt::format(" ({}.err: {})", n.name, err));
-      finish({VerdictKind::StartFailed, result_.trace.end_message});
+      finish({VerdictKind::StartFailed, result_.trace.end_message, VerdictClass::None});
     }
     maybe_finish_workload();
   }

@@ -8,6 +8,7 @@
 #include "fissure/tracer/faults.hpp"
 #include "fissure/tracer/spec.hpp"
 #include "fissure/tracer/trace.hpp"
+#include "fissure/tracer/verdict.hpp"
 
 namespace fissure {
 
@@ -32,15 +33,6 @@ struct RunOptions {
   // side by side may use the same ports, and nothing it started survives it. false shares
   // the caller's.
   bool isolate = true;
-};
-
-enum class VerdictKind { Good, Bug, Hang, StartFailed };
-std::string_view to_string(VerdictKind v);
-std::optional<VerdictKind> verdict_kind_from_string(std::string_view s);
-
-struct Verdict {
-  VerdictKind kind = VerdictKind::Good;
-  std::string message;
 };
 
 struct RunResult {
