@@ -297,10 +297,15 @@ TEST(Mpi, TheSampleSbatchScriptRecoversFromALostWorker) {
   const std::string said = slurp(log);
   EXPECT_NE(said.find("step 1 failed"), std::string::npos) << said;
   EXPECT_NE(said.find("step 2 of at most 5: explore --resume"), std::string::npos) << said;
+  // To the budget, or to where random had no plan left (simple-deliv's space is small).
   const std::string summary = slurp(out / "summary.json");
-  EXPECT_NE(summary.find(fmt::format("\"runs\": {}", budget)), std::string::npos) << said;
+  const std::size_t runs = journal(out).size();
+  EXPECT_TRUE(runs == static_cast<std::size_t>(budget) ||
+              summary.find("\"exhausted\": true") != std::string::npos)
+      << summary;
+  EXPECT_NE(summary.find(fmt::format("\"runs\": {}", runs)), std::string::npos) << said;
   EXPECT_FALSE(symptoms(out).empty()) << summary;
-  EXPECT_EQ(journal(out), up_to(budget)) << "no gap, no duplicate";
+  EXPECT_EQ(journal(out), up_to(static_cast<int>(runs))) << "no gap, no duplicate";
 }
 
 }  // namespace
