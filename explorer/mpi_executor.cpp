@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "observation_store.hpp"
+#include "run_record.hpp"
 
 namespace fissure {
 
@@ -36,6 +37,9 @@ void take_result(Job& j, const mpi::RunDone& done, const std::string& worker) {
   write_file(j.dir / "run.json", done.run_json);
   write_file(j.dir / "worker.txt", worker + "\n");
   save_observation_bytes(done.observation, j.dir);  // last: the run is complete
+  // The verdict whole (its class too) as the worker's run.json has it, as a resumed campaign
+  // reads it.
+  if (auto v = read_run_record(j.dir).read_verdict()) j.result.verdict = *v;
 }
 
 MpiExecutor::MpiExecutor(mpi::World& world, const std::filesystem::path& spec,
