@@ -1,6 +1,7 @@
 #include "fissure/model/lineage.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <boost/graph/dominator_tree.hpp>
@@ -47,7 +48,9 @@ std::vector<std::string> outcome_keys(const Trace& t, const std::vector<std::uin
   for (std::uint64_t outcome : outcomes) {
     const Event& o = t.events.at(outcome);
     if (o.point.op == OpClass::FileWrite) {
-      out.push_back(fmt::format("last write to {}", o.point.peer));
+      out.push_back(is_replica_file(t, o.point.peer)
+                        ? fmt::format("a copy in one of {}", fmt::join(t.replica_files, ", "))
+                        : fmt::format("last write to {}", o.point.peer));
       continue;
     }
     // An event that is no outcome event is numbered after the answers before it.
@@ -67,6 +70,10 @@ std::string outcome_key(const Trace& t, std::uint64_t outcome) {
   return outcome_keys(t, {outcome}).front();
 }
 
+bool is_replica_file(const Trace& t, const std::string& file) {
+  return std::ranges::find(t.replica_files, file) != t.replica_files.end();
+}
+
 std::vector<std::uint64_t> outcome_events(const Trace& t) {
   std::map<std::int32_t, std::uint64_t> last_on_channel;
   std::map<std::string, std::uint64_t> last_write;  // to each file the spec names
@@ -81,9 +88,23 @@ std::vector<std::uint64_t> outcome_events(const Trace& t) {
       last_on_channel[e.channel] = e.id;  // events of one thread come in program order
     if (e.point.op == OpClass::FileWrite && e.moved > 0 &&
         (workload_end == 0 || e.time_ns <= workload_end) &&
-        std::ranges::find(t.outcome_files, e.point.peer) != t.outcome_files.end())
+        (std::ranges::find(t.outcome_files, e.point.peer) != t.outcome_files.end() ||
+         is_replica_file(t, e.point.peer)))
       last_write[e.point.peer] = e.id;
   }
+  // A replica's copy is gone with the replica: one the run crashed after it wrote is no
+  // outcome (restarted or not, as Molly's persistence rule has it).
+  auto crashed_after = [&](std::uint64_t write) {
+    for (const FiredFault& f : t.fired)
+      if (f.fault < t.plan.faults.size() && t.plan.faults[f.fault].kind == FaultKind::Crash &&
+          f.event < t.events.size() && t.events[f.event].node == t.events[write].node &&
+          f.event > write)
+        return true;
+    return false;
+  };
+  std::erase_if(last_write, [&](const auto& kv) {
+    return is_replica_file(t, kv.first) && crashed_after(kv.second);
+  });
   std::vector<std::uint64_t> out;
   for (auto [channel, id] : last_on_channel) out.push_back(id);
   for (auto [file, id] : last_write) out.push_back(id);

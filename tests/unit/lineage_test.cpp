@@ -1,6 +1,7 @@
 // Lineage on a hand-built trace whose answers are known: a workload's SET, replicated to two
 // replicas before the master answers, with a sentinel's heartbeat in between.
 #include "fissure/model/lineage.hpp"
+#include "fissure/model/outcome_lineage.hpp"
 
 #include <gtest/gtest.h>
 
@@ -301,6 +302,62 @@ TEST(Lineage, ANamedFilesLastWriteIsAnOutcome) {
   EXPECT_EQ(names(s.messages),
             (std::set<std::string>{"w send->m #1", "m send->r1 #1", "r1 send->m #1"}))
       << "the master wrote its log after it heard r1's ACK of the SET";
+}
+
+// Replica files: each replica's copy of the write is a support of one outcome, and a copy is
+// gone with its replica (Molly's persistence), so the replica's last call is a premise of it
+// and a copy whose writer the run crashed is no outcome at all.
+TEST(Lineage, ReplicaCopiesAreOneOutcomeThatNeedsTheirReplicaUp) {
+  Replication r(1);
+  Trace& t = r.t;
+  auto write_log = [&](std::uint32_t node, const std::string& file) {
+    Event& e = t.events.emplace_back();
+    e.id = t.events.size() - 1;
+    e.node = node;
+    e.pid = e.tid = 100 + static_cast<std::int32_t>(node);
+    e.seq = 1000 + e.id;
+    e.sys = Sys::write;
+    e.channel = 8 + static_cast<std::int32_t>(node);
+    e.moved = 2;
+    e.time_ns = e.end_ns = e.id;
+    e.point = {t.nodes[node].name, OpClass::FileWrite, file, 1};
+    return e.id;
+  };
+  const std::uint64_t on_m = write_log(1, "${RUN_DIR}/log-m.log");
+  const std::uint64_t on_r1 = write_log(2, "${RUN_DIR}/log-r1.log");
+  // m goes on answering the sentinel after its write: its last call.
+  Event pong = t.events[3];
+  Event& later = t.events.emplace_back(pong);
+  later.id = t.events.size() - 1;
+  later.seq = 2000;
+  later.time_ns = later.end_ns = later.id;
+  later.point.k = 2;
+  t.replica_files = {"${RUN_DIR}/log-m.log", "${RUN_DIR}/log-r1.log"};
+
+  EXPECT_EQ(outcome_events(t), (std::vector<std::uint64_t>{r.outcome, on_m, on_r1}));
+  const std::string key = "a copy in one of ${RUN_DIR}/log-m.log, ${RUN_DIR}/log-r1.log";
+  EXPECT_EQ(outcome_keys(t, {on_m, on_r1}), (std::vector<std::string>{key, key}));
+  std::vector<OutcomeLineage> ls = outcome_lineages(t);
+  ASSERT_EQ(ls.size(), 3u);
+  auto has = [](const std::vector<InjectionPoint>& v, const std::string& name) {
+    for (const auto& p : v)
+      if (to_string(p) == name) return true;
+    return false;
+  };
+  EXPECT_EQ(ls[1].key, key);
+  EXPECT_EQ(ls[1].node, "m");
+  EXPECT_TRUE(has(ls[1].precise, "m send->s #2")) << "m's last call holds its copy";
+  EXPECT_TRUE(has(ls[1].sound, "m send->s #2"));
+  EXPECT_FALSE(has(ls[2].precise, "m send->s #2")) << "r1's copy needs r1 up, not m";
+
+  // A crash of m after its write (here at its last call) takes m's copy; r1's stays.
+  t.plan.faults.push_back({});
+  t.plan.faults.back().kind = FaultKind::Crash;
+  t.fired.push_back({0, later.id, later.time_ns, "killed m"});
+  EXPECT_EQ(outcome_events(t), (std::vector<std::uint64_t>{r.outcome, on_r1}));
+  // One before the write leaves the write (had the run made it) standing.
+  t.fired.back().event = r.set_read;
+  EXPECT_EQ(outcome_events(t), (std::vector<std::uint64_t>{r.outcome, on_m, on_r1}));
 }
 
 }  // namespace

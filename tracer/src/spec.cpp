@@ -317,7 +317,7 @@ class SpecReader {
       const toml::table* ot = o->as_table();
       if (!ot) fail(o, "oracle", "must be a table [oracle]");
       reject_unknown(*ot, "oracle.",
-                     {"workload_exit", "cmd", "outcome_files", "checker", "history"});
+                     {"workload_exit", "cmd", "outcome_files", "replica_files", "checker", "history"});
       if (const toml::node* we = ot->get("workload_exit")) {
         if (!we->is_integer()) fail(we, "oracle.workload_exit", "must be an integer exit code");
         spec.oracle.workload_exit = static_cast<int>(we->as_integer()->get());
@@ -325,6 +325,8 @@ class SpecReader {
       spec.oracle.cmd = argv(*ot, "cmd", "oracle.cmd", false);
       if (const toml::node* f = ot->get("outcome_files"))
         spec.oracle.outcome_files = strings(*f, "oracle.outcome_files");
+      if (const toml::node* f = ot->get("replica_files"))
+        spec.oracle.replica_files = strings(*f, "oracle.replica_files");
       if (const toml::node* c = ot->get("checker")) {
         spec.oracle.checker = string(*ot, "checker", "oracle.checker", true);
         if (!is_checker_name(spec.oracle.checker))

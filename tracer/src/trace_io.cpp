@@ -153,7 +153,8 @@ void serialize(A& ar, Trace& t) {
      cereal::make_nvp("end", t.end), cereal::make_nvp("end_message", t.end_message),
      cereal::make_nvp("start_ns", t.start_ns), cereal::make_nvp("end_ns", t.end_ns),
      cereal::make_nvp("plan", t.plan), cereal::make_nvp("fired", t.fired),
-     cereal::make_nvp("outcome_files", t.outcome_files), cereal::make_nvp("nodes", t.nodes),
+     cereal::make_nvp("outcome_files", t.outcome_files),
+     cereal::make_nvp("replica_files", t.replica_files), cereal::make_nvp("nodes", t.nodes),
      cereal::make_nvp("channels", t.channels), cereal::make_nvp("events", t.events),
      cereal::make_nvp("edges", t.edges), cereal::make_nvp("stats", t.stats));
 }
@@ -161,8 +162,8 @@ void serialize(A& ar, Trace& t) {
 namespace {
 constexpr std::uint32_t kTraceMagic = 0x46535452;  // "FSTR"
 // 2: points, plans, fired faults, inferred results; 3: outcome files; 4: sends' first bytes
-// (Event::head)
-constexpr std::uint32_t kTraceVersion = 4;
+// (Event::head); 5: replica files
+constexpr std::uint32_t kTraceVersion = 5;
 }  // namespace
 
 void save_binary(const Trace& t, const std::string& path) {

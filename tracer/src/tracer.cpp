@@ -1704,11 +1704,17 @@ RunResult Session::run() {
   trace.target = spec_.name;
   // Named as the run's file writes are: ${RUN_DIR}/..., digit runs as "#"; a relative name is
   // in the run directory (every node's default working directory).
-  for (const std::string& f : spec_.oracle.outcome_files) {
-    std::filesystem::path p = expand_vars(f, opts_.run_dir, spec_.dir);
-    if (p.is_relative()) p = opts_.run_dir / p;
-    trace.outcome_files.push_back(stable_file_name(file_label(p.lexically_normal().string())));
-  }
+  auto file_names = [&](const std::vector<std::string>& files) {
+    std::vector<std::string> out;
+    for (const std::string& f : files) {
+      std::filesystem::path p = expand_vars(f, opts_.run_dir, spec_.dir);
+      if (p.is_relative()) p = opts_.run_dir / p;
+      out.push_back(stable_file_name(file_label(p.lexically_normal().string())));
+    }
+    return out;
+  };
+  trace.outcome_files = file_names(spec_.oracle.outcome_files);
+  trace.replica_files = file_names(spec_.oracle.replica_files);
   trace.run_dir = opts_.run_dir.string();
   node_pids_.assign(spec_.nodes.size(), 0);
   crashed_.assign(spec_.nodes.size(), false);

@@ -16,8 +16,11 @@ namespace fissure {
 // The events that show the good outcome: the workload's last successful receive on each
 // channel it received on from another node (or a process outside the run), and the last
 // write to each of the spec's oracle.outcome_files, whichever node made it, before the
-// workload ended.
+// workload ended. The same for each of oracle.replica_files, unless the run crashed its
+// writer after it.
 std::vector<std::uint64_t> outcome_events(const Trace& t);
+// Whether the spec names `file` (as the trace names files) among oracle.replica_files.
+bool is_replica_file(const Trace& t, const std::string& file);
 
 struct Support {
   std::uint64_t outcome = 0;
@@ -80,7 +83,9 @@ class Redundancy {
   std::map<std::string, std::set<std::set<InjectionPoint>>> supports_;
 };
 
-// "client answer #2": the workload node's second outcome event; "last write to FILE".
+// "client answer #2": the workload node's second outcome event; "last write to FILE"; for
+// every replica file, one key, "a copy in one of FILE, FILE": the same outcome, so the
+// copies' lineages are its alternative supports and a hypothesis must cut them all.
 std::string outcome_key(const Trace& t, std::uint64_t outcome);
 // The keys of several outcomes of one trace, reading its outcome events once.
 std::vector<std::string> outcome_keys(const Trace& t, const std::vector<std::uint64_t>& outcomes);

@@ -48,6 +48,11 @@ struct OracleSpec {
   // Files whose last write shows the good outcome too (a node's log, a client's receipt),
   // named as `fissure points` names them: "${RUN_DIR}/out.txt".
   std::vector<std::string> outcome_files;
+  // Files each replica writes its copy of the outcome to (a leader's log, its followers'):
+  // together one outcome, which stands while some replica that wrote its copy is still up.
+  // Molly's persistence: a node's state is gone with the node, so a crash of a replica after
+  // its write takes that copy, and the search cuts every copy at once.
+  std::vector<std::string> replica_files;
   // `checker = "linearizable-register"`: the run is also judged by the history its workload
   // wrote (the explorer applies it after the run; the tracer knows nothing of it). Empty: none.
   std::string checker;

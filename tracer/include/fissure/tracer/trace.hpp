@@ -121,6 +121,7 @@ struct Trace {
   FaultPlan plan;                          // the faults this run was asked to inject
   std::vector<FiredFault> fired;           // those that fired
   std::vector<std::string> outcome_files;  // the spec's oracle.outcome_files
+  std::vector<std::string> replica_files;  // the spec's oracle.replica_files
   std::vector<NodeRecord> nodes;
   std::vector<Channel> channels;
   std::vector<Event> events;
