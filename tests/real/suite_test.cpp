@@ -88,6 +88,28 @@ TEST_P(Suite, KnownAnswerHolds) {
       << r.output;
 }
 
+// The default search gets each target's answer by itself: a buggy target's bug within the
+// budget, a correct one certified (never by running out of budget: --until-answer stops at
+// the first answer, and a campaign that ends at its budget is not certified).
+TEST_P(Suite, HybridFindsTheBugOrCertifies) {
+  const std::string target = GetParam();
+  const std::string expect = answer(target, "expect");
+  ScratchDir dir;
+  const fs::path out = dir.path() / "c";
+  auto r = run_fissure(fmt::format(
+      "explore {} --strategy hybrid --runs 80 --jobs 1 --replays 0 --until-answer -o {}",
+      spec_of(target).string(), out.string()));
+  const std::string summary = slurp(out / "summary.json");
+  if (expect == "correct") {
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_NE(summary.find("\"certified\": true"), std::string::npos) << summary;
+    return;
+  }
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_EQ(summary.find("\"runs_to_first_bug\": null"), std::string::npos) << summary;
+  EXPECT_NE(summary.find("\"certified\": false"), std::string::npos) << summary;
+}
+
 INSTANTIATE_TEST_SUITE_P(Targets, Suite,
                          ::testing::Values("simple-deliv", "retry-deliv", "classic-deliv",
                                            "redun-deliv", "ack-deliv", "2pc", "2pc-ctp", "3pc",
