@@ -15,6 +15,8 @@
 
 namespace fissure {
 
+constexpr std::string_view kReplicaKey = "a copy in one of ";  // outcome_keys()
+
 namespace {
 
 bool is_receive(const Event& e) {
@@ -49,7 +51,7 @@ std::vector<std::string> outcome_keys(const Trace& t, const std::vector<std::uin
     const Event& o = t.events.at(outcome);
     if (o.point.op == OpClass::FileWrite) {
       out.push_back(is_replica_file(t, o.point.peer)
-                        ? fmt::format("a copy in one of {}", fmt::join(t.replica_files, ", "))
+                        ? fmt::format("{}{}", kReplicaKey, fmt::join(t.replica_files, ", "))
                         : fmt::format("last write to {}", o.point.peer));
       continue;
     }
@@ -69,6 +71,8 @@ std::vector<std::string> outcome_keys(const Trace& t, const std::vector<std::uin
 std::string outcome_key(const Trace& t, std::uint64_t outcome) {
   return outcome_keys(t, {outcome}).front();
 }
+
+bool is_replica_outcome(std::string_view key) { return key.starts_with(kReplicaKey); }
 
 bool is_replica_file(const Trace& t, const std::string& file) {
   return std::ranges::find(t.replica_files, file) != t.replica_files.end();

@@ -58,21 +58,11 @@ std::vector<OutcomeLineage> outcome_lineages(const Trace& t) {
   CommGraph g(t);
   std::vector<Support> supports = supports_of(g, outcomes);
   std::vector<std::string> keys = outcome_keys(t, outcomes);
-  for (std::size_t i = 0; i < outcomes.size(); ++i) {
-    const Event& o = t.events[outcomes[i]];
-    std::vector<std::uint64_t> precise = supports[i].events, sound = sound_past(t, outcomes[i]);
-    // A replica's copy needs the replica up to the end: its last call is a premise, so a
-    // crash of it anywhere up to there cuts the copy (a later one is no crash in this run).
-    if (o.point.op == OpClass::FileWrite && is_replica_file(t, o.point.peer))
-      for (auto e = t.events.rbegin(); e != t.events.rend(); ++e)
-        if (e->node == o.node && !e->point.empty() && !e->injected) {
-          precise.push_back(e->id);
-          sound.push_back(e->id);
-          break;
-        }
-    out.push_back({keys[i], t.nodes.at(o.node).name, true, points_of(t, precise),
-                   points_of(t, sound)});
-  }
+  // A replica's copy also needs its replica up to the end of the run: the strategies add
+  // that premise themselves, as no call names it (see is_replica_outcome()).
+  for (std::size_t i = 0; i < outcomes.size(); ++i)
+    out.push_back({keys[i], t.nodes.at(t.events[outcomes[i]].node).name, true,
+                   points_of(t, supports[i].events), points_of(t, sound_past(t, outcomes[i]))});
   return out;
 }
 

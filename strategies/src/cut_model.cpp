@@ -1,5 +1,7 @@
 #include "cut_model.hpp"
 
+#include "fissure/model/lineage.hpp"
+
 #include <algorithm>
 
 namespace fissure {
@@ -110,10 +112,20 @@ std::size_t CutModel::learn(const Observation& o) {
     if (!out.reached) continue;
     Outcome& known_out = outcomes_[out.key];
     known_out.node = out.node;
-    added += known_out.precise.insert(ids(out.precise)).second;
-    known_out.sound.insert(ids(out.sound));
+    std::vector<std::uint32_t> precise = ids(out.precise), sound = ids(out.sound);
+    if (is_replica_outcome(out.key)) {  // the copy lasts while its replica does
+      const std::uint32_t end = end_of(out.node);
+      for (auto* s : {&precise, &sound}) s->insert(std::upper_bound(s->begin(), s->end(), end), end);
+    }
+    added += known_out.precise.insert(std::move(precise)).second;
+    known_out.sound.insert(std::move(sound));
   }
   return added;
+}
+
+std::uint32_t CutModel::end_of(const std::string& node) {
+  // k = 0 names no call (calls count from 1), so no fault unit lands on it.
+  return intern({node, OpClass::Send, "(up to the end of the run)", 0});
 }
 
 std::size_t CutModel::supports() const {
@@ -138,6 +150,9 @@ bool CutModel::cuts(std::size_t unit, std::uint32_t premise, Scope scope,
   const UnitInfo& u = info_[unit];
   const InjectionPoint& at = points_[u.point];
   const InjectionPoint& p = points_[premise];
+  if (is_end(premise))
+    return u.crash && at.node == p.node &&
+           !(scope == Scope::Omission || (scope == Scope::NotOwnNode && at.node == own));
   switch (u.cut) {
     case Cut::None:
       return false;
@@ -182,8 +197,9 @@ bool CutModel::breaks(const std::vector<std::size_t>& h, Lineage lineage, Scope 
       const InjectionPoint& pt = points_[p];
       if (scope == Scope::All || (scope == Scope::NotOwnNode && pt.node != o.node)) {
         auto c = crashed_from.find(pt.node);
-        if (c != crashed_from.end() && position_[p] >= c->second) return true;
+        if (c != crashed_from.end() && (is_end(p) || position_[p] >= c->second)) return true;
       }
+      if (is_end(p)) return false;
       for (std::size_t u : partitions)
         if (cuts(u, p, scope, o.node)) return true;
       return false;

@@ -14,6 +14,10 @@
 // | partition at Q of N's side       | j <= i, and P's peer is on the other side                  |
 // | delay, restart alone             | never: they lose nothing (coverage hunts timing)           |
 //
+// A replica's copy of an outcome (the spec's replica_files) also needs its replica up to the
+// end of the run: a premise "N is up at the end", cut by any crash of N, wherever it lands
+// (even after N's last call), and by nothing else.
+//
 // So a send A->B is cut by an error or drop at it or at B's receive, a crash of A at or before
 // the send, a crash of B before the receive, and a partition between them active then. A
 // partition is taken from the partitioning node's own calls on: calls between two other nodes
@@ -70,6 +74,9 @@ class CutModel {
   // does, and it has not shown that it cannot fire.
   bool usable(std::size_t unit) const;
   std::uint32_t id_of(const InjectionPoint& p) const { return id_.at(p); }
+  // The premise "node is up at the end of the run"; whether a premise is one.
+  std::uint32_t end_of(const std::string& node);
+  bool is_end(std::uint32_t premise) const { return points_[premise].k == 0; }
   bool cuts(std::size_t unit, std::uint32_t premise, Scope scope, const std::string& own) const;
   // Whether a partition unit puts the two nodes on different sides.
   bool separates(std::size_t unit, const std::string& a, const std::string& b) const;

@@ -200,8 +200,18 @@ struct LdfiStrategy::Round {
     auto it = premise_cut.find(key);
     if (it != premise_cut.end()) return it->second;
     const InjectionPoint& p = model.point(point);
-    const std::uint32_t pos = model.position(point);
     std::vector<z3::expr> terms;
+    if (model.is_end(point)) {  // up to the end: any crash of the node cuts it
+      if (with_crashes && crashing.count(p.node))
+        for (std::uint32_t q : model.order().at(p.node))
+          for (std::size_t u : model.universe().at(model.point(q)))
+            if (model.info(u).crash)
+              if (auto v = unit(u)) terms.push_back(*v);
+      z3::expr e = any(terms);
+      premise_cut.emplace(key, e);
+      return e;
+    }
+    const std::uint32_t pos = model.position(point);
     for (std::size_t u : model.universe().at(p))
       if (model.info(u).cut == CutModel::Cut::AtPoint)
         if (auto v = unit(u)) terms.push_back(*v);

@@ -103,6 +103,36 @@ TEST(Ldfi, ARefutedHypothesisGrowsIntoTheFallbackItRevealed) {
   EXPECT_TRUE(at.count(send("a", "b", 2)) || at.count(recv("b", "a", 2)));
 }
 
+// A replica's copy of an outcome (replica_files) lasts while its replica does: a crash of the
+// replica anywhere cuts it, even after the replica's last call. Here a acknowledges the write
+// and its last call is that acknowledgement, so "crash a just after it" is a hypothesis; as a
+// premise of the copy, a's last call alone could not make it one.
+TEST(Ldfi, AReplicasCopyIsCutByItsCrashEvenAfterItsLastCall) {
+  auto s = make_ldfi_strategy(space({FaultKind::Crash}, 1), kNodes, 1, kWorkload);
+  const InjectionPoint wrote{"a", OpClass::FileWrite, "${RUN_DIR}/log-a.log", 1};
+  Observation o;
+  o.verdict = "good";
+  o.signature = "acked";
+  o.points = {send("client", "a", 1), recv("a", "client", 1), wrote, send("a", "client", 1),
+              recv("client", "a", 1)};
+  std::vector<InjectionPoint> copy{recv("a", "client", 1), wrote, send("a", "client", 1)};
+  o.outcomes.push_back({"a copy in one of ${RUN_DIR}/log-a.log", "a", true, copy, copy});
+  s->observe(o);
+  Fault after;
+  after.kind = FaultKind::Crash;
+  after.after = true;
+  after.at = send("a", "client", 1);
+  const std::string wanted = FaultPlan{{after}}.id();
+  bool found = false;
+  for (int i = 0; i < 20 && !found; ++i) {
+    auto p = s->propose();
+    if (!p) break;
+    found = p->id() == wanted;
+  }
+  EXPECT_TRUE(found) << "no hypothesis crashed a after its acknowledgement";
+}
+
+
 TEST(Ldfi, CertifiesOnlyWhenEveryWayIsCut) {
   auto s = make_ldfi_strategy(space({FaultKind::Drop}, 1), kNodes, 1, kWorkload);
   s->observe(delivered(1));

@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "fissure/model/graph.hpp"
@@ -21,6 +22,9 @@ namespace fissure {
 std::vector<std::uint64_t> outcome_events(const Trace& t);
 // Whether the spec names `file` (as the trace names files) among oracle.replica_files.
 bool is_replica_file(const Trace& t, const std::string& file);
+// Whether an outcome key is the replicas' copies' (outcome_keys()): each support of it also
+// needs its copy's replica up to the end of the run.
+bool is_replica_outcome(std::string_view key);
 
 struct Support {
   std::uint64_t outcome = 0;
