@@ -50,6 +50,9 @@ std::uint32_t CutModel::intern(const InjectionPoint& p) {
     points_.push_back(p);
     position_.push_back(0);
     seed_.emplace_back();
+    auto [n, added] = node_id_.try_emplace(p.node, static_cast<std::uint32_t>(faultable_.size()));
+    if (added) faultable_.push_back(false);
+    node_of_.push_back(n->second);
   }
   return it->second;
 }
@@ -90,6 +93,7 @@ std::size_t CutModel::learn(const Observation& o) {
     const FaultPlan& u = universe_.units()[info_.size()];
     info_.push_back(
         {cut_of(u), intern(u.faults.front().at), u.faults.front().kind == FaultKind::Crash});
+    faultable_[node_of_[info_.back().point]] = true;
   }
   // Points first seen now, under faults, carry the faults that fired: a hypothesis at such a
   // point must make it exist again.
@@ -178,8 +182,10 @@ bool CutModel::breaks(const std::vector<std::size_t>& h, Lineage lineage, Scope 
   std::set<std::uint32_t> at;
   std::map<std::string, std::uint32_t> crashed_from;
   std::vector<std::size_t> partitions;
+  std::vector<bool> touched(faultable_.size(), false);  // per node: some unit of h is on it
   for (std::size_t u : h) {
     const UnitInfo& i = info_[u];
+    touched[node_of_[i.point]] = true;
     const std::string& node = points_[i.point].node;
     if (i.cut == Cut::AtPoint) at.insert(i.point);
     if (i.cut == Cut::CrashBefore || i.cut == Cut::CrashAfter) {
@@ -193,6 +199,7 @@ bool CutModel::breaks(const std::vector<std::size_t>& h, Lineage lineage, Scope 
     const auto& supports = lineage == Lineage::Precise ? o.precise : o.sound;
     if (supports.empty()) continue;
     auto cut = [&](std::uint32_t p) {
+      if (!touched[node_of_[p]]) return false;
       if (at.count(p)) return true;
       const InjectionPoint& pt = points_[p];
       if (scope == Scope::All || (scope == Scope::NotOwnNode && pt.node != o.node)) {

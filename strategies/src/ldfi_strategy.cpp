@@ -245,6 +245,7 @@ struct LdfiStrategy::Round {
         std::vector<std::uint32_t> kept;
         std::vector<z3::expr> cut;
         for (std::uint32_t pt : s) {
+          if (!model.faultable(pt)) continue;
           bool crashes = scope == Scope::All ||
                          (scope == Scope::NotOwnNode && model.point(pt).node != o.node);
           z3::expr e = premise(pt, crashes);
