@@ -33,33 +33,32 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "channel_registry.hpp"
+#include "clock.hpp"
+#include "debug_log.hpp"
+#include "fd_table.hpp"
+#include "launcher.hpp"
 #include "seccomp_filter.hpp"
 #include "sockets.hpp"
+#include "tcp_settlement.hpp"
+#include "tracee.hpp"
+#include "wait_status.hpp"
 
 namespace fissure {
 
 namespace {
 
+using detail::FdInfo;
+using detail::FdTable;
 using detail::FdTarget;
 using detail::SockDesc;
 using detail::SockProto;
+using detail::Tracee;
+using detail::WaitStatus;
 
-std::uint64_t now_ns() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000ull +
-         static_cast<std::uint64_t>(ts.tv_nsec);
-}
-
-// Loopback datagrams leave a wildcard-bound socket from the address they were sent to, so a
-// wildcard local address is named after the peer's host: both ends then agree on the key.
-std::string concrete_local(const std::string& local, const std::string& peer) {
-  auto host_of = [](const std::string& ep) { return ep.substr(0, ep.rfind(':')); };
-  std::string host = host_of(local);
-  if ((host == "0.0.0.0" || host == "[::]") && !peer.empty())
-    return host_of(peer) + local.substr(local.rfind(':'));
-  return local;
-}
+using detail::concrete_local;
+using detail::now_ns;
+using detail::resolve_program;
 
 std::uint16_t port_of(const std::string& endpoint) {
   auto colon = endpoint.rfind(':');
@@ -76,24 +75,6 @@ std::uint16_t port_of(const std::string& endpoint) {
 volatile sig_atomic_t g_tick = 0;
 void tick_handler(int) {
   g_tick = 1;
-}
-
-// Resolves cmd[0] the way the spec promises: "./x" and "../x" against the spec's folder,
-// absolute paths as they are, bare names on PATH.
-std::string resolve_program(const std::string& prog, const std::filesystem::path& spec_dir) {
-  if (prog.starts_with("./") || prog.starts_with("../"))
-    return (spec_dir / prog).lexically_normal().string();
-  if (prog.find('/') != std::string::npos) return prog;
-  const char* path = getenv("PATH");
-  std::string_view dirs = path ? path : "/usr/local/bin:/usr/bin:/bin";
-  while (!dirs.empty()) {
-    auto colon = dirs.find(':');
-    std::string dir(dirs.substr(0, colon));
-    std::string candidate = (dir.empty() ? "." : dir) + "/" + prog;
-    if (access(candidate.c_str(), X_OK) == 0) return candidate;
-    dirs = colon == std::string_view::npos ? std::string_view{} : dirs.substr(colon + 1);
-  }
-  return {};
 }
 
 std::string tail_of_file(const std::filesystem::path& p, std::size_t max_bytes = 400) {
@@ -123,30 +104,6 @@ std::string signal_name(int sig) {
   const char* abbrev = sigabbrev_np(sig);
   return abbrev ? fmt::format("{} (SIG{})", sig, abbrev) : std::to_string(sig);
 }
-
-// What the tracer knows about one fd of one process. Resolved lazily from /proc on the first
-// syscall that needs it, and forgotten whenever the fd may have changed meaning (close,
-// dup2/dup3 onto it, exec). dup and F_DUPFD only take free slots, which are never cached.
-struct FdInfo {
-  enum class Kind : std::uint8_t { Ignored, Socket, Pipe, File } kind = Kind::Ignored;
-  ChannelKind ckind = ChannelKind::Tcp;
-  std::int32_t channel = -1;  // streams, pipes, files, connected unix dgram
-  bool a_side = true;         // this fd is the channel's side a
-  std::uint64_t inode = 0;
-  std::string local, remote;  // datagram sockets: endpoints, to name per-peer channels
-  std::string path;           // unix sockets: the bound path, if any
-
-  bool dgram() const {
-    return kind == Kind::Socket && (ckind == ChannelKind::Udp || ckind == ChannelKind::UnixDgram);
-  }
-  bool carries_data() const {
-    return kind == Kind::Pipe || kind == Kind::File ||
-           (kind == Kind::Socket && (channel >= 0 || dgram()));
-  }
-  EventDir send_dir() const { return a_side ? EventDir::AtoB : EventDir::BtoA; }
-  EventDir recv_dir() const { return a_side ? EventDir::BtoA : EventDir::AtoB; }
-};
-using FdTable = std::unordered_map<int, FdInfo>;
 
 struct PendingCall {
   const SysInfo* info = nullptr;
@@ -180,7 +137,14 @@ enum class Phase { Starting, Running, Oracle, TearingDown };
 
 class Session {
  public:
-  Session(const Spec& spec, const RunOptions& opts) : spec_(spec), opts_(opts) {}
+  Session(const Spec& spec, const RunOptions& opts)
+      : spec_(spec),
+        opts_(opts),
+        launcher_(spec.dir, opts.cpu),
+        kernel_counters_(tcp_counters_, tracee_fds_),
+        channels_(result_.trace.channels),
+        tcp_(result_.trace.events, channels_.sent, channels_.received, kernel_counters_,
+             [this](const Event& e, std::uint64_t stops) { return returned(e, stops); }) {}
   RunResult run();
 
  private:
@@ -202,8 +166,8 @@ class Session {
   void teardown();
 
   // ptrace.
-  void on_wait(pid_t tid, int status);
-  void on_task_exit(pid_t tid, int status);
+  void on_wait(pid_t tid, WaitStatus status);
+  void on_task_exit(pid_t tid, WaitStatus status);
   void on_seccomp(Thread& t);
   void on_syscall_exit(Thread& t);
   void on_spawn(Thread& t, int event);
@@ -212,11 +176,7 @@ class Session {
   Thread& adopt(pid_t tid, pid_t tgid, std::uint32_t node);
 
   // fds and channels.
-  FdTable& fds(pid_t tgid) {
-    auto& p = fd_tables_[tgid];
-    if (!p) p = std::make_shared<FdTable>();
-    return *p;
-  }
+  FdTable& fds(pid_t tgid) { return fd_tables_.of(tgid); }
   // What the tracer may assume about a socket it has not seen connect or accept.
   struct ResolveHint {
     enum class Role { Unknown, Connector, Acceptor } role = Role::Unknown;
@@ -227,11 +187,11 @@ class Session {
   FdInfo resolve(pid_t tgid, int fd, const ResolveHint& hint);
   bool describe_inet(pid_t tgid, int fd, FdInfo& out, const ResolveHint& hint);
   void track_tcp(const FdInfo& fdi, int copy);
-  // Fills in the pending calls of a socket that have returned (or all, when `force`).
-  void settle(std::uint64_t inode, bool force = false);
+  void settle(std::uint64_t inode, bool force = false) { tcp_.settle(inode, force); }
   bool returned(const Event& e, std::uint64_t stops_at_entry) const;
-  bool peer_finished(std::int32_t channel, EventDir dir) const;
-  void settle_where(const std::function<bool(const Event&)>& owner, bool force = false);
+  void settle_where(const std::function<bool(const Event&)>& owner, bool force = false) {
+    tcp_.settle_where(owner, force);
+  }
   bool defer(Thread& t, const PendingCall& c);
 
   // Fault injection.
@@ -249,9 +209,13 @@ class Session {
   bool break_connection(pid_t tgid, const PendingCall& c);
   void forget_fd(pid_t tgid, int fd);
   std::int32_t channel(ChannelKind kind, const std::string& key, const std::string& a,
-                       const std::string& b, const std::string& label);
+                       const std::string& b, const std::string& label) {
+    return channels_.get(kind, key, a, b, label);
+  }
   std::int32_t dgram_channel(const FdInfo& fdi, const std::string& peer, bool sending,
-                             EventDir& dir);
+                             EventDir& dir) {
+    return channels_.datagram(fdi, peer, sending, dir);
+  }
   std::string file_label(const std::string& path) const;
 
   Event& add_event(Thread& t, Sys sys);
@@ -261,6 +225,7 @@ class Session {
 
   const Spec& spec_;
   RunOptions opts_;
+  detail::Launcher launcher_;
   RunResult result_;
   Phase phase_ = Phase::Starting;
   std::uint64_t deadline_ns_ = 0;
@@ -277,17 +242,9 @@ class Session {
   std::string crash_;
 
   std::unordered_map<pid_t, Thread> threads_;
-  std::unordered_map<pid_t, std::shared_ptr<FdTable>> fd_tables_;
+  detail::FdTables fd_tables_;
   std::unordered_set<std::uint64_t> own_files_;  // inodes of the run's .out/.err logs
   detail::SocketTable sockets_;                  // unix sockets
-  // TCP sockets whose data calls run without an exit stop (see Event::inferred).
-  struct DeferredTcp {
-    std::string local, remote;
-    std::uint64_t base_read = 0, base_written = 0;       // kernel totals before our first look
-    std::int64_t pending_read = -1, pending_write = -1;  // events waiting for their counts
-    std::uint64_t read_stops = 0, write_stops = 0;       // their threads' stop counts at entry
-  };
-  std::unordered_map<std::uint64_t, DeferredTcp> deferred_;  // by socket inode
   detail::TcpCounters tcp_counters_;
 
   // Fault injection: which node is behind an endpoint, counts that make points, and the
@@ -318,8 +275,39 @@ class Session {
   };
   std::vector<ActivePartition> partitions_;
   detail::TraceeFds tracee_fds_;  // copies of tracee fds, to ask sockets about themselves
-  std::unordered_map<std::string, std::int32_t> channel_by_key_;
-  std::vector<std::array<std::uint64_t, 2>> sent_, received_;  // per channel and direction
+
+  // Where the run's wall time went (FISSURE_DEBUG=phases): the ends of its phases, and the
+  // time spent inside spawn() (fork, exec's first stop, ptrace options) while starting.
+  struct PhaseClock {
+    std::uint64_t begin = 0, started = 0, workload_done = 0, oracle_done = 0, teardown = 0,
+                  drained = 0, spawning = 0, spawning_later = 0;
+  } clock_;
+  void print_phases() const;
+
+  // TCP sockets whose data calls run without an exit stop (see Event::inferred).
+  class KernelCounters : public detail::TcpCounterSource {
+   public:
+    KernelCounters(detail::TcpCounters& diag, detail::TraceeFds& fds) : diag_(diag), fds_(fds) {}
+    // sock_diag finds sockets still in the connection table (a few microseconds); after a
+    // reset or a FIN they have left it, and a copy of a pending call's fd (open at every
+    // settle point but a thread's exit) asks the socket itself. Copying an fd costs far more.
+    std::optional<detail::TcpTotals> totals(
+        const std::string& local, const std::string& remote, std::uint64_t inode,
+        const std::vector<std::pair<pid_t, int>>& holders) override {
+      std::optional<detail::TcpTotals> now = diag_.query(local, remote, inode);
+      for (const auto& [pid, fd] : holders) {
+        if (now) break;
+        if (detail::OwnedFd copy = fds_.copy(pid, fd, inode)) now = detail::tcp_totals(copy.get());
+      }
+      return now;
+    }
+
+   private:
+    detail::TcpCounters& diag_;
+    detail::TraceeFds& fds_;
+  } kernel_counters_;
+  detail::ChannelRegistry channels_;
+  detail::TcpSettlement tcp_;
 };
 
 // ---------------------------------------------------------------------------------------
@@ -329,81 +317,22 @@ pid_t Session::spawn(const NodeSpec* node, const std::vector<std::string>& argv,
                      const std::map<std::string, std::string>& env, const std::string& cwd,
                      const std::filesystem::path& out, const std::filesystem::path& err,
                      bool traced, bool append) {
-  // Everything the child needs is prepared here: between fork and exec only
-  // async-signal-safe calls are allowed (the explorer runs several sessions in threads).
-  std::vector<std::string> env_strings;
-  for (char** e = environ; *e; ++e) {
-    std::string_view kv(*e);
-    auto eq = kv.find('=');
-    if (!env.contains(std::string(kv.substr(0, eq)))) env_strings.emplace_back(kv);
-  }
-  for (const auto& [k, v] : env) env_strings.push_back(k + "=" + v);
-  std::vector<char*> envp, args;
-  for (auto& s : env_strings) envp.push_back(s.data());
-  envp.push_back(nullptr);
-  std::vector<std::string> argv_copy = argv;
-  for (auto& a : argv_copy) args.push_back(a.data());
-  args.push_back(nullptr);
-  std::string program = resolve_program(argv[0], spec_.dir);
-  const int mode = O_WRONLY | O_CREAT | O_CLOEXEC | (append ? O_APPEND : O_TRUNC);
-  int out_fd = open(out.c_str(), mode, 0644);
-  int err_fd = out == err ? out_fd : open(err.c_str(), mode, 0644);
-  int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-  if (out_fd < 0 || err_fd < 0 || null_fd < 0)
-    throw RunError(fmt::format("cannot create {}: {}", out.string(), strerror(errno)));
-  for (int fd : {out_fd, err_fd}) {
-    struct stat st {};
-    if (fstat(fd, &st) == 0) own_files_.insert(st.st_ino);
-  }
-  cpu_set_t cpus;
-  CPU_ZERO(&cpus);
-  if (opts_.cpu >= 0) CPU_SET(opts_.cpu, &cpus);
-  const sock_fprog* filter = traced ? detail::tracer_seccomp_program().prog() : nullptr;
-
-  pid_t pid = fork();
-  if (pid < 0) throw RunError(fmt::format("fork: {}", strerror(errno)));
-  if (pid == 0) {
-    setpgid(0, 0);
-    if (opts_.cpu >= 0) sched_setaffinity(0, sizeof cpus, &cpus);
-    dup2(null_fd, 0);
-    dup2(out_fd, 1);
-    dup2(err_fd, 2);
-    if (chdir(cwd.c_str()) != 0) _exit(126);
-    if (traced) {
-      if (ptrace(PTRACE_TRACEME, 0, nullptr, nullptr) != 0) _exit(125);
-      raise(SIGSTOP);  // wait for the tracer to set its options before the filter exists
-      if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) _exit(125);
-      if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, filter) != 0) _exit(125);
-    }
-    execve(program.c_str(), args.data(), envp.data());
-    _exit(127);
-  }
-  close(null_fd);
-  close(out_fd);
-  if (err_fd != out_fd) close(err_fd);
-  setpgid(pid, pid);  // also from this side, so a kill of the group cannot race the child
+  struct Charge {
+    std::uint64_t begin;
+    std::uint64_t& total;
+    ~Charge() { total += now_ns() - begin; }
+  } charge{now_ns(), phase_ == Phase::Starting ? clock_.spawning : clock_.spawning_later};
+  detail::Launcher::Started started = launcher_.start(argv, env, cwd, out, err, traced, append);
+  own_files_.insert(started.log_inodes.begin(), started.log_inodes.end());
   if (!traced) {
-    untraced_.push_back(pid);
-    return pid;
+    untraced_.push_back(started.pid);
+    return started.pid;
   }
-  int status = 0;
-  pid_t got;
-  while ((got = waitpid(pid, &status, __WALL | __WNOTHREAD)) < 0 && errno == EINTR) {
-  }
-  if (got != pid || !WIFSTOPPED(status))
-    throw RunError(
-        fmt::format("{}: the child did not stop for the tracer (status {:#x}); "
-                    "is ptrace allowed here (kernel.yama.ptrace_scope, seccomp)?",
-                    argv[0], status));
-  long options = PTRACE_O_EXITKILL | PTRACE_O_TRACESECCOMP | PTRACE_O_TRACEFORK |
-                 PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC |
-                 PTRACE_O_TRACESYSGOOD;
-  if (ptrace(PTRACE_SETOPTIONS, pid, nullptr, options) != 0)
-    throw RunError(fmt::format("PTRACE_SETOPTIONS: {}", strerror(errno)));
-  Thread& t = adopt(pid, pid, static_cast<std::uint32_t>(node - spec_.nodes.data()));
+  Thread& t =
+      adopt(started.pid, started.pid, static_cast<std::uint32_t>(node - spec_.nodes.data()));
   t.initial_stop = true;
-  resume(pid, false);
-  return pid;
+  resume(started.pid, false);
+  return started.pid;
 }
 
 void Session::start_node(std::size_t i, bool restart) {
@@ -467,6 +396,7 @@ void Session::on_tick() {
     if (next_node_ > 0 && !node_ready(next_node_ - 1)) return;
     if (next_node_ == spec_.nodes.size()) {
       phase_ = Phase::Running;
+      clock_.started = now_ns();
       maybe_finish_workload();
       return;
     }
@@ -478,10 +408,9 @@ void Session::on_tick() {
 // An fd is going away (close, close_range, dup2 onto it, exec): its socket's pending counts
 // are read first, and a channel's close is recorded.
 void Session::close_fd(Thread& t, int fd, Sys why) {
-  FdTable& table = fds(t.tgid);
-  auto it = table.find(fd);
-  if (it == table.end()) return;
-  const FdInfo& fi = it->second;
+  const FdInfo* found = fds(t.tgid).find(fd);
+  if (!found) return;
+  const FdInfo& fi = *found;
   if (fi.kind == FdInfo::Kind::Socket) settle(fi.inode);
   if ((fi.kind == FdInfo::Kind::Socket || fi.kind == FdInfo::Kind::Pipe) && fi.carries_data()) {
     Event& e = add_event(t, why);
@@ -550,6 +479,7 @@ std::string Session::workload_exit_problem() const {
 
 void Session::start_oracle() {
   phase_ = Phase::Oracle;
+  clock_.workload_done = now_ns();
   std::vector<std::string> argv;
   for (const auto& a : spec_.oracle.cmd) argv.push_back(expand_vars(a, opts_.run_dir, spec_.dir));
   std::map<std::string, std::string> env{{"RUN_DIR", opts_.run_dir.string()}};
@@ -572,6 +502,7 @@ void Session::teardown() {
   // While the sockets still exist; calls still blocked now are cut short by the kill.
   settle_where([](const Event&) { return true; }, true);
   phase_ = Phase::TearingDown;
+  clock_.teardown = now_ns();
   for (pid_t pid : node_pids_)
     if (pid > 0) kill(-pid, SIGKILL);
   for (pid_t pid : untraced_) {
@@ -597,10 +528,9 @@ Thread& Session::adopt(pid_t tid, pid_t tgid, std::uint32_t node) {
 }
 
 void Session::resume(pid_t tid, bool want_exit, int sig) {
-  // ESRCH: the task was killed meanwhile (teardown, or SIGKILL from a sibling); its exit
+  // A task gone meanwhile (teardown, or SIGKILL from a sibling) is no error: its exit
   // status still arrives through waitpid.
-  ptrace(want_exit ? PTRACE_SYSCALL : PTRACE_CONT, tid, nullptr,
-         reinterpret_cast<void*>(static_cast<long>(sig)));
+  Tracee(tid).resume(want_exit, sig);
 }
 
 Event& Session::add_event(Thread& t, Sys sys) {
@@ -616,12 +546,12 @@ Event& Session::add_event(Thread& t, Sys sys) {
   return e;
 }
 
-void Session::on_wait(pid_t tid, int status) {
-  if (WIFEXITED(status) || WIFSIGNALED(status)) {
+void Session::on_wait(pid_t tid, WaitStatus status) {
+  if (status.gone()) {
     on_task_exit(tid, status);
     return;
   }
-  if (!WIFSTOPPED(status)) return;
+  if (!status.stopped()) return;
   auto it = threads_.find(tid);
   if (it == threads_.end()) {
     // A new task's first stop can arrive before its parent's fork/clone event; it stays
@@ -633,46 +563,45 @@ void Session::on_wait(pid_t tid, int status) {
   }
   Thread& t = it->second;
   ++t.stops;
-  int sig = WSTOPSIG(status);
-  int event = status >> 16;
+  const int sig = status.stop_signal();
   TraceStats& stats = result_.trace.stats;
-  if (sig == (SIGTRAP | 0x80)) {
+  if (status.type() == WaitStatus::Type::SyscallStop) {
     ++stats.exit_stops;
     on_syscall_exit(t);
     return;
   }
-  if (sig == SIGTRAP && event == PTRACE_EVENT_SECCOMP) {
+  if (status.seccomp_stop()) {
     ++stats.seccomp_stops;
     on_seccomp(t);
     return;
   }
   ++stats.other_stops;
-  if (sig == SIGTRAP &&
-      (event == PTRACE_EVENT_FORK || event == PTRACE_EVENT_VFORK || event == PTRACE_EVENT_CLONE)) {
-    on_spawn(t, event);
-  } else if (sig == SIGTRAP && event == PTRACE_EVENT_EXEC) {
+  if (status.spawn_event()) {
+    on_spawn(t, status.ptrace_event());
+  } else if (status.exec_event()) {
     on_exec(t);
   } else if (sig == SIGSTOP && !t.initial_stop) {
     t.initial_stop = true;
     resume(tid, false);
   } else {
-    siginfo_t si;
     // No siginfo means a group-stop: let the task go on without a signal.
-    bool delivery = ptrace(PTRACE_GETSIGINFO, tid, nullptr, &si) == 0;
+    bool delivery = Tracee(tid).siginfo().has_value();
     resume(tid, t.in_call, delivery ? sig : 0);
   }
 }
 
-void Session::on_task_exit(pid_t tid, int status) {
+void Session::on_task_exit(pid_t tid, WaitStatus status) {
   std::uint64_t now = now_ns();
   if (tid == oracle_pid_) {
     oracle_pid_ = -1;
+    clock_.oracle_done = now;
     std::string out = tail_of_file(opts_.run_dir / "oracle.out", 2000);
-    bool good = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    bool good = status.type() == WaitStatus::Type::Exited && status.exit_code() == 0;
     Verdict v = good ? Verdict::good(out) : Verdict::failure(VerdictClass::Safety, out);
     if (v.message.empty())
-      v.message = WIFEXITED(status) ? fmt::format("oracle exited with {}", WEXITSTATUS(status))
-                                    : fmt::format("oracle killed by signal {}", WTERMSIG(status));
+      v.message = status.type() == WaitStatus::Type::Exited
+                      ? fmt::format("oracle exited with {}", status.exit_code())
+                      : fmt::format("oracle killed by signal {}", status.fatal_signal());
     if (std::string wrong_exit = workload_exit_problem(); !wrong_exit.empty())
       v = Verdict::failure(VerdictClass::Safety,
                            wrong_exit + (v.message.empty() ? "" : "; oracle: " + v.message));
@@ -683,13 +612,13 @@ void Session::on_task_exit(pid_t tid, int status) {
     if (node_pids_[i] != tid) continue;
     NodeRecord& n = result_.trace.nodes[i];
     n.end_ns = now;
-    if (WIFEXITED(status)) {
+    if (status.type() == WaitStatus::Type::Exited) {
       n.end = NodeEnd::Exited;
-      n.exit_code = WEXITSTATUS(status);
+      n.exit_code = status.exit_code();
     } else {
-      n.end = phase_ == Phase::TearingDown && WTERMSIG(status) == SIGKILL ? NodeEnd::Killed
-                                                                          : NodeEnd::Signaled;
-      n.signal = WTERMSIG(status);
+      n.end = phase_ == Phase::TearingDown && status.fatal_signal() == SIGKILL ? NodeEnd::Killed
+                                                                               : NodeEnd::Signaled;
+      n.signal = status.fatal_signal();
       if (n.end == NodeEnd::Signaled && phase_ != Phase::TearingDown && !crashed_[i] &&
           crash_.empty()) {
         std::string said = last_output_line(opts_.run_dir, n.name);
@@ -716,7 +645,7 @@ void Session::on_task_exit(pid_t tid, int status) {
     pid_t tgid = it->second.tgid;
     threads_.erase(it);
     if (tid == tgid) {
-      fd_tables_.erase(tgid);
+      fd_tables_.exited(tgid);
       tgid_node_.erase(tgid);
     }
   }
@@ -726,19 +655,22 @@ void Session::on_task_exit(pid_t tid, int status) {
 }
 
 void Session::on_spawn(Thread& parent, int event) {
-  unsigned long msg = 0;
-  ptrace(PTRACE_GETEVENTMSG, parent.tid, nullptr, &msg);
-  pid_t child = static_cast<pid_t>(msg);
-  user_regs_struct regs{};
-  ptrace(PTRACE_GETREGS, parent.tid, nullptr, &regs);
-  const SysInfo* info = sys_info_by_nr(static_cast<long>(regs.orig_rax));
+  Tracee tracee(parent.tid);
+  std::optional<unsigned long> msg = tracee.event_message();
+  // The parent was killed at this stop: its child, if any, comes to us with no parent event
+  // and is killed with the rest of its node.
+  if (!msg) return;
+  pid_t child = static_cast<pid_t>(*msg);
+  std::optional<user_regs_struct> regs = tracee.regs();
+  const SysInfo* info = regs ? sys_info_by_nr(static_cast<long>(regs->orig_rax)) : nullptr;
   Sys sys = info ? info->sys : (event == PTRACE_EVENT_CLONE ? Sys::clone : Sys::fork);
-  bool thread = false;
-  if (event == PTRACE_EVENT_CLONE) {
-    std::uint64_t flags = regs.rdi;
-    if (sys == Sys::clone3) detail::read_memory(parent.tid, regs.rdi, &flags, sizeof flags);
-    thread = (flags & CLONE_THREAD) != 0;
+  // fork and vfork share nothing that matters here; clone and clone3 say what in their flags.
+  std::uint64_t flags = 0;
+  if (regs && (sys == Sys::clone || sys == Sys::clone3)) {
+    flags = regs->rdi;
+    if (sys == Sys::clone3) detail::read_memory(parent.tid, regs->rdi, &flags, sizeof flags);
   }
+  bool thread = (flags & CLONE_THREAD) != 0;
   Event& e = add_event(parent, sys);
   e.child = child;
   e.result = child;
@@ -746,18 +678,14 @@ void Session::on_spawn(Thread& parent, int event) {
   bool stopped_already = threads_.contains(child) && threads_[child].initial_stop;
   Thread& c = adopt(child, thread ? parent.tgid : child, parent.node);
   c.initial_stop = stopped_already;
-  if (thread) {
-    fd_tables_[child] = nullptr;  // never used: threads look up their tgid's table
-  } else {
-    fd_tables_[child] = std::make_shared<FdTable>(fds(parent.tgid));
-  }
+  fd_tables_.spawned(parent.tgid, child, flags);
   if (stopped_already) resume(child, false);
   resume(parent.tid, parent.in_call);
 }
 
 void Session::on_exec(Thread& t) {
-  unsigned long former = 0;
-  ptrace(PTRACE_GETEVENTMSG, t.tid, nullptr, &former);
+  // exec's former tid: gone only if the task was killed at this stop, when it is the same.
+  unsigned long former = Tracee(t.tid).event_message().value_or(static_cast<unsigned long>(t.tid));
   PendingCall call = t.call;
   if (static_cast<pid_t>(former) != t.tid) {
     // A non-leader thread called exec: it now carries the leader's tid; the rest are gone.
@@ -776,7 +704,7 @@ void Session::on_exec(Thread& t) {
   self.seq = std::max(self.seq, seq);
   self.initial_stop = true;
   self.in_call = false;
-  fd_tables_[tgid] = std::make_shared<FdTable>();  // CLOEXEC fds are gone; re-learn the rest
+  fd_tables_.exec(tgid);
   Event& e = add_event(self, call.info ? call.info->sys : Sys::execve);
   e.peer = call.peer;
   resume(self.tid, false);
@@ -846,8 +774,9 @@ std::string Session::bytes_head(pid_t tid, const PendingCall& c) {
 }
 
 void Session::on_seccomp(Thread& t) {
-  user_regs_struct regs;
-  if (ptrace(PTRACE_GETREGS, t.tid, nullptr, &regs) != 0) return;
+  std::optional<user_regs_struct> got = Tracee(t.tid).regs();
+  if (!got) return;  // killed at this stop: its exit comes next
+  user_regs_struct& regs = *got;
   const SysInfo* info = sys_info_by_nr(static_cast<long>(regs.orig_rax));
   if (!info) {
     resume(t.tid, false);
@@ -893,9 +822,8 @@ void Session::on_seccomp(Thread& t) {
     }
   } else if (info->has(kSetup)) {
     if (info->sys == Sys::shutdown) {
-      auto it = fds(t.tgid).find(c.fd);
-      if (it != fds(t.tgid).end() && it->second.kind == FdInfo::Kind::Socket)
-        settle(it->second.inode);
+      const FdInfo* fdi = fds(t.tgid).find(c.fd);
+      if (fdi && fdi->kind == FdInfo::Kind::Socket) settle(fdi->inode);
     }
     if (info->sys == Sys::connect || info->sys == Sys::bind) {
       std::array<char, 128> sa{};
@@ -916,11 +844,7 @@ void Session::on_seccomp(Thread& t) {
       close_fd(t, c.fd, Sys::close);
     } else if (!(c.args[2] & CLOSE_RANGE_CLOEXEC)) {
       auto first = static_cast<unsigned>(c.args[0]), last = static_cast<unsigned>(c.args[1]);
-      std::vector<int> in_range;
-      for (const auto& [fd, info_] : fds(t.tgid))
-        if (static_cast<unsigned>(fd) >= first && static_cast<unsigned>(fd) <= last)
-          in_range.push_back(fd);
-      for (int fd : in_range) close_fd(t, fd, Sys::close_range);
+      for (int fd : fds(t.tgid).in_range(first, last)) close_fd(t, fd, Sys::close_range);
     }
   } else if (info->has(kDup)) {
     bool onto = info->sys == Sys::dup2 || info->sys == Sys::dup3;
@@ -936,10 +860,8 @@ void Session::on_seccomp(Thread& t) {
     settle_where([tgid](const Event& e) { return e.pid == tgid; });
     // A successful exec closes the close-on-exec fds; record those that are channels now,
     // while their flags can still be read.
-    std::vector<int> cloexec;
-    for (const auto& [fd, info_] : fds(tgid))
-      if (info_.kind != FdInfo::Kind::Ignored && detail::fd_close_on_exec(tgid, fd))
-        cloexec.push_back(fd);
+    auto cloexec =
+        fds(tgid).closed_by_exec([tgid](int fd) { return detail::fd_close_on_exec(tgid, fd); });
     for (int fd : cloexec) close_fd(t, fd, info->sys);
     c.peer = detail::read_string(t.tid, info->sys == Sys::execve ? c.args[0] : c.args[1]);
     want_exit = true;  // an exec event follows on success; the exit stop only on failure
@@ -959,8 +881,9 @@ void Session::on_seccomp(Thread& t) {
 
 void Session::on_syscall_exit(Thread& t) {
   t.in_call = false;
-  user_regs_struct regs;
-  if (ptrace(PTRACE_GETREGS, t.tid, nullptr, &regs) != 0) return;
+  std::optional<user_regs_struct> got = Tracee(t.tid).regs();
+  if (!got) return;  // killed at this stop: its exit comes next
+  user_regs_struct& regs = *got;
   PendingCall& c = t.call;
   if (!c.info) {
     resume(t.tid, false);
@@ -968,7 +891,8 @@ void Session::on_syscall_exit(Thread& t) {
   }
   if (c.forced) {  // a skipped call (error, disk, dropped datagram): it returns what we say
     regs.rax = static_cast<std::uint64_t>(*c.forced);
-    ptrace(PTRACE_SETREGS, t.tid, nullptr, &regs);
+    // A task killed at this stop never sees the value; its call is recorded as planned.
+    Tracee(t.tid).set_regs(regs);
   }
   auto ret = static_cast<std::int64_t>(regs.rax);
   const SysInfo& info = *c.info;
@@ -1049,7 +973,7 @@ void Session::on_syscall_exit(Thread& t) {
   } else if (info.has(kDup)) {
     if (ret >= 0) {
       int newfd = static_cast<int>(ret);
-      fds(t.tgid)[newfd] = c.fdi;
+      fds(t.tgid).assign(newfd, c.fdi);
       Event& e = add_event(t, info.sys);
       e.fd = c.fd;
       e.result = ret;
@@ -1162,7 +1086,7 @@ void Session::record_data(Thread& t, const user_regs_struct& regs) {
   e.dir = sending ? fdi.send_dir() : fdi.recv_dir();
   if (e.channel >= 0) {
     int d = e.dir == EventDir::AtoB ? 0 : 1;
-    auto& counter = sending ? sent_[e.channel][d] : received_[e.channel][d];
+    auto& counter = sending ? channels_.sent[e.channel][d] : channels_.received[e.channel][d];
     e.offset = counter;
     counter += static_cast<std::uint64_t>(e.moved);
   }
@@ -1174,13 +1098,10 @@ void Session::record_data(Thread& t, const user_regs_struct& regs) {
 // Starts deferring a TCP socket's data calls, with the kernel's totals at this moment as the
 // baseline: bytes moved before fissure first saw the socket are not this run's messages.
 void Session::track_tcp(const FdInfo& fdi, int copy) {
-  if (deferred_.contains(fdi.inode)) return;
+  if (tcp_.tracked(fdi.inode)) return;
   auto now = detail::tcp_totals(copy);
   if (!now) return;  // TCP_INFO unreadable: keep exit stops for this socket
-  DeferredTcp d{fdi.local, fdi.remote, now->read(false), now->written, -1, -1};
-  // A connect still in flight: its SYN is counted as acked once the handshake completes.
-  if (now->state == detail::kTcpSynSent) d.base_read = 0, d.base_written = 1;
-  deferred_.emplace(fdi.inode, std::move(d));
+  tcp_.track(fdi.inode, fdi.local, fdi.remote, *now);
 }
 
 // Records the data call at its entry and lets it run without an exit stop; its byte count
@@ -1193,18 +1114,8 @@ bool Session::defer(Thread& t, const PendingCall& c) {
   bool peek = (c.info->sys == Sys::recvfrom && (c.args[3] & MSG_PEEK)) ||
               (c.info->sys == Sys::recvmsg && (c.args[2] & MSG_PEEK));
   if (peek || c.info->shape == BufShape::MMsg) return false;
-  auto it = deferred_.find(fdi.inode);
-  if (it == deferred_.end()) return false;
   bool sending = c.info->has(kSend);
-  std::int64_t pending = sending ? it->second.pending_write : it->second.pending_read;
-  if (pending >= 0) {
-    // Another thread's call in this direction is still blocked: its count cannot be told
-    // apart from this one's, so this one is read at its exit stop instead.
-    if (!returned(result_.trace.events[static_cast<std::size_t>(pending)],
-                  sending ? it->second.write_stops : it->second.read_stops))
-      return false;
-    settle(fdi.inode);
-  }
+  if (!tcp_.can_defer(fdi.inode, sending)) return false;
   Event& e = add_event(t, c.info->sys);
   e.fd = c.fd;
   e.asked = c.asked;
@@ -1213,86 +1124,13 @@ bool Session::defer(Thread& t, const PendingCall& c) {
   e.inferred = true;
   if (c.delay_until) e.time_ns = c.delay_until;  // it starts once the delay is over
   note_call(e, c);
-  (sending ? it->second.pending_write : it->second.pending_read) = static_cast<std::int64_t>(e.id);
-  (sending ? it->second.write_stops : it->second.read_stops) = t.stops;
+  tcp_.deferred(fdi.inode, sending, e.id, t.stops);
   return true;
-}
-
-// Whether the other side has closed or shut down its sending direction `dir` of `channel`
-// (so its FIN may have arrived): the trace knows where the TCP state cannot tell.
-bool Session::peer_finished(std::int32_t channel, EventDir dir) const {
-  for (auto it = result_.trace.events.rbegin(); it != result_.trace.events.rend(); ++it)
-    if (it->channel == channel && it->dir == dir && !sys_info(it->sys).has(kSend | kRecv) &&
-        it->sys != Sys::connect && it->sys != Sys::accept && it->sys != Sys::accept4)
-      return true;
-  return false;
 }
 
 bool Session::returned(const Event& e, std::uint64_t stops_at_entry) const {
   auto it = threads_.find(e.tid);
   return it == threads_.end() || it->second.stops > stops_at_entry;
-}
-
-void Session::settle(std::uint64_t inode, bool force) {
-  auto it = deferred_.find(inode);
-  if (it == deferred_.end()) return;
-  DeferredTcp& d = it->second;
-  auto& events = result_.trace.events;
-  // A call still blocked in its thread (another process closing its copy of the socket,
-  // say) stays pending: its bytes are not all in the counters yet.
-  bool read_done =
-      d.pending_read >= 0 &&
-      (force || returned(events[static_cast<std::size_t>(d.pending_read)], d.read_stops));
-  bool write_done =
-      d.pending_write >= 0 &&
-      (force || returned(events[static_cast<std::size_t>(d.pending_write)], d.write_stops));
-  if (!read_done && !write_done) return;
-  // sock_diag finds sockets still in the connection table (a few microseconds); after a
-  // reset or a FIN they have left it, and a copy of a pending call's fd (open at every settle
-  // point but a thread's exit) asks the socket itself. Copying an fd costs far more.
-  std::optional<detail::TcpTotals> now = tcp_counters_.query(d.local, d.remote, inode);
-  for (std::int64_t id : {d.pending_read, d.pending_write}) {
-    if (now || id < 0) continue;
-    const Event& e = events[static_cast<std::size_t>(id)];
-    if (detail::OwnedFd copy = tracee_fds_.copy(e.pid, e.fd, inode))
-      now = detail::tcp_totals(copy.get());
-  }
-  auto finish = [&](std::int64_t& pending, bool reading, bool done) {
-    if (pending < 0 || !done) return;
-    Event& e = events[static_cast<std::size_t>(pending)];
-    pending = -1;
-    bool in_flight = !returned(e, reading ? d.read_stops : d.write_stops);
-    e.end_ns = now_ns();
-    if (!now) {
-      e.result = -ESRCH;
-      return;
-    }
-    // In CLOSE the state cannot say whether a FIN came (it may have been a reset): the trace
-    // can, if the peer's close or shutdown is in it.
-    bool fin =
-        now->fin_received || (now->state == detail::kTcpClose && peer_finished(e.channel, e.dir));
-    std::uint64_t total = reading ? now->read(fin) - d.base_read : now->written - d.base_written;
-    int dir = e.dir == EventDir::AtoB ? 0 : 1;
-    std::uint64_t& counter = reading ? received_[e.channel][dir] : sent_[e.channel][dir];
-    std::int64_t moved = total > counter ? static_cast<std::int64_t>(total - counter) : 0;
-    e.offset = counter;
-    e.moved = moved;
-    counter += static_cast<std::uint64_t>(moved);
-    bool eof = reading && fin;
-    e.result = moved > 0 ? moved : in_flight ? -EINTR : eof ? 0 : -EAGAIN;
-  };
-  finish(d.pending_read, true, read_done);
-  finish(d.pending_write, false, write_done);
-}
-
-void Session::settle_where(const std::function<bool(const Event&)>& owner, bool force) {
-  for (auto& [inode, d] : deferred_) {
-    bool mine = (d.pending_read >= 0 &&
-                 owner(result_.trace.events[static_cast<std::size_t>(d.pending_read)])) ||
-                (d.pending_write >= 0 &&
-                 owner(result_.trace.events[static_cast<std::size_t>(d.pending_write)]));
-    if (mine) settle(inode, force);
-  }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1445,7 +1283,8 @@ void Session::crash_node(std::size_t node, std::size_t fault, std::uint64_t even
 // The call does not happen: at its exit stop it returns `result`.
 void Session::skip_call(Thread& t, PendingCall& c, user_regs_struct& regs, long result) {
   regs.orig_rax = static_cast<std::uint64_t>(-1);
-  ptrace(PTRACE_SETREGS, t.tid, nullptr, &regs);
+  // A task killed at this stop runs no call at all: nothing was injected.
+  if (!Tracee(t.tid).set_regs(regs)) return;
   c.forced = result;
   c.injected = true;
 }
@@ -1542,62 +1381,26 @@ bool Session::apply_faults(Thread& t, PendingCall& c, user_regs_struct& regs, co
 
 FdInfo& Session::fd_info(pid_t tgid, int fd, const ResolveHint& hint) {
   FdTable& table = fds(tgid);
-  auto it = table.find(fd);
+  FdInfo* known = table.find(fd);
   // A socket seen before it connected is described again at its connect's exit stop. A
   // unix socket that connected before its peer accepted has no peer inode yet (the accept
   // makes it): it is looked at again at its next use.
-  bool unsettled = it != table.end() && it->second.kind == FdInfo::Kind::Socket &&
-                   it->second.ckind == ChannelKind::UnixStream && it->second.channel < 0;
-  if (it != table.end() && !unsettled) return it->second;
-  return table.insert_or_assign(fd, resolve(tgid, fd, hint)).first->second;
+  bool unsettled = known && known->kind == FdInfo::Kind::Socket &&
+                   known->ckind == ChannelKind::UnixStream && known->channel < 0;
+  if (known && !unsettled) return *known;
+  FdInfo info = resolve(tgid, fd, hint);
+  return fds(tgid).assign(fd, std::move(info));
 }
 
 void Session::forget_fd(pid_t tgid, int fd) {
-  FdTable& table = fds(tgid);
-  auto it = table.find(fd);
-  if (it == table.end()) return;
-  if (it->second.kind == FdInfo::Kind::Socket) sockets_.forget(it->second.inode);
-  table.erase(it);
+  std::optional<FdInfo> gone = fds(tgid).take(fd);
+  if (gone && gone->kind == FdInfo::Kind::Socket) sockets_.forget(gone->inode);
 }
 
 std::string Session::file_label(const std::string& path) const {
   std::string run = opts_.run_dir.string();
   if (path.starts_with(run + "/")) return "${RUN_DIR}" + path.substr(run.size());
   return path;
-}
-
-std::int32_t Session::channel(ChannelKind kind, const std::string& key, const std::string& a,
-                              const std::string& b, const std::string& label) {
-  auto [it, inserted] =
-      channel_by_key_.try_emplace(key, static_cast<std::int32_t>(result_.trace.channels.size()));
-  if (inserted) {
-    Channel& ch = result_.trace.channels.emplace_back();
-    ch.id = static_cast<std::uint32_t>(it->second);
-    ch.kind = kind;
-    ch.side_a = a;
-    ch.side_b = b;
-    ch.label = label;
-    sent_.push_back({0, 0});
-    received_.push_back({0, 0});
-  }
-  return it->second;
-}
-
-std::int32_t Session::dgram_channel(const FdInfo& fdi, const std::string& peer, bool sending,
-                                    EventDir& dir) {
-  if (fdi.channel >= 0) {  // connected unix datagram pair
-    dir = sending ? fdi.send_dir() : fdi.recv_dir();
-    return fdi.channel;
-  }
-  if (peer.empty()) return -1;
-  std::string local = concrete_local(fdi.local, peer);
-  const std::string& lo = std::min(local, peer);
-  const std::string& hi = std::max(local, peer);
-  std::int32_t id = channel(fdi.ckind, fmt::format("{}:{}|{}", to_string(fdi.ckind), lo, hi), lo,
-                            hi, fmt::format("{} <-> {}", lo, hi));
-  bool local_is_a = result_.trace.channels[id].side_a == local;
-  dir = (sending == local_is_a) ? EventDir::AtoB : EventDir::BtoA;
-  return id;
 }
 
 // Learns an inet socket's type and endpoints from a copy of its fd (pidfd_getfd): nothing
@@ -1700,6 +1503,7 @@ FdInfo Session::resolve(pid_t tgid, int fd, const ResolveHint& hint) {
 // ---------------------------------------------------------------------------------------
 
 RunResult Session::run() {
+  clock_.begin = now_ns();
   Trace& trace = result_.trace;
   trace.target = spec_.name;
   // Named as the run's file writes are: ${RUN_DIR}/..., digit runs as "#"; a relative name is
@@ -1791,13 +1595,13 @@ RunResult Session::run() {
         pause();  // between nodes (a "delay:" readiness) nothing may be running
         continue;
       }
-      if (phase_ == Phase::TearingDown && WIFSTOPPED(status)) {
+      if (phase_ == Phase::TearingDown && WaitStatus(status).stopped()) {
         // Anything still stopping now (a task born during teardown) is killed, not resumed.
         kill(pid, SIGKILL);
-        ptrace(PTRACE_CONT, pid, nullptr, nullptr);
+        Tracee(pid).resume(false);
         continue;
       }
-      on_wait(pid, status);
+      on_wait(pid, WaitStatus(status));
     }
   };
   try {
@@ -1816,13 +1620,41 @@ RunResult Session::run() {
   }
   timer_delete(timer);
   sched_setaffinity(0, sizeof saved, &saved);
+  clock_.drained = now_ns();
   for (auto& n : trace.nodes)
     if (n.end == NodeEnd::Running) n.end = NodeEnd::Killed, n.signal = SIGKILL;
   trace.end_ns = now_ns();
   derive_causality(trace);
   for (std::size_t i = 0; i < fault_fired_.size(); ++i)
     if (!fault_fired_[i]) result_.unreached.push_back(i);
+  if (detail::debug_enabled("phases")) print_phases();
   return std::move(result_);
+}
+
+// One line a benchmark can parse. A phase the run never reached (no oracle, a start that
+// failed) takes no time; the next phase starts where the last reached one ended.
+void Session::print_phases() const {
+  const std::uint64_t end = now_ns();
+  std::uint64_t at = clock_.begin;
+  auto upto = [&](std::uint64_t t) {
+    if (t < at) return 0.0;
+    double ms = static_cast<double>(t - at) / 1e6;
+    at = t;
+    return ms;
+  };
+  double setup = upto(result_.trace.start_ns);
+  double starting = upto(clock_.started ? clock_.started : clock_.teardown);
+  double spawn = static_cast<double>(clock_.spawning) / 1e6;
+  double workload = upto(clock_.workload_done ? clock_.workload_done : clock_.teardown);
+  double oracle = upto(clock_.oracle_done ? clock_.oracle_done : clock_.teardown);
+  double finish = upto(clock_.teardown);  // the oracle's end to the first kill
+  double teardown = upto(clock_.drained);
+  double post = upto(end);
+  fmt::print(stderr,
+             "fissure phases: setup {:.2f} start {:.2f} ready {:.2f} workload {:.2f} oracle {:.2f} "
+             "teardown {:.2f} post {:.2f} ms\n",
+             setup, spawn, std::max(0.0, starting - spawn), workload, oracle, finish + teardown,
+             post);
 }
 
 }  // namespace
