@@ -9,8 +9,9 @@
 namespace fissure {
 
 // Runs with the same key are one bug: the verdict's kind and its message with each run of
-// digits as '#', since ports, pids, counts and times vary from run to run. Internal: never
-// shown as a title.
+// digits as '#', since ports, pids, counts and times vary from run to run, and without the
+// node's last output line the tracer appends to a wrong exit code or a signal, since one
+// plan's failure ends with other words from run to run. Internal: never shown as a title.
 std::string symptom_key(const Verdict& v);
 
 // "Safety: ...", "Liveness: ..." or "Crash: ..." and the message's first line, numbers kept

@@ -41,6 +41,34 @@ TEST(Symptom, TheKeyBlanksNumbersAndKeepsTheKindAsBefore) {
             "hang: timeout after #ms");
 }
 
+// One crash plan of tcp_server ends its client with "unexpected EOF" in one run and with
+// "read: Connection reset by peer" in another: one bug, not two flaky ones.
+TEST(Symptom, TheKeyLeavesOutTheNodesLastWords) {
+  auto key = [](VerdictClass c, const std::string& m) {
+    return symptom_key(Verdict::failure(c, m));
+  };
+  EXPECT_EQ(key(VerdictClass::Safety,
+                "workload node 'client' exited with 2 (expected 0): tcp_client: unexpected EOF"),
+            "bug: workload node 'client' exited with # (expected #)");
+  EXPECT_EQ(key(VerdictClass::Safety, "workload node 'client' exited with 2 (expected 0): "
+                                      "tcp_client: read: Connection reset by peer"),
+            "bug: workload node 'client' exited with # (expected #)");
+  EXPECT_EQ(key(VerdictClass::Crash,
+                "node 'service' was killed by signal 6 (SIGABRT): assertion failed: log index 7"),
+            "bug: node 'service' was killed by signal # (SIGABRT)");
+  EXPECT_EQ(key(VerdictClass::Crash, "workload node 'client' was killed by signal 13 (SIGPIPE)"),
+            "bug: workload node 'client' was killed by signal # (SIGPIPE)");
+  EXPECT_EQ(key(VerdictClass::Crash, "node 'n' was killed by signal 40: rt signal"),
+            "bug: node 'n' was killed by signal #");
+  // The oracle's verdict after the workload's words is the oracle's answer: it stays.
+  EXPECT_EQ(key(VerdictClass::Safety,
+                "workload node 'client' exited with 1 (expected 0): gave up; oracle: lost 3"),
+            "bug: workload node 'client' exited with # (expected #); oracle: lost #");
+  // An oracle's own message is all the oracle's: nothing is cut.
+  EXPECT_EQ(key(VerdictClass::Safety, "node 'a' said: lost write 4"),
+            "bug: node 'a' said: lost write #");
+}
+
 TEST(Symptom, TitlesKeepTheNumbersAndSayTheClass) {
   const std::string said =
       "workload node 'client' exited with 1 (expected 0): acknowledged write lost: backup has '-'";
