@@ -38,6 +38,7 @@
 #include "debug_log.hpp"
 #include "fd_table.hpp"
 #include "launcher.hpp"
+#include "peer_names.hpp"
 #include "seccomp_filter.hpp"
 #include "sockets.hpp"
 #include "tcp_settlement.hpp"
@@ -58,17 +59,9 @@ using detail::WaitStatus;
 
 using detail::concrete_local;
 using detail::now_ns;
+using detail::port_of;
 using detail::resolve_program;
-
-std::uint16_t port_of(const std::string& endpoint) {
-  auto colon = endpoint.rfind(':');
-  if (colon == std::string::npos) return 0;
-  try {
-    return static_cast<std::uint16_t>(std::stoul(endpoint.substr(colon + 1)));
-  } catch (const std::exception&) {
-    return 0;
-  }
-}
+using detail::stable_file_name;
 
 // Set by the run's interval timer; the loop looks at its clocks only when it is set, so a
 // ptrace stop costs no clock or /proc reads.
@@ -143,6 +136,7 @@ class Session {
         launcher_(spec.dir, opts.cpu),
         kernel_counters_(tcp_counters_, tracee_fds_),
         channels_(result_.trace.channels),
+        names_(spec, tcp_counters_, result_.trace.channels, opts.run_dir),
         tcp_(result_.trace.events, channels_.sent, channels_.received, kernel_counters_,
              [this](const Event& e, std::uint64_t stops) { return returned(e, stops); }) {}
   RunResult run();
@@ -195,9 +189,12 @@ class Session {
   bool defer(Thread& t, const PendingCall& c);
 
   // Fault injection.
-  std::string peer_of(const Thread& t, const PendingCall& c, OpClass op, const FdInfo& fdi);
-  std::string endpoint_name(const std::string& endpoint, const std::string& local);
-  InjectionPoint make_point(const Thread& t, OpClass op, std::string peer);
+  std::string peer_of(const Thread& t, const PendingCall& c, OpClass op, const FdInfo& fdi) {
+    return names_.peer_of(t.node, c.peer, op, fdi);
+  }
+  InjectionPoint make_point(const Thread& t, OpClass op, std::string peer) {
+    return names_.point(t.node, op, std::move(peer));
+  }
   // Applies the plan at this call. True when it has fully handled the stop (the node was
   // crashed, or the call failed in place); otherwise it may have marked the call in `c`.
   bool apply_faults(Thread& t, PendingCall& c, user_regs_struct& regs, const FdInfo& fdi);
@@ -216,7 +213,7 @@ class Session {
                              EventDir& dir) {
     return channels_.datagram(fdi, peer, sending, dir);
   }
-  std::string file_label(const std::string& path) const;
+  std::string file_label(const std::string& path) const { return names_.file_label(path); }
 
   Event& add_event(Thread& t, Sys sys);
   void record_data(Thread& t, const user_regs_struct& regs);
@@ -249,12 +246,6 @@ class Session {
 
   // Fault injection: which node is behind an endpoint, counts that make points, and the
   // faults in progress.
-  std::unordered_map<pid_t, std::uint32_t> tgid_node_;
-  std::unordered_map<std::string, std::int32_t> endpoint_node_;       // connector/UDP endpoints
-  std::unordered_map<std::string, std::string> outside_endpoints_;    // peers outside the run
-  std::unordered_map<std::uint16_t, std::int32_t> listen_port_node_;  // TCP listening ports
-  std::unordered_map<std::uint64_t, std::int32_t> unix_inode_node_;
-  std::map<std::tuple<std::uint32_t, OpClass, std::string>, std::uint32_t> point_counts_;
   std::vector<bool> fault_fired_;
   std::vector<bool> crashed_;  // per node: killed by a crash fault, not restarted since
   struct Delayed {
@@ -307,6 +298,8 @@ class Session {
     detail::TraceeFds& fds_;
   } kernel_counters_;
   detail::ChannelRegistry channels_;
+  // Fault injection: which node is behind an endpoint, and the points' names and counts.
+  detail::PeerNames names_;
   detail::TcpSettlement tcp_;
 };
 
@@ -519,7 +512,7 @@ void Session::teardown() {
 // ptrace
 
 Thread& Session::adopt(pid_t tid, pid_t tgid, std::uint32_t node) {
-  tgid_node_[tgid] = node;
+  names_.tgid_node[tgid] = node;
   Thread& t = threads_[tid];
   t.tid = tid;
   t.tgid = tgid;
@@ -646,7 +639,7 @@ void Session::on_task_exit(pid_t tid, WaitStatus status) {
     threads_.erase(it);
     if (tid == tgid) {
       fd_tables_.exited(tgid);
-      tgid_node_.erase(tgid);
+      names_.tgid_node.erase(tgid);
     }
   }
   // Gone threads' calls have returned; what they moved is in the counters if the socket
@@ -925,11 +918,11 @@ void Session::on_syscall_exit(Thread& t) {
           bool listener =
               info.sys == Sys::listen || (info.sys == Sys::bind && fdi.ckind == ChannelKind::Udp);
           if (listener && fdi.kind == FdInfo::Kind::Socket)
-            listen_port_node_[port_of(fdi.local)] = static_cast<std::int32_t>(t.node);
+            names_.listen_port_node[port_of(fdi.local)] = static_cast<std::int32_t>(t.node);
           if (info.sys != Sys::listen && !fdi.local.empty())
-            endpoint_node_[fdi.local] = static_cast<std::int32_t>(t.node);
+            names_.endpoint_node[fdi.local] = static_cast<std::int32_t>(t.node);
           if (info.sys == Sys::bind && c.peer.starts_with("unix:"))
-            endpoint_node_[c.peer] = static_cast<std::int32_t>(t.node);
+            names_.endpoint_node[c.peer] = static_cast<std::int32_t>(t.node);
         }
         if (info.sys == Sys::connect && fdi.channel >= 0) {
           e.channel = fdi.channel;
@@ -1071,7 +1064,7 @@ void Session::record_data(Thread& t, const user_regs_struct& regs) {
       forget_fd(t.tgid, c.fd);
       c.fdi = fd_info(t.tgid, c.fd);
       if (!c.fdi.local.empty())
-        endpoint_node_[concrete_local(c.fdi.local, peer)] = static_cast<std::int32_t>(t.node);
+        names_.endpoint_node[concrete_local(c.fdi.local, peer)] = static_cast<std::int32_t>(t.node);
     }
     if (e.moved > 0 || sending) e.channel = dgram_channel(c.fdi, peer, sending, e.dir);
     return;
@@ -1135,97 +1128,6 @@ bool Session::returned(const Event& e, std::uint64_t stops_at_entry) const {
 
 // ---------------------------------------------------------------------------------------
 // Fault injection
-
-// The node behind an inet endpoint, by name; outside the run, the endpoint itself with an
-// ephemeral port written as "*", so the name stays the same from run to run.
-std::string Session::endpoint_name(const std::string& endpoint, const std::string& local) {
-  auto exact = endpoint_node_.find(endpoint);
-  if (exact != endpoint_node_.end()) return spec_.nodes[exact->second].name;
-  auto listener = listen_port_node_.find(port_of(endpoint));
-  if (listener != listen_port_node_.end()) return spec_.nodes[listener->second].name;
-  auto outside = outside_endpoints_.find(endpoint);
-  if (outside != outside_endpoints_.end()) return outside->second;
-  if (endpoint.starts_with("unix:")) return endpoint;  // a path nobody in the run bound
-  // The connecting side's own connect exit may not have been handled yet: find the
-  // process that holds the other end of this connection.
-  if (auto inode = tcp_counters_.inode_of(endpoint, local)) {
-    for (const auto& [tgid, node] : tgid_node_) {
-      std::error_code ec;
-      for (const auto& entry :
-           std::filesystem::directory_iterator(fmt::format("/proc/{}/fd", tgid), ec)) {
-        std::error_code lec;
-        auto target = std::filesystem::read_symlink(entry.path(), lec);
-        if (!lec && target.string() == fmt::format("socket:[{}]", *inode)) {
-          endpoint_node_[endpoint] = static_cast<std::int32_t>(node);
-          return spec_.nodes[node].name;
-        }
-      }
-    }
-  }
-  // No process of the run holds the other end. An ephemeral endpoint stays outside; a server
-  // port may belong to a node that has not listened yet, so that answer is not kept.
-  if (port_of(endpoint) < 32768) return endpoint;
-  std::string label = endpoint.substr(0, endpoint.rfind(':')) + ":*";
-  outside_endpoints_.emplace(endpoint, label);
-  return label;
-}
-
-namespace {
-
-// Temporary files carry pids and timestamps in their names ("temp-1795495906.15285.rdb"):
-// long digit runs become "#" so a point names the same file in every run.
-std::string stable_file_name(std::string_view label) {
-  std::string name;
-  for (std::size_t i = 0; i < label.size();) {
-    std::size_t j = i;
-    while (j < label.size() && std::isdigit(static_cast<unsigned char>(label[j]))) ++j;
-    if (j - i >= 4) {
-      name += '#';
-      i = j;
-    } else if (j > i) {
-      name.append(label, i, j - i);
-      i = j;
-    } else {
-      name += label[i++];
-    }
-  }
-  return name;
-}
-
-}  // namespace
-
-std::string Session::peer_of(const Thread& t, const PendingCall& c, OpClass op, const FdInfo& fdi) {
-  switch (op) {
-    case OpClass::FileWrite:
-    case OpClass::Fsync:
-      return stable_file_name(fdi.local);
-    case OpClass::Accept:  // the listening endpoint; a unix listener by its path, not its inode
-      return fdi.path.empty() ? fdi.local : file_label(fdi.path);
-    case OpClass::Connect:
-      return c.peer.empty() ? "?" : endpoint_name(c.peer, fdi.local);
-    case OpClass::Send:
-    case OpClass::Recv:
-      break;
-  }
-  if (fdi.kind == FdInfo::Kind::Pipe) return spec_.nodes[t.node].name;
-  if (fdi.kind != FdInfo::Kind::Socket) return "?";
-  if (fdi.ckind == ChannelKind::Tcp) return endpoint_name(fdi.remote, fdi.local);
-  if (fdi.ckind == ChannelKind::Udp) {
-    std::string peer = !c.peer.empty() ? c.peer : fdi.remote;
-    return peer.empty() ? "*" : endpoint_name(peer, fdi.local);  // unconnected receive: anyone
-  }
-  // Unix sockets: the node holding the peer socket, else the socket's path.
-  if (fdi.remote.starts_with("unix:")) {
-    auto it = unix_inode_node_.find(std::stoull(fdi.remote.substr(5)));
-    if (it != unix_inode_node_.end()) return spec_.nodes[it->second].name;
-  }
-  return fdi.channel >= 0 ? result_.trace.channels[fdi.channel].label : "?";
-}
-
-InjectionPoint Session::make_point(const Thread& t, OpClass op, std::string peer) {
-  std::uint32_t k = ++point_counts_[{t.node, op, peer}];
-  return {spec_.nodes[t.node].name, op, std::move(peer), k};
-}
 
 bool Session::cut_by_partition(const Thread& t, const std::string& peer) const {
   const std::string& self = spec_.nodes[t.node].name;
@@ -1397,12 +1299,6 @@ void Session::forget_fd(pid_t tgid, int fd) {
   if (gone && gone->kind == FdInfo::Kind::Socket) sockets_.forget(gone->inode);
 }
 
-std::string Session::file_label(const std::string& path) const {
-  std::string run = opts_.run_dir.string();
-  if (path.starts_with(run + "/")) return "${RUN_DIR}" + path.substr(run.size());
-  return path;
-}
-
 // Learns an inet socket's type and endpoints from a copy of its fd (pidfd_getfd): nothing
 // runs inside the tracee. False if it is not an inet socket.
 bool Session::describe_inet(pid_t tgid, int fd, FdInfo& out, const ResolveHint& hint) {
@@ -1451,8 +1347,8 @@ FdInfo Session::resolve(pid_t tgid, int fd, const ResolveHint& hint) {
         case SockProto::UnixDgram: {
           out.ckind = desc->proto == SockProto::UnixStream ? ChannelKind::UnixStream
                                                            : ChannelKind::UnixDgram;
-          if (auto n = tgid_node_.find(tgid); n != tgid_node_.end())
-            unix_inode_node_[target.inode] = static_cast<std::int32_t>(n->second);
+          if (auto n = names_.tgid_node.find(tgid); n != names_.tgid_node.end())
+            names_.unix_inode_node[target.inode] = static_cast<std::int32_t>(n->second);
           out.local = desc->local;
           out.path = desc->path;
           auto peer = detail::unix_peer_inode(target.inode);
