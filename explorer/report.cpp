@@ -185,6 +185,23 @@ std::string reproduced_words(const BugReport& b) {
   return fmt::format("{} of {}", b.reproduced, b.replays);
 }
 
+// What a big run's diagram left out, and which nodes stopped talking: "Drawn: 70 of the
+// run's 3,210 messages. Missing: sentinel1 to master 4,120, ..." (empty when all is drawn).
+std::string folded_words(const SpaceTimeDiagram& d) {
+  std::string out;
+  if (d.messages_drawn() < d.messages_total())
+    out += fmt::format(" Drawn: {} of the run's {} messages in the window, the rest folded.",
+                       d.messages_drawn(), d.messages_total());
+  if (d.missing_drawn() < d.missing_total()) {
+    std::vector<std::string> pairs;
+    for (const auto& [p, count] : d.missing_by_pair())
+      if (pairs.size() < 8) pairs.push_back(fmt::format("{} {}", p, count));
+    out += fmt::format(" Missing, by pair of nodes: {}{}.", fmt::join(pairs, ", "),
+                       d.missing_by_pair().size() > pairs.size() ? ", ..." : "");
+  }
+  return out;
+}
+
 constexpr const char* kStyle = R"(
 body{font-family:sans-serif;max-width:1200px;margin:1em auto;padding:0 1em;color:#222;line-height:1.35}
 h1{font-size:1.5em}h2{font-size:1.2em;margin-top:1.6em;border-top:1px solid #ccc;padding-top:.6em}
@@ -354,12 +371,14 @@ void write_report(const std::filesystem::path& campaign, const CampaignResult& r
       html << fmt::format(
           "<p class=\"legend\"><span class=\"key\"></span> message, labelled with its first "
           "bytes; <span class=\"key\" style=\"border-top:2px dashed #888\"></span> in the "
-          "fault-free run but not in this one ({} drawn){}; <span class=\"key\" "
+          "fault-free run but not in this one{}; <span class=\"key\" "
           "style=\"border-color:#d35400\"></span> lineage of {}; <b style=\"color:#c0392b\">"
           "&#x2715;</b> fault. Time runs down from the workload's first call to its end; "
-          "hover an arrow for its calls.</p>\n",
-          d.missing_drawn(), baseline ? "" : " (no fault-free run kept a trace to compare)",
-          html_escape(d.lineage_of().empty() ? "no outcome" : d.lineage_of()));
+          "hover an arrow for its calls.{}</p>\n",
+          baseline ? fmt::format(" ({} of {} drawn)", d.missing_drawn(), d.missing_total())
+                   : " (no fault-free run kept a trace to compare)",
+          html_escape(d.lineage_of().empty() ? "no outcome" : d.lineage_of()),
+          html_escape(folded_words(d)));
       auto [dot, shiviz] = write_exports(b.first_run, *runs[n]);
       html << fmt::format(
           "<p>Whole run: <a href=\"{}\">DOT</a> (<code>dot -Tsvg</code>) and <a "

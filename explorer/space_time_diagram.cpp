@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <limits>
 #include <map>
 #include <optional>
@@ -57,12 +58,27 @@ std::uint64_t workload_end(const Trace& t) {
   return end ? end : (t.end_ns ? t.end_ns : std::numeric_limits<std::uint64_t>::max());
 }
 
+// At most n bytes, cut where a UTF-8 character starts, with "..." when cut.
+std::string clip(const std::string& s, std::size_t n) {
+  if (s.size() <= n) return s;
+  std::size_t at = n;
+  while (at > 0 && (static_cast<unsigned char>(s[at]) & 0xC0) == 0x80) --at;
+  return s.substr(0, at) + "...";
+}
+
 std::string event_words(const Trace& t, const Event& e, std::uint64_t start) {
   std::string s = fmt::format("{} {} at {:.3f} ms", t.nodes.at(e.node).name, to_string(e.sys),
                               (static_cast<double>(e.time_ns) - static_cast<double>(start)) / 1e6);
   if (e.moved > 0) s += fmt::format(", {} bytes", e.moved);
   if (e.result < 0) s += fmt::format(", failed with {}", errno_name(e.error()));
   return s;
+}
+
+// When an event is drawn: a receive when its call returned, since a blocking read enters
+// long before its bytes come (a replica's read entered before the workload started showed as
+// "-187.9 ms" at the top); other calls when they were made.
+std::uint64_t drawn_ns(const Event& e) {
+  return e.point.op == OpClass::Recv ? std::max(e.time_ns, e.end_ns) : e.time_ns;
 }
 
 // Where an endpoint sits in time: (time, order among equal times, tie-break); missing
@@ -80,12 +96,141 @@ struct SpaceTimeDiagram::Item {
   bool lineage = false, unread = false;
 };
 
+namespace {
+
+// Rows kept against a budget in which a run of rows left out costs one row too (its "n
+// messages not shown" line). Rows before `split` (the first fault) have a budget of their
+// own, so that what led up to the fault cannot push it off the diagram's first screen.
+class RowBudget {
+ public:
+  RowBudget(std::size_t rows, std::size_t split, std::size_t before, std::size_t total)
+      : keep_(rows, false),
+        split_(split),
+        before_(static_cast<std::ptrdiff_t>(before)),
+        total_(static_cast<std::ptrdiff_t>(total)) {
+    // The split row is kept from the start, so no run of rows left out spans both sides.
+    keep_[split] = true;
+    used_ = {split > 0 ? 1 : 0, split + 1 < rows ? 2 : 1};
+  }
+  // Keeps rows a and b if both fit; all or nothing.
+  bool take(std::size_t a, std::size_t b) {
+    const auto saved = used_;
+    const bool ka = keep_[a], kb = keep_[b];
+    add(a);
+    add(b);
+    if (used_[0] <= before_ && used_[0] + used_[1] <= total_) return true;
+    keep_[a] = ka, keep_[b] = kb, used_ = saved;
+    return false;
+  }
+  std::vector<bool> kept() && { return std::move(keep_); }
+
+ private:
+  void add(std::size_t r) {
+    if (keep_[r]) return;
+    const bool left_out_before = r > 0 && !keep_[r - 1];
+    const bool left_out_after = r + 1 < keep_.size() && !keep_[r + 1];
+    keep_[r] = true;
+    // The run of rows left out that held r splits in two, shrinks, or goes.
+    used_[r < split_ ? 0 : 1] += 1 + (left_out_before && left_out_after ? 1 : 0) -
+                                 (!left_out_before && !left_out_after ? 1 : 0);
+  }
+  std::vector<bool> keep_;
+  std::size_t split_;
+  std::ptrdiff_t before_, total_;
+  std::array<std::ptrdiff_t, 2> used_{};
+};
+
+}  // namespace
+
+std::vector<bool> SpaceTimeDiagram::choose_rows(const std::vector<Item>& items, std::size_t rows) {
+  // The row everything is measured from: the first fault, else the first missing message.
+  std::optional<std::size_t> split;
+  for (const Item& it : items)
+    if (it.kind == Item::Fault && (!split || it.row0 < *split)) split = it.row0;
+  if (!split)
+    for (const Item& it : items)
+      if (it.kind == Item::Missing && (!split || it.row0 < *split)) split = it.row0;
+  const std::size_t f = split.value_or(0);
+  auto distance = [&](std::size_t i) {
+    return items[i].row0 > f ? items[i].row0 - f : f - items[i].row0;
+  };
+  auto by_time = [&](std::size_t a, std::size_t b) { return items[a].row0 < items[b].row0; };
+  auto by_distance = [&](std::size_t a, std::size_t b) {
+    return std::pair{distance(a), items[a].row0} < std::pair{distance(b), items[b].row0};
+  };
+
+  // What the reader is here for, each in the order it matters most: the faults; the lost
+  // outcome's lineage that the run did not have; the missing messages, a first one of every
+  // pair of nodes before a second of any; the lineage the run kept, the hops next to the
+  // fault and the last ones before the outcome; then any message, nearest the fault first.
+  std::vector<std::size_t> faults, lost_lineage, lineage, context;
+  std::map<std::pair<std::uint32_t, std::uint32_t>, std::vector<std::size_t>> missing;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    const Item& it = items[i];
+    if (it.kind == Item::Fault)
+      faults.push_back(i);
+    else if (it.kind == Item::Missing)
+      (it.lineage ? lost_lineage : missing[{it.from, it.to}]).push_back(i);
+    else
+      (it.lineage ? lineage : context).push_back(i);
+  }
+  std::ranges::sort(faults, by_time);
+  std::ranges::sort(lost_lineage, by_time);
+  std::vector<std::vector<std::size_t>> pairs;
+  for (auto& [_, list] : missing) {
+    std::ranges::sort(list, by_time);
+    pairs.push_back(std::move(list));
+  }
+  std::ranges::sort(pairs, [&](const auto& a, const auto& b) { return by_time(a[0], b[0]); });
+  std::vector<std::size_t> missing_order;
+  for (std::size_t round = 0; missing_order.size() < items.size(); ++round) {
+    bool any = false;
+    for (const auto& list : pairs)
+      if (round < list.size()) missing_order.push_back(list[round]), any = true;
+    if (!any) break;
+  }
+  std::vector<std::size_t> lineage_order;
+  {
+    std::vector<std::size_t> near = lineage, late = lineage;
+    std::ranges::sort(near, by_distance);
+    std::ranges::sort(late, [&](std::size_t a, std::size_t b) { return by_time(b, a); });
+    for (std::size_t i = 0; i < lineage.size(); ++i)
+      lineage_order.push_back(near[i]), lineage_order.push_back(late[i]);
+  }
+  std::ranges::sort(context, by_distance);
+
+  RowBudget budget(rows, f, kBeforeFault, kMaxRows);
+  std::vector<bool> tried(items.size(), false);
+  auto offer = [&](std::size_t i) {
+    if (tried[i]) return;
+    tried[i] = true;
+    budget.take(items[i].row0, items[i].row1);
+  };
+  for (std::size_t i : faults) offer(i);
+  // Turn by turn, so that no kind of message takes the whole budget.
+  const std::array<const std::vector<std::size_t>*, 6> turns = {
+      &lost_lineage, &missing_order, &missing_order, &lineage_order, &lineage_order, &context};
+  std::array<std::size_t, 6> next{};
+  for (bool any = true; any;) {
+    any = false;
+    for (std::size_t k = 0; k < turns.size(); ++k) {
+      const auto& list = *turns[k];
+      std::size_t& n = next[k];
+      while (n < list.size() && tried[list[n]]) ++n;
+      if (n < list.size()) offer(list[n++]), any = true;
+    }
+  }
+  return std::move(budget).kept();
+}
+
 SpaceTimeDiagram::SpaceTimeDiagram(const Trace& run, const Trace* baseline, std::string id)
     : run_(run), baseline_(baseline), id_(std::move(id)) {
   build();
 }
 
-std::string SpaceTimeDiagram::svg() const { return svg_; }
+std::string SpaceTimeDiagram::svg() const {
+  return svg_;
+}
 
 void SpaceTimeDiagram::build() {
   const Trace& t = run_;
@@ -128,7 +273,7 @@ void SpaceTimeDiagram::build() {
 
   std::vector<Item> items;
   auto key_of = [&](std::uint64_t event) {
-    return Key{t.events.at(event).time_ns, event * 2, 0};
+    return Key{drawn_ns(t.events.at(event)), event * 2, 0};
   };
   for (const TraceMessage& m : window_messages(t)) {
     const Event& s = t.events[m.send];
@@ -139,12 +284,13 @@ void SpaceTimeDiagram::build() {
     it.k0 = key_of(m.send);
     it.unread = m.receives.empty();
     it.k1 = it.unread ? Key{s.time_ns, m.send * 2, 1} : key_of(m.receives.front());
+    if (it.k1 < it.k0) it.k1 = Key{s.time_ns, m.send * 2, 1};
     it.label = payload_text(s, 12);
     it.lineage = lineage.contains(s.point);
-    it.title = fmt::format("{}\n{}\n{}", to_string(s.point), event_words(t, s, start),
-                           it.unread ? std::string("never read")
-                                     : "read: " + event_words(t, t.events[m.receives.front()],
-                                                              start));
+    it.title =
+        fmt::format("{}\n{}\n{}", to_string(s.point), event_words(t, s, start),
+                    it.unread ? std::string("never read")
+                              : "read: " + event_words(t, t.events[m.receives.front()], start));
     if (!it.label.empty()) it.title += fmt::format("\nfirst bytes: {}", it.label);
     items.push_back(std::move(it));
   }
@@ -155,8 +301,8 @@ void SpaceTimeDiagram::build() {
     auto anchored = [&](const std::optional<std::uint64_t>& after) {
       ++n;
       // Before the window, the run's picture has nothing to go by: it goes at the top.
-      return after && t.events[*after].time_ns >= start
-                 ? Key{t.events[*after].time_ns, *after * 2 + 1, n}
+      return after && drawn_ns(t.events[*after]) >= start
+                 ? Key{drawn_ns(t.events[*after]), *after * 2 + 1, n}
                  : Key{start, 0, n};
     };
     const std::uint64_t base_start = window_start(b);
@@ -170,8 +316,8 @@ void SpaceTimeDiagram::build() {
       it.from = lane_of[*from];
       it.to = lane_of[*to];
       it.k0 = anchored(miss.send_after);
-      it.k1 = miss.receive_after ? anchored(miss.receive_after) : Key{std::get<0>(it.k0),
-                                                                      std::get<1>(it.k0), ++n};
+      it.k1 = miss.receive_after ? anchored(miss.receive_after)
+                                 : Key{std::get<0>(it.k0), std::get<1>(it.k0), ++n};
       if (it.k1 < it.k0) it.k1 = Key{std::get<0>(it.k0), std::get<1>(it.k0), ++n};
       it.label = payload_text(s, 12);
       it.lineage = lineage.contains(s.point);
@@ -195,6 +341,18 @@ void SpaceTimeDiagram::build() {
     items.push_back(std::move(it));
   }
   (void)end;
+  {
+    std::map<std::pair<std::uint32_t, std::uint32_t>, std::size_t> pairs;
+    for (const Item& it : items) {
+      messages_total_ += it.kind == Item::Message;
+      if (it.kind == Item::Missing) ++missing_total_, ++pairs[{it.from, it.to}];
+    }
+    for (const auto& [p, count] : pairs)
+      missing_by_pair_.emplace_back(fmt::format("{} to {}", lanes[p.first], lanes[p.second]),
+                                    count);
+    std::ranges::stable_sort(missing_by_pair_,
+                             [](const auto& a, const auto& b) { return a.second > b.second; });
+  }
 
   // Rows: one per distinct endpoint, in time order.
   std::vector<Key> keys;
@@ -206,44 +364,41 @@ void SpaceTimeDiagram::build() {
   };
   for (Item& it : items) it.row0 = row(it.k0), it.row1 = row(it.k1);
 
-  // Too many rows: keep those near what the reader is here for.
+  // Too many rows: keep those the reader is here for, within a budget of rows that counts
+  // each run of rows left out as one.
   std::vector<bool> keep(keys.size(), true);
-  if (keys.size() > kMaxRows) {
-    std::vector<std::size_t> focus;
-    for (const Item& it : items)
-      if (it.kind != Item::Message || it.lineage) focus.push_back(it.row0), focus.push_back(it.row1);
-    for (std::size_t reach : {40u, 20u, 10u, 5u, 2u, 0u}) {
-      std::fill(keep.begin(), keep.end(), false);
-      for (std::size_t r : focus)
-        for (std::size_t i = r > reach ? r - reach : 0; i <= std::min(keys.size() - 1, r + reach);
-             ++i)
-          keep[i] = true;
-      if (std::ranges::count(keep, true) <= static_cast<std::ptrdiff_t>(kMaxRows)) break;
-    }
-  }
+  if (keys.size() > kMaxRows) keep = choose_rows(items, keys.size());
+
   // New row numbers: kept rows in order, one row for each run of rows left out.
   std::vector<std::size_t> new_row(keys.size());
   std::vector<std::pair<std::size_t, std::size_t>> gaps;  // (row, messages left out)
+  std::vector<std::size_t> gap_of(keys.size(), 0);        // index in gaps, for rows left out
   std::size_t rows = 0;
   for (std::size_t i = 0; i < keys.size(); ++i) {
     if (!keep[i] && (i == 0 || keep[i - 1])) gaps.emplace_back(rows++, 0);
     new_row[i] = keep[i] ? rows++ : gaps.back().first;
+    if (!keep[i]) gap_of[i] = gaps.size() - 1;
   }
+  // A gap tells how many messages start or end in it: every row left out is some message's
+  // end, so none says "0".
   std::vector<Item> shown;
   for (Item& it : items) {
     if (keep[it.row0] && keep[it.row1]) {
       it.row0 = new_row[it.row0], it.row1 = new_row[it.row1];
       shown.push_back(std::move(it));
-    } else {
-      std::size_t g = keep[it.row0] ? new_row[it.row1] : new_row[it.row0];
-      for (auto& [r, count] : gaps)
-        if (r == g) ++count;
+      continue;
     }
+    std::optional<std::size_t> g0, g1;
+    if (!keep[it.row0]) g0 = gap_of[it.row0];
+    if (!keep[it.row1]) g1 = gap_of[it.row1];
+    if (g0) ++gaps[*g0].second;
+    if (g1 && g1 != g0) ++gaps[*g1].second;
   }
 
   // Geometry, in the SVG's own units; the page scales it to its width.
   const int lane_gap = lanes.size() <= 5 ? 170 : 130, left = 64, top = 34, row_h = 17;
-  const int width = left + 40 + lane_gap * static_cast<int>(std::max<std::size_t>(lanes.size(), 2) - 1) + 150;
+  const int width =
+      left + 40 + lane_gap * static_cast<int>(std::max<std::size_t>(lanes.size(), 2) - 1) + 150;
   const int height = top + static_cast<int>(rows) * row_h + 24;
   auto x = [&](std::uint32_t lane) { return left + 40 + static_cast<int>(lane) * lane_gap; };
   auto y = [&](std::size_t r) { return top + 12 + static_cast<int>(r) * row_h; };
@@ -267,15 +422,22 @@ void SpaceTimeDiagram::build() {
         "\n",
         x(lane), top - 12, xml(lanes[i]), top, height - 12);
   }
-  // Time down the left edge: about every eighth row.
+  // Time down the left edge: about every eighth row, and after each row of messages not
+  // shown (time jumps there).
   std::vector<std::optional<std::uint64_t>> row_time(rows);
+  std::vector<bool> after_gap(rows + 1, false);
+  for (const auto& [r, count] : gaps) after_gap[r + 1] = true;
   for (std::size_t i = 0; i < keys.size(); ++i)
     if (keep[i] && !row_time[new_row[i]]) row_time[new_row[i]] = std::get<0>(keys[i]);
-  for (std::size_t r = 0; r < rows; r += 8)
-    if (row_time[r])
-      s += fmt::format(R"(<text class="tm" x="{}" y="{}" text-anchor="end">{:.1f} ms</text>)", left,
-                       y(r) + 3,
-                       (static_cast<double>(*row_time[r]) - static_cast<double>(start)) / 1e6);
+  std::optional<std::size_t> last_label;
+  for (std::size_t r = 0; r < rows; ++r) {
+    if (!row_time[r] || !(r % 8 == 0 || after_gap[r]) || (last_label && r < *last_label + 3))
+      continue;
+    last_label = r;
+    s += fmt::format(R"(<text class="tm" x="{}" y="{}" text-anchor="end">{:.1f} ms</text>)", left,
+                     y(r) + 3,
+                     (static_cast<double>(*row_time[r]) - static_cast<double>(start)) / 1e6);
+  }
   for (const auto& [r, count] : gaps)
     s += fmt::format(
         R"(<text class="gap" x="{}" y="{}" text-anchor="middle">{} message{} not shown</text>)"
@@ -289,7 +451,7 @@ void SpaceTimeDiagram::build() {
           R"(<g class="f"><title>{0}</title><path d="M{1},{2}l-6,-6m6,6l6,6m-6,-6l6,-6m-6,6l-6,6"/>)"
           R"(<text x="{3}" y="{4}">{5}</text></g>)"
           "\n",
-          xml(it.title), x0, y0, x0 + 10, y0 + 4, xml(it.label));
+          xml(clip(it.title, kMaxTitle)), x0, y0, x0 + 10, y0 + 4, xml(clip(it.label, 160)));
       ++faults_drawn_;
       continue;
     }
@@ -300,13 +462,12 @@ void SpaceTimeDiagram::build() {
     const char* cls = it.kind == Item::Missing ? "x" : "m";
     std::string classes = std::string(cls) + (it.lineage ? " l" : "") + (it.unread ? " u" : "");
     const char* marker = it.lineage ? "l" : cls;
-    s += fmt::format(
-        R"(<g class="{}"><title>{}</title><line x1="{}" y1="{}" x2="{}" y2="{}" )"
-        R"x(marker-end="url(#{}-{})"/>)x",
-        classes, xml(it.title), x0, y0, x1s, y1, id_, marker);
+    s += fmt::format(R"(<g class="{}"><title>{}</title><line x1="{}" y1="{}" x2="{}" y2="{}" )"
+                     R"x(marker-end="url(#{}-{})"/>)x",
+                     classes, xml(clip(it.title, kMaxTitle)), x0, y0, x1s, y1, id_, marker);
     if (!it.label.empty())
-      s += fmt::format(R"(<text x="{}" y="{}" text-anchor="middle">{}</text>)",
-                       x0 + (x1s - x0) / 4, y0 + (y1 - y0) / 4 - 3, xml(it.label));
+      s += fmt::format(R"(<text x="{}" y="{}" text-anchor="middle">{}</text>)", x0 + (x1s - x0) / 4,
+                       y0 + (y1 - y0) / 4 - 3, xml(it.label));
     s += "</g>\n";
     ++(it.kind == Item::Missing ? missing_drawn_ : drawn_);
   }

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "fissure/model/trace_diff.hpp"
@@ -19,9 +20,17 @@ namespace fissure {
 
 class SpaceTimeDiagram {
  public:
-  // Beyond this many rows the diagram keeps the rows near the faults, the missing messages
-  // and the lineage, and folds the rest into "n messages not shown" rows.
+  // The diagram never has more rows than this, whatever the trace (a 5 s partition among
+  // chatty nodes misses thousands of messages, and a history workload's lineage holds
+  // thousands more): past it, it keeps the faults, the lost outcome's lineage the run did not
+  // have, a first missing message of every pair of nodes, then more of each, the lineage next
+  // to the fault and before the outcome, and the messages nearest the fault, turn by turn
+  // while they fit, and folds each run of rows left out into one "n messages not shown" row.
   static constexpr std::size_t kMaxRows = 160;
+  // Of them, at most this many before the first fault, so that it is on the first screen.
+  static constexpr std::size_t kBeforeFault = 24;
+  // Hover texts are cut to this many bytes, so that the bytes are bounded too.
+  static constexpr std::size_t kMaxTitle = 400;
 
   // `baseline` may be null (no diff then); `id` makes the SVG's ids unique in a page.
   SpaceTimeDiagram(const Trace& run, const Trace* baseline, std::string id);
@@ -31,16 +40,26 @@ class SpaceTimeDiagram {
   std::size_t messages_drawn() const { return drawn_; }
   std::size_t missing_drawn() const { return missing_drawn_; }
   std::size_t faults_drawn() const { return faults_drawn_; }
+  // What there was to draw: the run's messages in the window and the baseline's it lacks.
+  std::size_t messages_total() const { return messages_total_; }
+  std::size_t missing_total() const { return missing_total_; }
+  // The missing messages per pair of nodes ("sentinel1 to master"), most first.
+  const std::vector<std::pair<std::string, std::size_t>>& missing_by_pair() const {
+    return missing_by_pair_;
+  }
   const std::string& lineage_of() const { return lineage_of_; }  // "client's 3rd answer (lost)"
 
  private:
   struct Item;
   void build();
+  static std::vector<bool> choose_rows(const std::vector<Item>& items, std::size_t rows);
   const Trace& run_;
   const Trace* baseline_;
   std::string id_;
   std::string svg_;
   std::size_t drawn_ = 0, missing_drawn_ = 0, faults_drawn_ = 0;
+  std::size_t messages_total_ = 0, missing_total_ = 0;
+  std::vector<std::pair<std::string, std::size_t>> missing_by_pair_;
   std::string lineage_of_;
 };
 

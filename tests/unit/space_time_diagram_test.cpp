@@ -1,0 +1,162 @@
+// The space-time diagram stays small whatever the trace: a hand-built run shaped like
+// redis-sentinel's lost write (a client's long dialog with a master, the master's heartbeats
+// with three sentinels, a partition that cuts the sentinels off for a thousand rounds) has
+// thousands of messages, thousands missing against its baseline and thousands in the
+// outcome's lineage, and its diagram must still fit a bounded number of rows and bytes while
+// showing the fault, a missing message of every pair of nodes the partition silenced, and
+// the lineage.
+#include "space_time_diagram.hpp"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <regex>
+#include <string>
+#include <tuple>
+
+namespace fissure {
+namespace {
+
+class Cluster {
+ public:
+  Trace t;
+  Cluster() {
+    for (const char* n : {"client", "master", "s1", "s2", "s3"})
+      t.nodes.push_back({n, t.nodes.empty(), {}, 0, NodeEnd::Exited, 0, 0, 0, 0, 0});
+    // One connection from the master to each other node.
+    for (std::int32_t n = 0; n < 5; ++n)
+      if (n != 1)
+        t.channels.push_back({static_cast<std::uint32_t>(t.channels.size()), ChannelKind::Tcp, "a",
+                              "b", fmt_label(n), 1, n});
+  }
+  std::uint64_t ev(std::uint32_t node, OpClass op, std::uint32_t peer, std::int64_t moved,
+                   const std::string& head = "") {
+    Event& e = t.events.emplace_back();
+    e.id = t.events.size() - 1;
+    e.node = node;
+    e.pid = e.tid = 10 + static_cast<std::int32_t>(node);
+    e.seq = seq_[node]++;
+    e.sys = op == OpClass::Send ? Sys::write : Sys::read;
+    e.channel = channel(node == 1 ? peer : node);
+    e.moved = e.asked = e.result = moved;
+    e.head = head;
+    e.time_ns = e.end_ns = 1000 + e.id * 10;
+    e.point = {t.nodes[node].name, op, t.nodes[peer].name,
+               ++k_[{node, peer, static_cast<int>(op)}]};
+    return e.id;
+  }
+  std::uint64_t msg(std::uint32_t from, std::uint32_t to, const std::string& head) {
+    auto s = ev(from, OpClass::Send, to, 8, head);
+    auto r = ev(to, OpClass::Recv, from, 8);
+    t.edges.push_back({s, r, EdgeKind::Message});
+    return s;
+  }
+  // One round: the client's SET and its +OK, then the master's PING to each sentinel and
+  // their +PONGs, unless the sentinels are cut off.
+  void round(bool sentinels) {
+    msg(0, 1, "*3\r\n$3\r\nSET");
+    msg(1, 0, "+OK\r\n");
+    if (sentinels)
+      for (std::uint32_t s = 2; s < 5; ++s) {
+        msg(1, s, "PING\r\n");
+        msg(s, 1, "+PONG\r\n");
+      }
+  }
+  void end() { t.nodes[0].end_ns = t.events.back().time_ns + 1; }
+
+ private:
+  static std::string fmt_label(std::int32_t n) { return "127.0.0.1:" + std::to_string(7000 + n); }
+  std::int32_t channel(std::uint32_t other) const {
+    return static_cast<std::int32_t>(other == 0 ? 0 : other - 1);
+  }
+  std::map<std::uint32_t, std::uint64_t> seq_;
+  std::map<std::tuple<std::uint32_t, std::uint32_t, int>, std::uint32_t> k_;
+};
+
+constexpr int kRounds = 1500, kCutFrom = 100, kCutTo = 1100;
+
+// SVG units: the diagram's rows are 17 apart under a 34-unit head, with 24 below.
+int height_of(const std::string& svg) {
+  std::smatch m;
+  EXPECT_TRUE(std::regex_search(svg, m, std::regex(R"x(viewBox="0 0 \d+ (\d+)")x")));
+  return m.empty() ? 0 : std::stoi(m[1]);
+}
+
+// A missing message's hover text: "master send->s1 #101: not in this run".
+std::regex missing_title(const std::string& from, const std::string& to) {
+  return std::regex(from + " send-&gt;" + to + R"( #\d+: not in this run)");
+}
+
+TEST(SpaceTimeDiagram, ABigTraceStaysWithinItsRowsAndBytes) {
+  Cluster base, run;
+  for (int i = 0; i < kRounds; ++i) base.round(true);
+  base.end();
+  std::uint64_t cut = 0;
+  for (int i = 0; i < kRounds; ++i) {
+    if (i == kCutFrom) {
+      // The partition fires at the master's next PING to s1, which goes nowhere.
+      cut = run.ev(1, OpClass::Send, 2, 0);
+      run.t.events[cut].result = -1;
+      run.t.events[cut].injected = true;
+    }
+    run.round(i < kCutFrom || i >= kCutTo);
+  }
+  run.end();
+  Fault f;
+  f.kind = FaultKind::Partition;
+  f.at = {"master", OpClass::Send, "s1", kCutFrom + 1};
+  f.groups = {{"client", "master"}, {"s1", "s2", "s3"}};
+  f.heal_ms = 5000;
+  run.t.plan.faults.push_back(f);
+  run.t.fired.push_back({0, cut, run.t.events[cut].time_ns, "partition"});
+
+  SpaceTimeDiagram d(run.t, &base.t, "d1");
+  const std::string svg = d.svg();
+
+  // What there was: 2 messages a round for the client, 6 with the sentinels while they were
+  // reachable; the baseline's sentinel messages the run lacks are 6 a round of the cut.
+  EXPECT_EQ(d.messages_total(), 2u * kRounds + 6u * (kRounds - (kCutTo - kCutFrom)));
+  EXPECT_EQ(d.missing_total(), 6u * (kCutTo - kCutFrom));
+  ASSERT_EQ(d.missing_by_pair().size(), 6u);
+  EXPECT_EQ(d.missing_by_pair()[0].second, static_cast<std::size_t>(kCutTo - kCutFrom));
+
+  // Bounded: rows, and bytes (a row holds one arrow: its line, its label, its hover text).
+  EXPECT_LE(height_of(svg), 34 + static_cast<int>(SpaceTimeDiagram::kMaxRows) * 17 + 24);
+  EXPECT_LT(svg.size(), 150'000u) << "the old diagram of such a run was megabytes";
+  EXPECT_LE(d.messages_drawn() + d.missing_drawn() + d.faults_drawn(), SpaceTimeDiagram::kMaxRows);
+
+  // What the reader needs is in it: the fault, near the top...
+  EXPECT_EQ(d.faults_drawn(), 1u);
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(
+      svg, m, std::regex(R"(<g class="f"><title>[^<]*</title><path d="M\d+,(\d+))")));
+  EXPECT_LE(std::stoi(m[1]), 34 + 12 + static_cast<int>(SpaceTimeDiagram::kBeforeFault) * 17);
+  // ... a missing message of every pair of nodes the partition silenced ...
+  for (std::string s : {"s1", "s2", "s3"}) {
+    EXPECT_TRUE(std::regex_search(svg, missing_title("master", s))) << "no missing PING to " << s;
+    EXPECT_TRUE(std::regex_search(svg, missing_title(s, "master"))) << "no missing PONG from " << s;
+  }
+  EXPECT_GE(d.missing_drawn(), 6u);
+  // ... and the lineage of the client's last answer, highlighted.
+  EXPECT_EQ(d.lineage_of(), "client's 1st answer");
+  EXPECT_NE(svg.find("<g class=\"m l\">"), std::string::npos);
+  // Every row left out is some message's end, so no fold says it hid nothing.
+  EXPECT_EQ(svg.find(">0 messages not shown"), std::string::npos);
+  EXPECT_NE(svg.find("messages not shown"), std::string::npos);
+}
+
+TEST(SpaceTimeDiagram, ASmallTraceIsDrawnWhole) {
+  Cluster base, run;
+  for (int i = 0; i < 6; ++i) base.round(true);
+  base.end();
+  for (int i = 0; i < 6; ++i) run.round(i < 4);
+  run.end();
+  SpaceTimeDiagram d(run.t, &base.t, "d1");
+  EXPECT_EQ(d.messages_drawn(), 2u * 6 + 6u * 4);
+  EXPECT_EQ(d.messages_total(), d.messages_drawn());
+  EXPECT_EQ(d.missing_drawn(), 6u * 2);
+  EXPECT_EQ(d.svg().find("not shown"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace fissure
