@@ -142,15 +142,18 @@ class RowBudget {
 
 }  // namespace
 
-std::vector<bool> SpaceTimeDiagram::choose_rows(const std::vector<Item>& items, std::size_t rows) {
-  // The row everything is measured from: the first fault, else the first missing message.
+std::optional<std::size_t> SpaceTimeDiagram::split_row(const std::vector<Item>& items) {
   std::optional<std::size_t> split;
   for (const Item& it : items)
     if (it.kind == Item::Fault && (!split || it.row0 < *split)) split = it.row0;
   if (!split)
     for (const Item& it : items)
       if (it.kind == Item::Missing && (!split || it.row0 < *split)) split = it.row0;
-  const std::size_t f = split.value_or(0);
+  return split;
+}
+
+std::vector<bool> SpaceTimeDiagram::choose_rows(const std::vector<Item>& items, std::size_t rows) {
+  const std::size_t f = split_row(items).value_or(0);
   auto distance = [&](std::size_t i) {
     return items[i].row0 > f ? items[i].row0 - f : f - items[i].row0;
   };
@@ -367,7 +370,12 @@ void SpaceTimeDiagram::build() {
   // Too many rows: keep those the reader is here for, within a budget of rows that counts
   // each run of rows left out as one.
   std::vector<bool> keep(keys.size(), true);
-  if (keys.size() > kMaxRows) keep = choose_rows(items, keys.size());
+  // A small diagram is cut too when its fault would be off its first screen.
+  std::optional<std::size_t> first_fault;
+  for (const Item& it : items)
+    if (it.kind == Item::Fault && (!first_fault || it.row0 < *first_fault)) first_fault = it.row0;
+  if (keys.size() > kMaxRows || first_fault.value_or(0) > kBeforeFault)
+    keep = choose_rows(items, keys.size());
 
   // New row numbers: kept rows in order, one row for each run of rows left out.
   std::vector<std::size_t> new_row(keys.size());

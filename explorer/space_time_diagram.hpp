@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
@@ -27,8 +28,9 @@ class SpaceTimeDiagram {
   // to the fault and before the outcome, and the messages nearest the fault, turn by turn
   // while they fit, and folds each run of rows left out into one "n messages not shown" row.
   static constexpr std::size_t kMaxRows = 160;
-  // Of them, at most this many before the first fault, so that it is on the first screen.
-  static constexpr std::size_t kBeforeFault = 24;
+  // Of them, at most this many before the first fault, so that it is on the first screen
+  // (a diagram of fewer rows is cut as well when more come before its fault).
+  static constexpr std::size_t kBeforeFault = 12;
   // Hover texts are cut to this many bytes, so that the bytes are bounded too.
   static constexpr std::size_t kMaxTitle = 400;
 
@@ -52,6 +54,8 @@ class SpaceTimeDiagram {
  private:
   struct Item;
   void build();
+  // The row the choice is measured from: the first fault's, else the first missing message's.
+  static std::optional<std::size_t> split_row(const std::vector<Item>& items);
   static std::vector<bool> choose_rows(const std::vector<Item>& items, std::size_t rows);
   const Trace& run_;
   const Trace* baseline_;

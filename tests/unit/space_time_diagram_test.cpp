@@ -158,5 +158,32 @@ TEST(SpaceTimeDiagram, ASmallTraceIsDrawnWhole) {
   EXPECT_EQ(d.svg().find("not shown"), std::string::npos);
 }
 
+TEST(SpaceTimeDiagram, ASmallTraceWhoseFaultComesLateStartsNearIt) {
+  // 80 rows of the client's dialog before the fault, 20 after: few enough to draw whole,
+  // but the fault would be below the first screen.
+  Cluster run;
+  for (int i = 0; i < 20; ++i) run.round(false);
+  const std::uint64_t at = run.msg(1, 0, "+OK\r\n");
+  for (int i = 0; i < 5; ++i) run.round(false);
+  run.end();
+  Fault f;
+  f.kind = FaultKind::Crash;
+  f.at = {"master", OpClass::Send, "client", 21};
+  run.t.plan.faults.push_back(f);
+  run.t.fired.push_back({0, at, run.t.events[at].time_ns, ""});
+  SpaceTimeDiagram d(run.t, nullptr, "d1");
+  const std::string svg = d.svg();
+  EXPECT_EQ(d.faults_drawn(), 1u);
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(
+      svg, m, std::regex(R"(<g class="f"><title>[^<]*</title><path d="M\d+,(\d+))")));
+  EXPECT_LE(std::stoi(m[1]), 34 + 12 + static_cast<int>(SpaceTimeDiagram::kBeforeFault) * 17);
+  EXPECT_EQ(d.messages_total(), 2u * 25 + 1);
+  // Everything from the fault on (its own +OK and the 5 rounds after), and some before it.
+  EXPECT_GT(d.messages_drawn(), 1u + 2u * 5);
+  EXPECT_LT(d.messages_drawn(), d.messages_total());
+  EXPECT_NE(svg.find("messages not shown"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace fissure
