@@ -13,11 +13,6 @@
 namespace fissure::testing {
 namespace {
 
-std::string slurp(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
 std::string event(int process, const std::string& type, const std::string& f,
                   const std::string& value, std::int64_t ms) {
   return fmt::format(R"({{"process": {}, "type": "{}", "f": "{}", "value": {}, "time": {}}})",

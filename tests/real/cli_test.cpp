@@ -268,11 +268,6 @@ TEST(Cli, ShowRendersInGraphvizAndShiviz) {
 namespace fissure::testing {
 namespace {
 
-std::string read_file(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
 TEST(Cli, ExploreFindsBugsWithReproductionRates) {
   ScratchDir dir;
   auto spec = dir.write("target.toml", tcp_pair_spec(free_port()));
@@ -281,7 +276,7 @@ TEST(Cli, ExploreFindsBugsWithReproductionRates) {
       fmt::format("explore {} --strategy exhaustive --runs 16 --jobs 2 --replays 2 -o {}",
                   spec.string(), out.string()));
   EXPECT_EQ(r.exit_code, 1) << r.output;
-  std::string summary = read_file(out / "summary.json");
+  std::string summary = slurp(out / "summary.json");
   EXPECT_NE(summary.find("\"runs\": 16"), std::string::npos) << summary;
   EXPECT_NE(summary.find("\"exhausted\": false"), std::string::npos);
   EXPECT_NE(summary.find("\"reproduced\": 2"), std::string::npos)
@@ -306,7 +301,7 @@ TEST(Cli, ExploreSaysWhenTheStrategyIsExhausted) {
   CommandResult r = run_fissure(fmt::format("explore {} --strategy exhaustive --runs 200 -o {}",
                                             spec.string(), out.string()));
   EXPECT_EQ(r.exit_code, 0) << "a short delay breaks nothing: " << r.output;
-  std::string summary = read_file(out / "summary.json");
+  std::string summary = slurp(out / "summary.json");
   EXPECT_NE(summary.find("\"exhausted\": true"), std::string::npos) << summary;
   EXPECT_NE(r.output.find("had nothing left to try"), std::string::npos) << r.output;
 }
@@ -373,14 +368,14 @@ TEST(Cli, ExploreResumesDroppingFaultsWhereItStopped) {
   run_fissure(
       fmt::format("explore {} --strategy random --seed 5 --runs 8 --jobs 1 --replays 1 -o {}",
                   spec.string(), out.string()));
-  std::string checkpoint = read_file(out / "checkpoint.json");
+  std::string checkpoint = slurp(out / "checkpoint.json");
   ASSERT_NE(checkpoint.find("\"next_drop\": 1"), std::string::npos)
       << "dropping the first fault lost the symptom\n"
       << checkpoint;
-  ASSERT_NE(read_file(out / "runs" / "00007" / "plan.json").find("${RUN_DIR}/two"),
+  ASSERT_NE(slurp(out / "runs" / "00007" / "plan.json").find("${RUN_DIR}/two"),
             std::string::npos);
   run_fissure(fmt::format("explore --resume {} --runs 12", out.string()));
-  std::string next = read_file(out / "runs" / "00008" / "plan.json");
+  std::string next = slurp(out / "runs" / "00008" / "plan.json");
   EXPECT_NE(next.find("${RUN_DIR}/one"), std::string::npos)
       << "the resumed campaign drops the second fault\n"
       << next;
@@ -427,7 +422,7 @@ TEST(Cli, ExploreMinimizesBugPlans) {
       fmt::format("explore {} --strategy random --seed 3 --runs 40 --jobs 2 --replays 1 -o {}",
                   spec.string(), out.string()));
   EXPECT_EQ(r.exit_code, 1) << r.output;
-  std::string summary = read_file(out / "summary.json");
+  std::string summary = slurp(out / "summary.json");
   std::size_t bugs = 0;
   for (std::size_t at = summary.find("\"symptom\""); at != std::string::npos;
        at = summary.find("\"symptom\"", at + 1)) {
@@ -523,7 +518,7 @@ TEST(Cli, ExploreKeepsWholeTracesOnlyOfInterestingRuns) {
   std::size_t traces = count(out, "trace.bin");
   EXPECT_LT(traces, 30u) << "uninteresting runs are summarized";
   EXPECT_TRUE(std::filesystem::exists(out / "runs" / "00000" / "trace.bin")) << "the first run";
-  std::string summary = read_file(out / "summary.json");
+  std::string summary = slurp(out / "summary.json");
   std::smatch m;
   std::string rest = summary;
   std::size_t bugs = 0;
@@ -565,7 +560,7 @@ TEST(Cli, ExploreShortensDelaysWhileMinimizing) {
       fmt::format("explore {} --strategy exhaustive --runs 24 --jobs 2 --replays 1 -o {}",
                   spec.string(), out.string()));
   EXPECT_EQ(r.exit_code, 1) << r.output;
-  std::string summary = read_file(out / "summary.json");
+  std::string summary = slurp(out / "summary.json");
   std::smatch m;
   ASSERT_TRUE(std::regex_search(summary, m, std::regex(R"(\\"ms\\": ([0-9]+))"))) << summary;
   int ms = std::stoi(m[1]);
@@ -579,14 +574,14 @@ TEST(Cli, ExploreShortensDelaysWhileMinimizing) {
   std::string explore = fmt::format("explore {} --strategy exhaustive --jobs 2 --replays 1 -o {}",
                                     spec.string(), cut.string());
   r = run_fissure(explore + " --runs 13");
-  std::string checkpoint = read_file(cut / "checkpoint.json");
+  std::string checkpoint = slurp(cut / "checkpoint.json");
   ASSERT_NE(checkpoint.find("\"minimized\": false"), std::string::npos) << checkpoint;
   ASSERT_TRUE(std::regex_search(checkpoint, m, std::regex(R"("not_shown": \[\s*([0-9]+))")))
       << checkpoint;
   int lower = std::stoi(m[1]);
   ASSERT_GT(lower, 0) << "the budget ran out after a delay that did not show the bug";
   r = run_fissure(fmt::format("explore --resume {} --runs 16", cut.string()));
-  std::string next = read_file(cut / "runs" / "00013" / "plan.json");
+  std::string next = slurp(cut / "runs" / "00013" / "plan.json");
   ASSERT_TRUE(std::regex_search(next, m, std::regex(R"("ms": ([0-9]+))"))) << next;
   EXPECT_GT(std::stoi(m[1]), lower) << "the bisection went on above its lower end";
 }
@@ -598,7 +593,7 @@ namespace fissure::testing {
 namespace {
 
 std::size_t journal_size(const std::filesystem::path& checkpoint) {
-  std::string text = read_file(checkpoint);
+  std::string text = slurp(checkpoint);
   std::size_t n = 0;
   for (std::size_t at = text.find("\"index\""); at != std::string::npos;
        at = text.find("\"index\"", at + 1))
@@ -665,7 +660,7 @@ TEST(Cli, ExploreResumesAfterSigkillWithoutGapOrDuplicate) {
   EXPECT_NE(resumed.output.find(fmt::format("resumed after {} runs", before)), std::string::npos)
       << resumed.output;
   EXPECT_EQ(journal_size(out / "checkpoint.json"), 40u);
-  std::string checkpoint = read_file(out / "checkpoint.json");
+  std::string checkpoint = slurp(out / "checkpoint.json");
   for (int i = 0; i < 40; ++i) {
     EXPECT_NE(checkpoint.find(fmt::format("\"index\": {},", i)), std::string::npos)
         << "run " << i << " is missing";
@@ -675,7 +670,7 @@ TEST(Cli, ExploreResumesAfterSigkillWithoutGapOrDuplicate) {
   for (const auto& [run, written] : completed_after)
     EXPECT_EQ(std::filesystem::last_write_time(run / "run.json"), written)
         << run << " was completed before the kill and not run again";
-  EXPECT_NE(read_file(out / "summary.json").find("\"runs\": 40"), std::string::npos);
+  EXPECT_NE(slurp(out / "summary.json").find("\"runs\": 40"), std::string::npos);
 }
 
 }  // namespace
@@ -711,7 +706,7 @@ TEST(Cli, ExploreStopsCleanlyOnCtrlCAndResumes) {
   int status = 0;
   waitpid(pid, &status, 0);
   ASSERT_TRUE(WIFEXITED(status)) << "stopped by the signal instead of stopping cleanly";
-  std::string said = read_file(log);
+  std::string said = slurp(log);
   EXPECT_NE(said.find("stopped after"), std::string::npos) << said;
   EXPECT_NE(said.find("fissure explore --resume " + out.string()), std::string::npos) << said;
   std::size_t done = journal_size(out / "checkpoint.json");
@@ -773,7 +768,7 @@ nodes = ["server"]
       fmt::format("explore {} --strategy exhaustive --runs 14 --jobs 2 --replays 1 -o {}",
                   spec.string(), (dir.path() / "c").string()));
   EXPECT_TRUE(r.exit_code == 0 || r.exit_code == 1) << r.output;
-  EXPECT_NE(read_file(dir.path() / "c" / "summary.json").find("\"runs\": 14"), std::string::npos);
+  EXPECT_NE(slurp(dir.path() / "c" / "summary.json").find("\"runs\": 14"), std::string::npos);
   EXPECT_FALSE(process_running(fmt::format("sleep 5151.{}", port % 100)))
       << "a stubborn child outlived its run";
 }

@@ -17,11 +17,6 @@
 namespace fissure::testing {
 namespace {
 
-std::string slurp(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
 // What the run's history.jsonl holds, counted here from the raw lines, and whether it keeps
 // Jepsen's rules: each completion follows an invocation of its own process, and a process
 // that ended unknown (info) invokes nothing more.

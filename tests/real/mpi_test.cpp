@@ -27,11 +27,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string slurp(const fs::path& p) {
-  std::ifstream f(p);
-  return std::string(std::istreambuf_iterator<char>(f), {});
-}
-
 fs::path spec_of(const std::string& target) {
   return fs::path(FISSURE_SUITE_DIR) / target / "target.toml";
 }

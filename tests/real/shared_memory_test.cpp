@@ -17,11 +17,6 @@
 namespace fissure::testing {
 namespace {
 
-std::string slurp(const std::filesystem::path& p) {
-  std::ifstream f(p);
-  return std::string(std::istreambuf_iterator<char>(f), {});
-}
-
 TEST(SoundLineage, ThreadedServersSharedStateIsNeverCertifiedWrongly) {
   ScratchDir dir;
   const auto feed = free_port(), serve = free_port();

@@ -22,11 +22,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string slurp(const fs::path& p) {
-  std::ifstream f(p);
-  return std::string(std::istreambuf_iterator<char>(f), {});
-}
-
 fs::path source_dir(const std::string& target) {
   return fs::path(FISSURE_SOURCE_DIR) / "experiments/targets" / target;
 }

@@ -14,11 +14,6 @@
 namespace fissure::testing {
 namespace {
 
-std::string read_file(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
 // Every crash plan over a server and a client that says "unavailable" when it gets no answer:
 // the server's crashes are unavailability and the client's are fissure's own doing, so the
 // campaign reports no bug (it reported "workload node 'client' was killed by signal 9").
@@ -37,14 +32,14 @@ TEST(Verdicts, ACrashCampaignReportsNoUnavailabilityAsABug) {
                   spec.string(), out.string()));
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_EQ(r.output.find("BUG"), std::string::npos) << r.output;
-  EXPECT_NE(read_file(out / "summary.json").find("\"bugs\": []"), std::string::npos);
+  EXPECT_NE(slurp(out / "summary.json").find("\"bugs\": []"), std::string::npos);
   // The campaign did crash both nodes, and the client did find the server gone.
   std::size_t client_crashes = 0, server_crashes = 0, unavailable = 0;
   for (const auto& run : std::filesystem::directory_iterator(out / "runs")) {
-    std::string rec = read_file(run.path() / "run.json");
+    std::string rec = slurp(run.path() / "run.json");
     client_crashes += rec.find("\"crash client") != std::string::npos;
     server_crashes += rec.find("\"crash server") != std::string::npos;
-    unavailable += read_file(run.path() / "client.out").find("server unavailable") == 0;
+    unavailable += slurp(run.path() / "client.out").find("server unavailable") == 0;
   }
   EXPECT_GT(client_crashes, 0u);
   EXPECT_GT(server_crashes, 0u);
@@ -75,14 +70,14 @@ TEST(Verdicts, ABugNoReplayShowsIsListedAsFlaky) {
             std::string::npos)
       << r.output;
   EXPECT_EQ(r.output.find("BUG "), std::string::npos) << r.output;
-  std::string summary = read_file(out / "summary.json");
+  std::string summary = slurp(out / "summary.json");
   EXPECT_NE(summary.find("\"flaky\": true"), std::string::npos) << summary;
   EXPECT_NE(summary.find("\"class\": \"safety\""), std::string::npos) << summary;
   EXPECT_NE(summary.find("\"title\": \"Safety: workload node 'client' exited with 1 (expected "
                          "0): only once\""),
             std::string::npos)
       << summary;
-  EXPECT_NE(read_file(out / "report.md").find("## Flaky"), std::string::npos);
+  EXPECT_NE(slurp(out / "report.md").find("## Flaky"), std::string::npos);
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
+#include <iterator>
 #include <random>
 
 namespace fissure::testing {
@@ -110,6 +111,11 @@ RunResult run_spec(const ScratchDir& dir, const std::string& spec_text, bool exa
 }
 
 // A zombie is dead: it only waits for init to reap it once its parent is gone.
+std::string slurp(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
 bool process_exists(pid_t pid) {
   std::ifstream stat(fmt::format("/proc/{}/stat", pid));
   std::string line;

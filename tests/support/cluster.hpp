@@ -41,6 +41,9 @@ RunResult run_spec(const ScratchDir& dir, const std::string& spec_text, bool exa
 
 bool process_exists(pid_t pid);
 
+// The file's whole text; empty when it cannot be read (a test then fails on what it lacks).
+std::string slurp(const std::filesystem::path& p);
+
 struct CommandResult {
   int exit_code;       // -1 when the command did not exit by itself
   std::string output;  // stdout and stderr
