@@ -9,6 +9,7 @@
 #include <set>
 #include <sstream>
 
+#include "fissure/checker/xml_escape.hpp"
 #include "fissure/model/graph.hpp"
 #include "fissure/model/views.hpp"
 #include "plan_description.hpp"
@@ -18,29 +19,6 @@
 namespace fissure {
 
 namespace {
-
-std::string html_escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '&':
-        out += "&amp;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
 
 std::string read_text(const std::filesystem::path& p) {
   std::ifstream in(p);
@@ -255,13 +233,13 @@ void write_report(const std::filesystem::path& campaign, const CampaignResult& r
                                      baseline ? &*baseline : nullptr})(r.bugs[order[n]].plan));
 
   html << "<!doctype html><html><head><meta charset=\"utf-8\"><title>fissure: "
-       << html_escape(title) << "</title><style>" << kStyle << "</style></head><body>\n";
-  html << "<h1>fissure campaign: " << html_escape(title) << "</h1>\n";
+       << xml_escape(title) << "</title><style>" << kStyle << "</style></head><body>\n";
+  html << "<h1>fissure campaign: " << xml_escape(title) << "</h1>\n";
   md << fmt::format("# fissure campaign: {}\n\n", title);
   const std::string headline = fmt::format(
       "{} bug{} in {} runs{}.", r.bugs.size(), r.bugs.size() == 1 ? "" : "s", r.runs,
       r.exhausted ? "; the strategy had nothing left to try" : "");
-  html << "<p>" << html_escape(headline) << "</p>\n";
+  html << "<p>" << xml_escape(headline) << "</p>\n";
   md << headline << "\n\n";
 
   if (!r.bugs.empty()) {
@@ -273,9 +251,9 @@ void write_report(const std::filesystem::path& campaign, const CampaignResult& r
       html << fmt::format(
           "<tr{}><td><a href=\"#bug-{}\">{}</a></td><td class=\"cls {}\">{}</td><td>{}</td>"
           "<td>{}</td><td>{}{}</td><td>{}</td></tr>\n",
-          is_flaky(b) ? " class=\"flaky\"" : "", n + 1, n + 1, html_escape(class_name(b)),
-          html_escape(class_name(b)), html_escape(title_of(b)), html_escape(plans[n]),
-          reproduced_words(b), is_flaky(b) ? " (flaky)" : "", html_escape(found_words(b)));
+          is_flaky(b) ? " class=\"flaky\"" : "", n + 1, n + 1, xml_escape(class_name(b)),
+          xml_escape(class_name(b)), xml_escape(title_of(b)), xml_escape(plans[n]),
+          reproduced_words(b), is_flaky(b) ? " (flaky)" : "", xml_escape(found_words(b)));
       md << fmt::format("| {} | {} | {} | {} | {}{} | {} |\n", n + 1, class_name(b), title_of(b),
                         plans[n], reproduced_words(b), is_flaky(b) ? " (flaky)" : "",
                         found_words(b));
@@ -293,14 +271,14 @@ void write_report(const std::filesystem::path& campaign, const CampaignResult& r
         c.max_faults, fmt::join(kinds, ", "), fmt::join(c.nodes, ", "), c.points, c.hypotheses,
         c.supports, r.certified->at_run);
     md << text << " It assumes:\n\n";
-    html << "<p><b>" << html_escape(text) << "</b> It assumes:</p><ul>\n";
+    html << "<p><b>" << xml_escape(text) << "</b> It assumes:</p><ul>\n";
     for (const auto& a : c.assumptions) {
       md << "- " << a << "\n";
-      html << "<li>" << html_escape(a) << "</li>\n";
+      html << "<li>" << xml_escape(a) << "</li>\n";
     }
     for (const auto& u : c.unfireable) {
       md << "- cannot fire: " << u << "\n";
-      html << "<li>cannot fire: " << html_escape(u) << "</li>\n";
+      html << "<li>cannot fire: " << xml_escape(u) << "</li>\n";
     }
     md << "\n";
     html << "</ul>\n";
@@ -336,7 +314,7 @@ void write_report(const std::filesystem::path& campaign, const CampaignResult& r
   html << "<div class=\"campaign\"><table>\n";
   md << "## Campaign\n\n";
   for (const auto& [k, v] : rows) {
-    html << fmt::format("<tr><th>{}</th><td>{}</td></tr>\n", html_escape(k), html_escape(v));
+    html << fmt::format("<tr><th>{}</th><td>{}</td></tr>\n", xml_escape(k), xml_escape(v));
     md << fmt::format("- {}: {}\n", k, v);
   }
   html << "</table>\n" << curve << "</div>\n";
@@ -350,12 +328,12 @@ void write_report(const std::filesystem::path& campaign, const CampaignResult& r
     }
     std::ostringstream plan;
     write_plan(b.plan, plan);
-    html << fmt::format("<h2 id=\"bug-{0}\">{0}. {1}</h2>\n", n + 1, html_escape(title_of(b)));
+    html << fmt::format("<h2 id=\"bug-{0}\">{0}. {1}</h2>\n", n + 1, xml_escape(title_of(b)));
     html << fmt::format(
         "<p><span class=\"cls {0}\">{0}</span>{1}. Plan: {2}. Reproduced {3}{4}.{5}</p>\n",
-        html_escape(class_name(b)), is_flaky(b) ? ", flaky" : "", html_escape(plans[n]),
+        xml_escape(class_name(b)), is_flaky(b) ? ", flaky" : "", xml_escape(plans[n]),
         reproduced_words(b), b.minimized ? "" : " (the plan is not minimized: the budget ran out)",
-        b.found_by.empty() ? "" : " Found at " + html_escape(found_words(b)) + ".");
+        b.found_by.empty() ? "" : " Found at " + xml_escape(found_words(b)) + ".");
     md << fmt::format("## {}. {}\n\n- class: {}\n- plan: {}\n- reproduced: {}\n", n + 1, title_of(b),
                       class_name(b), plans[n], reproduced_words(b));
     if (runs[n]) {
@@ -377,23 +355,23 @@ void write_report(const std::filesystem::path& campaign, const CampaignResult& r
           "hover an arrow for its calls.{}</p>\n",
           baseline ? fmt::format(" ({} of {} drawn)", d.missing_drawn(), d.missing_total())
                    : " (no fault-free run kept a trace to compare)",
-          html_escape(d.lineage_of().empty() ? "no outcome" : d.lineage_of()),
-          html_escape(folded_words(d)));
+          xml_escape(d.lineage_of().empty() ? "no outcome" : d.lineage_of()),
+          xml_escape(folded_words(d)));
       auto [dot, shiviz] = write_exports(b.first_run, *runs[n]);
       html << fmt::format(
           "<p>Whole run: <a href=\"{}\">DOT</a> (<code>dot -Tsvg</code>) and <a "
           "href=\"{}\">ShiViz log</a> (ShiViz's default parser).</p>\n",
-          html_escape(link_to(campaign, dot)), html_escape(link_to(campaign, shiviz)));
+          xml_escape(link_to(campaign, dot)), xml_escape(link_to(campaign, shiviz)));
       md << fmt::format("- whole run: `{}`, `{}`\n", dot, shiviz);
     } else {
       html << fmt::format(
           "<p>(this run kept no trace to draw; <code>fissure replay {}</code> makes one)</p>\n",
-          html_escape(b.first_run));
+          xml_escape(b.first_run));
     }
     html << fmt::format(
         "<p>Replay: <code>fissure replay {0}</code></p>\n<details><summary>Plan {1} as JSON"
         "</summary><pre>{2}</pre></details>\n",
-        html_escape(b.first_run), b.plan.id(), html_escape(plan.str()));
+        xml_escape(b.first_run), b.plan.id(), xml_escape(plan.str()));
     md << fmt::format("- replay: `fissure replay {}`\n- plan {}:\n\n```json\n{}\n```\n\n",
                       b.first_run, b.plan.id(), plan.str());
   }

@@ -14,32 +14,10 @@
 #include "fissure/model/lineage.hpp"
 #include "fissure/model/payload_text.hpp"
 #include "plan_description.hpp"
+#include "fissure/checker/xml_escape.hpp"
 
 namespace fissure {
 namespace {
-
-std::string xml(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '&':
-        out += "&amp;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
 
 // "client answer #3" reads as "client's 3rd answer"; other keys stay as they are.
 std::string outcome_words(const std::string& key) {
@@ -428,7 +406,7 @@ void SpaceTimeDiagram::build() {
         R"(<text x="{0}" y="{1}" text-anchor="middle" font-weight="bold" font-size="12">{2}</text>)"
         R"(<line class="lane" x1="{0}" y1="{3}" x2="{0}" y2="{4}"/>)"
         "\n",
-        x(lane), top - 12, xml(lanes[i]), top, height - 12);
+        x(lane), top - 12, xml_escape(lanes[i]), top, height - 12);
   }
   // Time down the left edge: about every eighth row, and after each row of messages not
   // shown (time jumps there).
@@ -459,7 +437,7 @@ void SpaceTimeDiagram::build() {
           R"(<g class="f"><title>{0}</title><path d="M{1},{2}l-6,-6m6,6l6,6m-6,-6l6,-6m-6,6l-6,6"/>)"
           R"(<text x="{3}" y="{4}">{5}</text></g>)"
           "\n",
-          xml(clip(it.title, kMaxTitle)), x0, y0, x0 + 10, y0 + 4, xml(clip(it.label, 160)));
+          xml_escape(clip(it.title, kMaxTitle)), x0, y0, x0 + 10, y0 + 4, xml_escape(clip(it.label, 160)));
       ++faults_drawn_;
       continue;
     }
@@ -472,10 +450,10 @@ void SpaceTimeDiagram::build() {
     const char* marker = it.lineage ? "l" : cls;
     s += fmt::format(R"(<g class="{}"><title>{}</title><line x1="{}" y1="{}" x2="{}" y2="{}" )"
                      R"x(marker-end="url(#{}-{})"/>)x",
-                     classes, xml(clip(it.title, kMaxTitle)), x0, y0, x1s, y1, id_, marker);
+                     classes, xml_escape(clip(it.title, kMaxTitle)), x0, y0, x1s, y1, id_, marker);
     if (!it.label.empty())
       s += fmt::format(R"(<text x="{}" y="{}" text-anchor="middle">{}</text>)", x0 + (x1s - x0) / 4,
-                       y0 + (y1 - y0) / 4 - 3, xml(it.label));
+                       y0 + (y1 - y0) / 4 - 3, xml_escape(it.label));
     s += "</g>\n";
     ++(it.kind == Item::Missing ? missing_drawn_ : drawn_);
   }

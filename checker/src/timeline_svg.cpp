@@ -5,33 +5,11 @@
 #include <sstream>
 
 #include "fissure/checker/report.hpp"
+#include "fissure/checker/xml_escape.hpp"
 
 namespace fissure::checker {
 
 namespace {
-
-std::string xml(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
 
 // Breaks a sentence into lines of at most `width` characters, at spaces.
 std::vector<std::string> wrap(const std::string& text, std::size_t width) {
@@ -100,17 +78,17 @@ std::string timeline_svg(const History& h, const Counterexample& c) {
       "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{:.0f}\" height=\"{:.0f}\" "
       "viewBox=\"0 0 {:.0f} {:.0f}\" font-family=\"monospace\" font-size=\"12\">\n",
       width, height, width, height);
-  s += fmt::format("<title>{}</title>\n", xml(c.explanation));
+  s += fmt::format("<title>{}</title>\n", xml_escape(c.explanation));
   s += fmt::format("<rect width=\"{:.0f}\" height=\"{:.0f}\" fill=\"white\"/>\n", width, height);
   for (std::size_t i = 0; i < caption.size(); ++i)
     s += fmt::format("<text x=\"10\" y=\"{:.0f}\" font-size=\"13\">{}</text>\n",
-                     20 + 16.0 * static_cast<double>(i), xml(caption[i]));
+                     20 + 16.0 * static_cast<double>(i), xml_escape(caption[i]));
   for (std::size_t r = 0; r < row_name.size(); ++r) {
     double y = top + kRow * static_cast<double>(r);
     s += fmt::format(
         "<line x1=\"{:.1f}\" y1=\"{:.1f}\" x2=\"{:.1f}\" y2=\"{:.1f}\" stroke=\"#ddd\"/>\n", kLeft,
         y + kRow / 2 + kBar / 2, kLeft + kPlot + kRight - 10, y + kRow / 2 + kBar / 2);
-    s += fmt::format("<text x=\"10\" y=\"{:.1f}\">{}</text>\n", y + kRow / 2 + 4, xml(row_name[r]));
+    s += fmt::format("<text x=\"10\" y=\"{:.1f}\">{}</text>\n", y + kRow / 2 + 4, xml_escape(row_name[r]));
   }
   for (const Operation& o : c.ops) {
     double y = top + kRow * static_cast<double>(row.at(o.logical)) + kRow / 2 - kBar / 2 + 4;
@@ -132,16 +110,16 @@ std::string timeline_svg(const History& h, const Counterexample& c) {
           "fill=\"{}\"/>\n",
           x0, y, x1 - x0, kBar, colour(o.f));
     }
-    s += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\">{}</text>\n", x0, y - 3, xml(label));
+    s += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\">{}</text>\n", x0, y - 3, xml_escape(label));
   }
   double axis = top + kRow * static_cast<double>(row.size()) + 10;
   s += fmt::format(
       "<line x1=\"{:.0f}\" y1=\"{:.1f}\" x2=\"{:.0f}\" y2=\"{:.1f}\" stroke=\"#333\"/>\n", kLeft,
       axis, kLeft + kPlot, axis);
   s +=
-      fmt::format("<text x=\"{:.0f}\" y=\"{:.1f}\">{}</text>\n", kLeft, axis + 16, xml(h.when(t0)));
+      fmt::format("<text x=\"{:.0f}\" y=\"{:.1f}\">{}</text>\n", kLeft, axis + 16, xml_escape(h.when(t0)));
   s += fmt::format("<text x=\"{:.0f}\" y=\"{:.1f}\" text-anchor=\"end\">{}</text>\n", kLeft + kPlot,
-                   axis + 16, xml(h.when(t1)));
+                   axis + 16, xml_escape(h.when(t1)));
   s += "</svg>\n";
   return s;
 }
