@@ -8,7 +8,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 cd "$FISSURE_ROOT"
 out="${1:-runs/main-$(date +%Y%m%d-%H%M%S)}"
 mkdir -p "$out"
-"$BUILD_DIR/explorer/fissure" trace experiments/targets/redis-replication/target.toml -o "$out/trace"
+"$BUILD_DIR/explorer/fissure" trace "$BUILD_DIR/experiments/targets/redis-replication/target.toml" -o "$out/trace"
 echo
 # Exit 1 means bugs were found, which is what this job is for.
 # redis-sentinel: clients write, read and compare-and-set through the sentinels while the

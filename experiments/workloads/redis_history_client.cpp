@@ -3,8 +3,12 @@
 // (invoke, then ok, fail or info) for fissure's linearizability checker.
 //
 //   redis_history_client --sentinels 26379,26380,26381 --out FILE [--clients 3] [--keys 2]
-//                        [--seconds 6] [--wait] [--timeout 400ms] [--pause 5ms] [--seed N]
+//                        [--seconds 6] [--wait | --wait-clients N] [--timeout 400ms]
+//                        [--pause 5ms] [--seed N]
+//   redis_history_client --master 7000 --out FILE ...
 //
+// With --master the clients talk to that port only and never look for another master: a
+// crash of it shows as fail and info operations, which a linearizability checker allows.
 // Before each operation a client asks a sentinel where the master is
 // (SENTINEL get-master-addr-by-name mymaster, each sentinel in turn), so it follows a failover;
 // when no sentinel answers it keeps the master it knew. It speaks RESP by hand over TCP, so
@@ -12,7 +16,7 @@
 //   read  GET k
 //   write SET k V, V unique per key (a counter), so a lost write is identifiable
 //   cas   EVAL "if get == ARGV[1] then set ARGV[2]" 1 k expected new
-// With --wait, each write (and each cas that set) is followed on the same connection by
+// With --wait (or for the first N clients, --wait-clients N), each write (and each cas that set) is followed on the same connection by
 // WAIT 2 100, and its completion is WAIT's reply: the write is ok whatever count WAIT reports
 // (Redis acknowledged the SET either way), and info if the connection is lost before WAIT
 // answers. So a crash of the master between the SET and its replication is an info, not a lost
@@ -57,9 +61,9 @@ using Clock = std::chrono::steady_clock;
 [[noreturn]] void usage(const std::string& problem) {
   std::fprintf(stderr,
                "redis_history_client: %s\n"
-               "usage: redis_history_client --sentinels PORT,PORT,... --out FILE [--clients 3]\n"
-               "       [--keys 2] [--seconds 6] [--wait] [--timeout 400ms] [--pause 5ms]\n"
-               "       [--ready 5s] [--seed N]\n",
+               "usage: redis_history_client (--sentinels PORT,PORT,... | --master PORT) --out FILE\n"
+               "       [--clients 3] [--keys 2] [--seconds 6] [--wait | --wait-clients N]\n"
+               "       [--timeout 400ms] [--pause 5ms] [--ready 5s] [--seed N]\n",
                problem.c_str());
   std::exit(2);
 }
@@ -85,6 +89,7 @@ long parse_number(const std::string& flag, const std::string& text, long lo, lon
 
 struct Options {
   std::vector<std::uint16_t> sentinels;
+  std::optional<std::uint16_t> master;  // fixed: no sentinel is asked
   std::string out;
   std::string master_name = "mymaster";
   int clients = 3;
@@ -93,7 +98,7 @@ struct Options {
   std::chrono::milliseconds timeout{400};
   std::chrono::milliseconds pause{5};
   std::chrono::milliseconds ready{5000};
-  bool wait = false;
+  int wait_clients = 0;  // clients 0..N-1 WAIT after each write
   std::uint64_t seed = 0;
 };
 
@@ -116,6 +121,8 @@ Options parse_args(int argc, char** argv) {
         if (comma == std::string::npos) break;
         start = comma + 1;
       }
+    } else if (a == "--master") {
+      o.master = static_cast<std::uint16_t>(parse_number(a, value(), 1, 65535));
     } else if (a == "--out") {
       o.out = value();
     } else if (a == "--master-name") {
@@ -133,14 +140,16 @@ Options parse_args(int argc, char** argv) {
     } else if (a == "--ready") {
       o.ready = parse_duration(a, value());
     } else if (a == "--wait") {
-      o.wait = true;
+      o.wait_clients = 100;  // every client: --clients is at most 100
+    } else if (a == "--wait-clients") {
+      o.wait_clients = static_cast<int>(parse_number(a, value(), 0, 100));
     } else if (a == "--seed") {
       o.seed = static_cast<std::uint64_t>(parse_number(a, value(), 0, 1L << 62));
     } else {
       usage("unknown option '" + a + "'");
     }
   }
-  if (o.sentinels.empty()) usage("--sentinels is required");
+  if (o.sentinels.empty() == !o.master) usage("give one of --sentinels and --master");
   if (o.out.empty()) usage("--out is required");
   if (o.timeout.count() == 0) usage("--timeout must be above 0");
   return o;
@@ -378,6 +387,7 @@ class Workload {
  private:
   // The master's port as a sentinel says; nullopt when no sentinel answered.
   std::optional<std::uint16_t> ask_sentinels(Connection& sentinel, std::size_t& turn) {
+    if (o_.master) return o_.master;
     for (std::size_t tried = 0; tried < o_.sentinels.size(); ++tried) {
       auto deadline = Clock::now() + o_.timeout;
       std::uint16_t port = o_.sentinels[turn % o_.sentinels.size()];
@@ -443,7 +453,7 @@ class Workload {
         io = master.request(req, r, deadline);
       bool wrote = io == Io::Answered && !r.error() &&
                    (f == F::Write || (f == F::Cas && r.type == ':' && r.integer == 1));
-      if (wrote && o_.wait) {
+      if (wrote && index < o_.wait_clients) {
         // WAIT's own answer decides: until it comes, the write may not have left the master.
         Reply w;
         Io wio = master.request(command({"WAIT", "2", "100"}), w, Clock::now() + o_.timeout);

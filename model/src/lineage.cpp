@@ -122,7 +122,7 @@ namespace {
 // thread waited in between for something the tracer does not see (epoll_wait, a timer).
 // Stops within a pass are tens of microseconds apart, but a node may compute for a while
 // (a Redis replica loading its snapshot: 7 ms here); timers fire at 100 ms and more. Passes
-// closer than this are merged, which only makes supports larger. On 31 redis-replication
+// closer than this are merged, which only makes supports larger. On 31 redis-wait
 // traces, 2 ms split a pass and lost a replica's stream; 10 ms kept them all.
 constexpr std::uint64_t kPassGapNs = 10'000'000;
 

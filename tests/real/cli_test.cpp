@@ -201,14 +201,14 @@ TEST(Cli, PointsListsEveryPointAndBadPlansAreRefused) {
 namespace fissure::testing {
 namespace {
 
-// `fissure show` of a redis-replication run: Graphviz reads the DOT (laying out 900 events
+// `fissure show` of a redis-wait run: Graphviz reads the DOT (laying out 900 events
 // takes it a quarter of a minute, so a redis-getset run is the one rendered), and the ShiViz
 // log parses with ShiViz's default expression, each lane's own clock entry rising by one.
 TEST(Cli, ShowRendersInGraphvizAndShiviz) {
   ScratchDir dir;
   auto out = dir.path() / "r";
   CommandResult run =
-      run_fissure(fmt::format("trace {}/experiments/targets/redis-replication/target.toml -o {}",
+      run_fissure(fmt::format("trace {}/experiments/targets/redis-wait/target.toml -o {}",
                               FISSURE_SOURCE_DIR, out.string()));
   ASSERT_EQ(run.exit_code, 0) << run.output;
   CommandResult dot = run_fissure(

@@ -1,7 +1,8 @@
-// The bundled redis-sentinel target as a user runs it: a real master, two replicas and three
-// sentinels, redis_history_client, and the linearizability checker as the oracle. A crash of
-// the master is unavailability (operations fail or end unknown), not a bug; a partition that
-// cuts the master off with its clients loses acknowledged writes when it heals (Jepsen, 2013).
+// The bundled redis-sentinel and redis-replication targets as a user runs them: a real master,
+// two replicas and three sentinels, redis_history_client, and the linearizability checker as
+// the oracle. A crash of the master is unavailability (operations fail or end unknown), not a
+// bug; a partition that cuts the master off with its clients loses acknowledged writes when it
+// heals (Jepsen, 2013).
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
@@ -130,6 +131,33 @@ TEST(RedisSentinel, ACrashOfTheMasterIsNoBug) {
   ASSERT_TRUE(h.problems.empty()) << h.problems.front();
   EXPECT_GT(h.count("fail") + h.count("info"), 0) << "operations while the master was down";
   EXPECT_GT(h.count("ok"), 0);
+  EXPECT_EQ(stale_read(h), std::nullopt);
+}
+
+// redis-replication: the same cluster, clients that stay on the master's port, half of them
+// WAITing. The master killed mid-workload leaves its clients nothing to talk to: the rest of
+// the history is failed (refused) operations and writes whose answer was lost (info). An
+// oracle that called that a bug would report unavailability; the checker does not.
+TEST(RedisReplication, ACrashOfTheMasterIsUnavailabilityNotABug) {
+  ScratchDir dir;
+  std::filesystem::path run = dir.path() / "run";
+  CommandResult r =
+      run_fissure(fmt::format("run {} --plan {} -o {}", FISSURE_REDIS_REPLICATION_SPEC,
+                              plan("crash-master.json"), run.string()));
+  ASSERT_EQ(r.exit_code, 0) << "good, and the crash fired:\n" << r.output;
+  EXPECT_NE(r.output.find("killed node 'master'"), std::string::npos) << r.output;
+  EXPECT_EQ(run_history_verdict(run), "linearizable") << r.output;
+  History h = read_history(run / "history.jsonl");
+  ASSERT_TRUE(h.problems.empty()) << h.problems.front();
+  EXPECT_GT(h.count("ok"), 0) << "operations before the crash";
+  // After the crash nothing answers on port 7000 again (no restart, no failover followed):
+  // the last operation of every client failed or ended unknown.
+  const Op* last = nullptr;
+  for (const Op& o : h.ops)
+    if (!last || o.completed > last->completed) last = &o;
+  ASSERT_NE(last, nullptr);
+  EXPECT_NE(last->outcome, "ok") << "an operation answered after the master died";
+  EXPECT_GT(h.count("fail"), 0);
   EXPECT_EQ(stale_read(h), std::nullopt);
 }
 

@@ -50,7 +50,7 @@ TEST(Redis, GetSetTracesRequestsAndReplies) {
 // before it answers WAIT, and the trace must show that chain of causes.
 TEST(Redis, ReplicationStreamsTheWriteBeforeWaitReturns) {
   ScratchDir dir;
-  RunResult r = run_target("redis-replication", dir);
+  RunResult r = run_target("redis-wait", dir);
   ASSERT_EQ(r.verdict.kind, VerdictKind::Good) << r.verdict.message;
   const Trace& t = r.trace;
   auto master = *t.node_index("master");
@@ -115,20 +115,23 @@ TEST(Redis, ReplicationStreamsTheWriteBeforeWaitReturns) {
 namespace fissure::testing {
 namespace {
 
-// experiments/plans/redis-replication/crash-master-after-ok.json: the master answers the
+// experiments/plans/redis-wait/crash-master-after-ok.json: the master answers the
 // client's SET with +OK and dies right after, before it streams the write to the replicas
-// (the plan also defers the stream with EAGAIN in runs where it would come first).
+// (the plan also defers the stream with EAGAIN in runs where it would come first). Redis
+// replicates asynchronously: a +OK is no promise that a replica has the write, only WAIT's 2 is,
+// and WAIT never answered. So the oracle calls the lost write unavailability, not a bug.
 TEST(Redis, CrashMasterRightAfterItAcknowledgesTheSet) {
   ScratchDir dir;
   Spec spec = load_spec(std::string(FISSURE_SOURCE_DIR) +
-                        "/experiments/targets/redis-replication/target.toml");
+                        "/experiments/targets/redis-wait/target.toml");
   FaultPlan plan = load_plan(
       std::string(FISSURE_SOURCE_DIR) +
-          "/experiments/plans/redis-replication/crash-master-after-ok.json",
+          "/experiments/plans/redis-wait/crash-master-after-ok.json",
       {"master", "replica1", "replica2", "sentinel1", "sentinel2", "sentinel3", "client"});
   RunResult r = run_traced(
       spec, {.run_dir = dir.path() / "run", .cpu = 0, .exact_results = false, .plan = plan});
-  EXPECT_EQ(r.verdict.kind, VerdictKind::Bug) << r.verdict.message;
+  EXPECT_EQ(r.verdict.kind, VerdictKind::Good) << r.verdict.message;
+  EXPECT_NE(r.verdict.message.find("unavailable"), std::string::npos) << r.verdict.message;
   const Trace& t = r.trace;
   auto master = *t.node_index("master");
   const FiredFault* crash = nullptr;
@@ -160,11 +163,11 @@ TEST(Redis, CrashMasterRightAfterItAcknowledgesTheSet) {
 namespace fissure::testing {
 namespace {
 
-// A good, fault-free redis-replication run and its graph.
+// A good, fault-free redis-wait run and its graph.
 class ReplicationLineage : public ::testing::Test {
  protected:
   void SetUp() override {
-    r = run_target("redis-replication", dir);
+    r = run_target("redis-wait", dir);
     ASSERT_EQ(r.verdict.kind, VerdictKind::Good) << r.verdict.message;
     g.emplace(r.trace);
   }
@@ -218,7 +221,7 @@ class PausedReplicationLineage : public ReplicationLineage {
  protected:
   void SetUp() override {
     Spec spec = load_spec(std::string(FISSURE_SOURCE_DIR) +
-                          "/experiments/targets/redis-replication/target.toml");
+                          "/experiments/targets/redis-wait/target.toml");
     auto client = spec.node_index("client");
     ASSERT_TRUE(client.has_value());
     spec.nodes[*client].cmd = {"sh", "-c", R"sh(

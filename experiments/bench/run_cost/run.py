@@ -193,7 +193,7 @@ def main():
     args = ap.parse_args()
     fissure = args.fissure or os.path.join(args.build, "explorer", "fissure")
     targets = {
-        "redis-replication": os.path.join(ROOT, "experiments", "targets", "redis-replication", "target.toml"),
+        "redis-wait": os.path.join(ROOT, "experiments", "targets", "redis-wait", "target.toml"),
         "simple-deliv": os.path.join(args.build, "experiments", "targets", "simple-deliv", "target.toml"),
     }
     rows = []

@@ -25,7 +25,7 @@ CommPattern comm_pattern(const Trace& t);
 // target's runs vary, where comm_pattern tells whether they did something different.
 CommPattern comm_sequence(const Trace& t);
 // A run's coverage signature: its communication pattern at one of two levels, with its
-// verdict. Pairs (comm_pattern) is the default: on redis-replication the sequence level made
+// verdict. Pairs (comm_pattern) is the default: on redis-wait the sequence level made
 // every one of 100 fault-free runs distinct, which would make a coverage-guided search keep
 // every run; pairs gave 29 classes there, and both gave 1 on redis-getset (determinism study).
 enum class CoverageLevel { Pairs, Sequence };

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Starts sentinel N of redis-replication: usage sentinel.sh N RUN_DIR.
+# Starts sentinel N of redis-wait: usage sentinel.sh N RUN_DIR.
 # Sentinel rewrites its config file while it runs, so it gets a fresh copy of
 # the template sentinelN.conf (next to this script) in the run dir each run.
 # exec, so the node's process is redis-sentinel itself, not this shell.
