@@ -273,13 +273,29 @@ struct LdfiStrategy::Round {
         });
       });
     };
-    std::vector<bool> dropped(outcomes.size(), false);
-    for (std::size_t y = 0; y < outcomes.size(); ++y)
-      for (std::size_t x = 0; x < outcomes.size() && !dropped[y]; ++x)
-        if (x != y && !dropped[x] && implies_cut(outcomes[y], outcomes[x])) dropped[y] = true;
+    // Each outcome is checked against those kept so far only, largest first: implication is
+    // transitive, so one implied by a dropped outcome is implied by the keeper that dropped it,
+    // and a keeper is never dropped later. Against every other outcome, this was quadratic in
+    // the operations of a history (redis-replication: thousands per run).
+    std::vector<std::size_t> order(outcomes.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    auto weight = [&](std::size_t i) {
+      std::size_t n = 0;
+      for (const auto& sup : outcomes[i].supports) n += sup.size();
+      return n;
+    };
+    std::vector<std::size_t> weights(outcomes.size());
+    for (std::size_t i = 0; i < outcomes.size(); ++i) weights[i] = weight(i);
+    std::stable_sort(order.begin(), order.end(),
+                     [&](std::size_t a, std::size_t b) { return weights[a] > weights[b]; });
+    std::vector<std::size_t> kept;
+    for (std::size_t y : order)
+      if (std::none_of(kept.begin(), kept.end(),
+                       [&](std::size_t x) { return implies_cut(outcomes[y], outcomes[x]); }))
+        kept.push_back(y);
+    std::sort(kept.begin(), kept.end());  // the outcomes' own order, as before
     std::vector<z3::expr> goals;
-    for (std::size_t i = 0; i < outcomes.size(); ++i) {
-      if (dropped[i]) continue;
+    for (std::size_t i : kept) {
       z3::expr_vector all_of(ctx);
       for (auto& e : outcomes[i].cut) all_of.push_back(e);
       goals.push_back(z3::mk_and(all_of));

@@ -86,6 +86,35 @@ TEST(Ldfi, EveryHypothesisOfTheFirstRoundIsMinimalAndNew) {
   EXPECT_FALSE(s->certificate()) << "hypotheses are still running";
 }
 
+// A history's answers: the client's j-th answer needs a's messages 1..j to b, so cutting an
+// earlier answer cuts every later one too. The search keeps only the outcomes no other's cut
+// implies; keeping the wrong one (the first answer, whose cut implies the rest) would leave
+// out the drops of messages 2 and 3, which break the later answers alone.
+TEST(Ldfi, NestedAnswersAreCutAtEveryMessageOfTheLongest) {
+  auto s = make_ldfi_strategy(space({FaultKind::Drop}, 1), kNodes, 1, kWorkload);
+  Observation o;
+  o.verdict = "good";
+  o.signature = "answered";
+  std::vector<InjectionPoint> support;
+  for (std::uint32_t j = 1; j <= 3; ++j) {
+    o.points.push_back(send("a", "b", j));
+    o.points.push_back(recv("b", "a", j));
+    support.push_back(send("a", "b", j));
+    support.push_back(recv("b", "a", j));
+    o.outcomes.push_back({"client answer " + std::to_string(j), "client", true, support, support});
+  }
+  s->observe(o);
+  std::set<std::string> ids;
+  while (auto p = s->propose()) ids.insert(p->id());
+  // By hand: one drop at any of the 6 points cuts the third answer.
+  std::set<std::string> expected;
+  for (std::uint32_t j = 1; j <= 3; ++j) {
+    expected.insert(FaultPlan{{drop(send("a", "b", j))}}.id());
+    expected.insert(FaultPlan{{drop(recv("b", "a", j))}}.id());
+  }
+  EXPECT_EQ(ids, expected);
+}
+
 TEST(Ldfi, ARefutedHypothesisGrowsIntoTheFallbackItRevealed) {
   auto s = make_ldfi_strategy(space({FaultKind::Drop}, 2), kNodes, 1, kWorkload);
   s->observe(delivered(1));
