@@ -30,6 +30,8 @@ done
 mkdir -p "$dir"/{munge,state,spool}
 chmod 700 "$dir/munge"
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("",0)); print(s.getsockname()[1])'; }
+# Addresses are given, not looked up: a fresh debootstrap root has no /etc/hosts, and there the
+# node's name did not resolve, so the job never started and the test timed out at 300 s.
 host=$(hostname -s)
 cpus=$(nproc)
 dd if=/dev/urandom of="$dir/munge/munge.key" bs=1024 count=1 status=none
@@ -38,7 +40,7 @@ munged --force --socket="$dir/munge/munge.socket" --key-file="$dir/munge/munge.k
   --pid-file="$dir/munged.pid" --log-file="$dir/munged.log" --seed-file="$dir/munge/seed"
 cat >"$dir/slurm.conf" <<CONF
 ClusterName=fissuretest
-SlurmctldHost=$host
+SlurmctldHost=$host(127.0.0.1)
 SlurmUser=root
 SlurmdUser=root
 AuthType=auth/munge
@@ -61,7 +63,7 @@ MpiDefault=none
 ReturnToService=2
 JobAcctGatherType=jobacct_gather/none
 AccountingStorageType=accounting_storage/none
-NodeName=$host CPUs=$cpus State=UNKNOWN
+NodeName=$host NodeAddr=127.0.0.1 CPUs=$cpus State=UNKNOWN
 PartitionName=test Nodes=$host Default=YES MaxTime=INFINITE State=UP
 CONF
 export SLURM_CONF=$dir/slurm.conf
