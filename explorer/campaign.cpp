@@ -25,6 +25,7 @@
 #include "fissure/model/pattern.hpp"
 #include "fissure/strategies/strategy.hpp"
 #include "fissure/tracer/tracer.hpp"
+#include "campaign_journal.hpp"
 #include "job.hpp"
 #include "local_executor.hpp"
 #include "observation_store.hpp"
@@ -44,122 +45,6 @@ std::string plan_json(const FaultPlan& p) {
 FaultPlan plan_from_json(const std::string& text) {
   std::istringstream is(text);
   return read_plan(is);
-}
-
-// One completed run in the campaign's journal. `batch` groups runs the strategy proposed
-// together (0 for runs it did not propose: baseline, minimization, replays).
-struct JournalEntry {
-  std::uint64_t index = 0;
-  std::uint64_t batch = 0;
-  std::string dir;
-  std::string verdict;   // for Molly's count of runs to the first failure
-  std::string proposer;  // the search that proposed it; empty for runs no strategy proposed
-  // Runs the strategy had been told of when it proposed this run's batch: the batch's own
-  // first index, unless the batch was proposed while the one before it ran (MPI).
-  std::uint64_t observed = kBatchStart;
-  static constexpr std::uint64_t kBatchStart = std::numeric_limits<std::uint64_t>::max();
-  template <class A>
-  void serialize(A& ar) {
-    ar(CEREAL_NVP(index), CEREAL_NVP(batch), CEREAL_NVP(dir), CEREAL_NVP(verdict),
-       CEREAL_NVP(proposer));
-    if constexpr (std::is_base_of_v<cereal::detail::InputArchiveBase, A>) {
-      try {  // a checkpoint from before batches were proposed ahead has none
-        ar(CEREAL_NVP(observed));
-      } catch (const cereal::Exception&) {
-        observed = kBatchStart;
-      }
-    } else {
-      ar(CEREAL_NVP(observed));
-    }
-  }
-};
-
-struct StoredBug {
-  std::string symptom, verdict, message, plan, first_run;
-  bool minimized = false;
-  unsigned replays = 0, reproduced = 0;
-  // How far minimization got, so that a resumed campaign goes on from there: whether no
-  // single fault can go any more, and if not, which to try dropping next; and per fault of
-  // the plan, the longest delay seen not to show the symptom (the bisection's lower end).
-  bool one_minimal = false;
-  std::size_t next_drop = 0;  // the fault whose dropping is tried next
-  std::vector<std::uint32_t> not_shown;
-  std::string found_by;
-  std::uint64_t found_at = 0;
-  std::string verdict_class;  // to_string(VerdictClass) of the first run's verdict
-  // The class, or for a checkpoint from before classes the one its verdict stood for.
-  VerdictClass cls() const {
-    if (auto c = verdict_class_from_string(verdict_class)) return *c;
-    auto kind = verdict_kind_from_string(verdict);
-    return kind ? legacy_class(*kind) : VerdictClass::None;
-  }
-  template <class A>
-  void serialize(A& ar) {
-    ar(CEREAL_NVP(symptom), CEREAL_NVP(verdict), CEREAL_NVP(message), CEREAL_NVP(plan),
-       CEREAL_NVP(first_run), CEREAL_NVP(minimized), CEREAL_NVP(replays), CEREAL_NVP(reproduced),
-       CEREAL_NVP(one_minimal), CEREAL_NVP(next_drop), CEREAL_NVP(not_shown),
-       CEREAL_NVP(found_by), CEREAL_NVP(found_at));
-    if constexpr (std::is_base_of_v<cereal::detail::InputArchiveBase, A>) {
-      try {  // a checkpoint from before verdict classes has none: cls() guesses it
-        ar(cereal::make_nvp("class", verdict_class));
-      } catch (const cereal::Exception&) {
-        verdict_class = "?";
-      }
-    } else {
-      ar(cereal::make_nvp("class", verdict_class));
-    }
-  }
-};
-
-// What a killed campaign needs to go on: the settings it ran with, every completed run in
-// order, and its bugs. The strategy is not stored: it is deterministic, so it is rebuilt by
-// replaying the journal through it.
-struct Checkpoint {
-  std::string spec;  // absolute path of target.toml
-  std::string strategy;
-  std::uint64_t seed = 0, runs_budget = 0, next_batch = 1;
-  unsigned jobs = 1, baseline = 0, replays = 0;
-  bool isolate = true, keep_all = false;
-  std::vector<JournalEntry> journal;
-  std::vector<StoredBug> bugs;
-  std::uint64_t certified_at = 0;  // runs when the strategy last became certified; 0: not
-  template <class A>
-  void serialize(A& ar) {
-    ar(CEREAL_NVP(spec), CEREAL_NVP(strategy), CEREAL_NVP(seed), CEREAL_NVP(runs_budget),
-       CEREAL_NVP(next_batch), CEREAL_NVP(jobs), CEREAL_NVP(baseline), CEREAL_NVP(replays),
-       CEREAL_NVP(isolate), CEREAL_NVP(keep_all), CEREAL_NVP(journal), CEREAL_NVP(bugs),
-       CEREAL_NVP(certified_at));
-  }
-};
-
-const char* kCheckpoint = "checkpoint.json";
-
-Checkpoint load_checkpoint(const std::filesystem::path& dir) {
-  std::ifstream is(dir / kCheckpoint);
-  if (!is)
-    throw RunError(
-        fmt::format("{}: no {}; is this a fissure campaign directory?", dir.string(), kCheckpoint));
-  Checkpoint c;
-  try {
-    cereal::JSONInputArchive ar(is);
-    ar(cereal::make_nvp("campaign", c));
-  } catch (const cereal::Exception& e) {
-    throw RunError(fmt::format(
-        "{}: cannot read it ({}); a campaign written by an older fissure cannot be resumed",
-        (dir / kCheckpoint).string(), e.what()));
-  }
-  return c;
-}
-
-void save_checkpoint(const Checkpoint& c, const std::filesystem::path& dir) {
-  auto tmp = dir / (std::string(kCheckpoint) + ".tmp");
-  {
-    std::ofstream os(tmp);
-    cereal::JSONOutputArchive ar(os);
-    ar(cereal::make_nvp("campaign", c));
-  }
-  if (std::rename(tmp.c_str(), (dir / kCheckpoint).c_str()) != 0)
-    throw RunError(fmt::format("cannot write {}", (dir / kCheckpoint).string()));
 }
 
 // A run of this plan that a killed campaign completed after its last checkpoint: the resumed
@@ -211,9 +96,13 @@ class Campaign {
       local_ = std::make_unique<LocalExecutor>(spec_, state_.jobs);
       executor_ = local_.get();
     }
+    std::filesystem::create_directories(opt_.dir);
+    CampaignJournal::write_snapshot(state_, opt_.dir);
+    journal_ = std::make_unique<CampaignJournal>(opt_.dir, state_);
     baseline();  // a resumed campaign finishes its baseline first
     minimize_pending();
     explore();
+    CampaignJournal::write_snapshot(state_, opt_.dir);
     CampaignResult out;
     out.runs = state_.journal.size();
     out.unique_signatures = signatures_.size();
@@ -347,7 +236,7 @@ class Campaign {
                           spec_.file.string(), to_string(j.result.verdict.kind),
                           j.result.verdict.message, j.dir.string()));
       summarize_uninteresting(batch);
-      save_checkpoint(state_, opt_.dir);
+      journal_->commit(state_);
     }
     report("baseline");
   }
@@ -441,7 +330,7 @@ class Campaign {
       ahead.reset();
       if (batch.empty() && replay_of.empty()) {
         exhausted_ = true;
-        save_checkpoint(state_, opt_.dir);
+        journal_->commit(state_);
         break;
       }
       const std::size_t proposed = batch.size();
@@ -463,7 +352,7 @@ class Campaign {
       for (const Job& j : batch) note_if_new_bug(j);  // a replay may show another failure
       batch.resize(proposed);
       summarize_uninteresting(batch);
-      save_checkpoint(state_, opt_.dir);
+      journal_->commit(state_);
       if (opt_.until_answer && (!state_.bugs.empty() || state_.certified_at != 0)) {
         stopped_ = true;
         break;
@@ -532,13 +421,13 @@ class Campaign {
       } else {
         state_.bugs[b].next_drop = i + 1;
       }
-      save_checkpoint(state_, opt_.dir);
+      journal_->commit(state_);
     }
     state_.bugs[b].one_minimal = true;
-    save_checkpoint(state_, opt_.dir);
+    journal_->commit(state_);
     if (!shorten_delays(b, plan)) return;
     state_.bugs[b].minimized = true;
-    save_checkpoint(state_, opt_.dir);
+    journal_->commit(state_);
   }
 
   // Each delay made as short as still shows the symptom: a bisection between no delay and
@@ -561,7 +450,7 @@ class Campaign {
         } else {
           state_.bugs[b].not_shown[i] = shorter.faults[i].delay_ms;
         }
-        save_checkpoint(state_, opt_.dir);
+        journal_->commit(state_);
       }
     }
     return true;
@@ -571,7 +460,7 @@ class Campaign {
   // replaying the journal through it (proposals must come out the same), observations from
   // the runs' observation.bin. Runs after the checkpoint are taken if complete, else redone.
   void restore() {
-    state_ = load_checkpoint(opt_.dir);
+    state_ = CampaignJournal::read(opt_.dir);
     if (opt_.runs != 0) state_.runs_budget = opt_.runs;  // an explicit --runs may extend a campaign
     // Runs go on as they began: in namespaces or not; --keep-all may be added on resume.
     opt_.isolate = state_.isolate;
@@ -617,6 +506,7 @@ class Campaign {
   std::vector<std::string> nodes_, workload_;
   Checkpoint state_;
   std::unique_ptr<Strategy> strategy_;
+  std::unique_ptr<CampaignJournal> journal_;
   std::unique_ptr<LocalExecutor> local_;
   RunExecutor* executor_ = nullptr;
   std::vector<Job> pending_;            // the runs of the batch the executor is making
@@ -632,7 +522,7 @@ class Campaign {
 }  // namespace
 
 std::filesystem::path campaign_spec(const std::filesystem::path& dir) {
-  return load_checkpoint(dir).spec;
+  return CampaignJournal::read(dir).spec;
 }
 
 CampaignResult run_campaign(const Spec& spec, const CampaignOptions& options) {

@@ -14,6 +14,13 @@ namespace fissure {
 
 namespace {
 
+// Into an existing directory.
+void write_new_file(const std::filesystem::path& file, const std::string& bytes) {
+  std::ofstream os(file, std::ios::binary | std::ios::trunc);
+  os.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  if (!os) throw RunError(fmt::format("cannot write {}", file.string()));
+}
+
 void write_file(const std::filesystem::path& file, const std::string& bytes) {
   std::filesystem::create_directories(file.parent_path());
   std::ofstream os(file, std::ios::binary | std::ios::trunc);
@@ -33,13 +40,13 @@ void take_result(Job& j, const mpi::RunDone& done, const std::string& worker) {
   std::filesystem::create_directories(j.dir);
   std::ostringstream plan;
   write_plan(j.plan, plan);
-  write_file(j.dir / "plan.json", plan.str());
-  write_file(j.dir / "run.json", done.run_json);
-  write_file(j.dir / "worker.txt", worker + "\n");
+  write_new_file(j.dir / "plan.json", plan.str());
+  write_new_file(j.dir / "run.json", done.run_json);
+  write_new_file(j.dir / "worker.txt", worker + "\n");
   save_observation_bytes(done.observation, j.dir);  // last: the run is complete
   // The verdict whole (its class too) as the worker's run.json has it, as a resumed campaign
   // reads it.
-  if (auto v = read_run_record(j.dir).read_verdict()) j.result.verdict = *v;
+  if (auto v = parse_run_record(done.run_json, j.dir.string()).read_verdict()) j.result.verdict = *v;
 }
 
 MpiExecutor::MpiExecutor(mpi::World& world, const std::filesystem::path& spec,

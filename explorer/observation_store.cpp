@@ -12,6 +12,7 @@
 #include <fstream>
 #include <iterator>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -161,13 +162,21 @@ Observation decode_observation(const FaultPlan& plan, const std::string& bytes,
         "{}: observation format {} (this fissure reads format {}); a campaign from an older "
         "fissure cannot be resumed",
         file, s.magic == kObservationMagic ? s.format : 1, kObservationFormat));
+  // Each name read once: a run has thousands of points over a few dozen names, and a
+  // coordinator decodes every run's observation.
+  std::vector<std::optional<InjectionPoint>> named(s.names.size());
+  for (std::size_t n = 0; n < s.names.size(); ++n)
+    if (auto op = op_class_from_string(s.names[n][1]))
+      named[n] = InjectionPoint{s.names[n][0], *op, s.names[n][2], 0};
   auto point = [&](std::uint32_t name, std::uint32_t k, std::size_t i) -> InjectionPoint {
-    const auto* n = name < s.names.size() ? &s.names[name] : nullptr;
-    auto op = n ? op_class_from_string((*n)[1]) : std::nullopt;
-    if (!op) throw RunError(fmt::format("{}: corrupt point {}", file, i));
-    return {(*n)[0], *op, (*n)[2], k};
+    if (name >= named.size() || !named[name])
+      throw RunError(fmt::format("{}: corrupt point {}", file, i));
+    InjectionPoint p = *named[name];
+    p.k = k;
+    return p;
   };
   Observation o{plan, s.verdict, {}, s.signature, {}, {}, {}};
+  o.points.reserve(std::min(s.name_of.size(), s.k.size()));
   for (std::size_t i = 0; i < s.name_of.size() && i < s.k.size(); ++i)
     o.points.push_back(point(s.name_of[i], s.k[i], i));
   auto points = [&](const std::vector<std::uint32_t>& rows) {

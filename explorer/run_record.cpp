@@ -6,6 +6,7 @@
 #include <cereal/types/string.hpp>
 #include <cereal/types/vector.hpp>
 #include <fstream>
+#include <sstream>
 
 #include "fissure/model/pattern.hpp"
 #include "history_oracle.hpp"
@@ -82,6 +83,18 @@ RunRecord read_run_record(const std::filesystem::path& dir) {
   RunRecord rec;
   cereal::JSONInputArchive ar(is);
   ar(cereal::make_nvp("run", rec));
+  return rec;
+}
+
+RunRecord parse_run_record(const std::string& json, const std::string& where) {
+  std::istringstream is(json);
+  RunRecord rec;
+  try {
+    cereal::JSONInputArchive ar(is);
+    ar(cereal::make_nvp("run", rec));
+  } catch (const cereal::Exception& e) {
+    throw RunError(fmt::format("{}: run.json: cannot read it ({})", where, e.what()));
+  }
   return rec;
 }
 

@@ -74,6 +74,8 @@ void keep_run(const Spec& spec, const FaultPlan& plan, const std::filesystem::pa
 RunResult run_and_keep(const Spec& spec, const FaultPlan& plan, const std::filesystem::path& dir,
                        const RunSettings& s);
 RunRecord read_run_record(const std::filesystem::path& dir);
+// run.json's text, as a worker sends it; `where` names it in an error.
+RunRecord parse_run_record(const std::string& json, const std::string& where);
 // The run's trace, or nullopt when its campaign summarized the run (kept no trace.bin).
 std::optional<Trace> load_run_trace(const std::filesystem::path& dir);
 // The run's trace; a summarized run is an error that says how to get one.

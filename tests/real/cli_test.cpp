@@ -325,7 +325,7 @@ TEST(Cli, ExploreRefusesASpecWhoseOracleFailsWithoutFaults) {
   auto c = dir.path() / "later";
   r = run_fissure(fmt::format("explore {} --runs 6 --jobs 1 -o {}", later.string(), c.string()));
   EXPECT_EQ(r.exit_code, 2) << r.output;
-  ASSERT_TRUE(std::filesystem::exists(c / "checkpoint.json")) << "the first run was good";
+  ASSERT_EQ(committed_runs(c).size(), 1u) << "the first run was good";
   r = run_fissure(fmt::format("explore --resume {}", c.string()));
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_NE(r.output.find("the run fails without faults (bug: wrong now)"), std::string::npos)
@@ -592,13 +592,9 @@ TEST(Cli, ExploreShortensDelaysWhileMinimizing) {
 namespace fissure::testing {
 namespace {
 
-std::size_t journal_size(const std::filesystem::path& checkpoint) {
-  std::string text = slurp(checkpoint);
-  std::size_t n = 0;
-  for (std::size_t at = text.find("\"index\""); at != std::string::npos;
-       at = text.find("\"index\"", at + 1))
-    ++n;
-  return n;
+// Runs the campaign's journal has committed.
+std::size_t journal_size(const std::filesystem::path& campaign) {
+  return committed_runs(campaign).size();
 }
 
 // kill -9 in the middle of a campaign, then --resume: every run from 0 to the budget is done
@@ -626,7 +622,7 @@ TEST(Cli, ExploreResumesAfterSigkillWithoutGapOrDuplicate) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   // Killed once a run past the checkpoint is complete (its batch still running).
   auto completed_past_checkpoint = [&] {
-    std::size_t journal = journal_size(out / "checkpoint.json");
+    std::size_t journal = journal_size(out);
     return journal >= 8 && std::filesystem::exists(out / "runs" / fmt::format("{:05}", journal) /
                                                    "observation.bin");
   };
@@ -635,7 +631,7 @@ TEST(Cli, ExploreResumesAfterSigkillWithoutGapOrDuplicate) {
   kill(pid, SIGKILL);
   int status = 0;
   waitpid(pid, &status, 0);
-  std::size_t before = journal_size(out / "checkpoint.json");
+  std::size_t before = journal_size(out);
   ASSERT_GE(before, 8u);
   ASSERT_LT(before, 40u) << "killed in the middle";
   ASSERT_TRUE(
@@ -659,10 +655,10 @@ TEST(Cli, ExploreResumesAfterSigkillWithoutGapOrDuplicate) {
   EXPECT_TRUE(resumed.exit_code == 0 || resumed.exit_code == 1) << resumed.output;
   EXPECT_NE(resumed.output.find(fmt::format("resumed after {} runs", before)), std::string::npos)
       << resumed.output;
-  EXPECT_EQ(journal_size(out / "checkpoint.json"), 40u);
-  std::string checkpoint = slurp(out / "checkpoint.json");
+  EXPECT_EQ(journal_size(out), 40u);
+  auto runs = committed_runs(out);
   for (int i = 0; i < 40; ++i) {
-    EXPECT_NE(checkpoint.find(fmt::format("\"index\": {},", i)), std::string::npos)
+    EXPECT_NE(runs.at(i).find(fmt::format("\"index\": {},", i)), std::string::npos)
         << "run " << i << " is missing";
     EXPECT_TRUE(std::filesystem::exists(out / "runs" / fmt::format("{:05}", i) / "run.json")) << i;
   }
@@ -671,6 +667,62 @@ TEST(Cli, ExploreResumesAfterSigkillWithoutGapOrDuplicate) {
     EXPECT_EQ(std::filesystem::last_write_time(run / "run.json"), written)
         << run << " was completed before the kill and not run again";
   EXPECT_NE(slurp(out / "summary.json").find("\"runs\": 40"), std::string::npos);
+}
+
+// The journal cut in the middle of a record, as a kill -9 in the middle of an append leaves it:
+// the resumed campaign goes on from the commit before the cut, takes the runs made after it as
+// they are, and ends with the very journal the campaign had before the cut.
+TEST(Cli, ExploreResumesFromAJournalCutMidRecord) {
+  ScratchDir dir;
+  auto port = free_port();
+  auto spec = dir.write("target.toml",
+                        server_client_spec("cut", {prog("tcp_server"), std::to_string(port)},
+                                           fmt::format("tcp:{}", port),
+                                           {prog("tcp_client"), std::to_string(port)}));
+  auto out = dir.path() / "c";
+  CommandResult r =
+      run_fissure(fmt::format("explore {} --strategy random --seed 5 --runs 24 --jobs 2 "
+                              "--replays 1 -o {}",
+                              spec.string(), out.string()));
+  ASSERT_TRUE(r.exit_code == 0 || r.exit_code == 1) << r.output;
+  const auto whole = committed_runs(out);
+  ASSERT_EQ(whole.size(), 24u);
+  // The cut: halfway through the first run record after a commit of at least 8 runs.
+  const std::string text = slurp(out / "journal.jsonl");
+  std::size_t at = 0, runs = 0, committed = 0, cut = std::string::npos;
+  while (at < text.size() && cut == std::string::npos) {
+    std::size_t end = text.find('\n', at);
+    ASSERT_NE(end, std::string::npos);
+    std::string line = text.substr(at, end - at);
+    if (line.starts_with("{\"run\"")) {
+      if (committed >= 8) cut = at + line.size() / 2;
+      ++runs;
+    } else {
+      committed = runs;
+    }
+    at = end + 1;
+  }
+  ASSERT_NE(cut, std::string::npos);
+  ASSERT_LT(committed, 24u);
+  std::filesystem::resize_file(out / "journal.jsonl", cut);
+  EXPECT_EQ(committed_runs(out).size(), committed);
+  std::map<std::filesystem::path, std::filesystem::file_time_type> made_after;
+  for (std::size_t i = committed; i < 24; ++i) {
+    auto run = out / "runs" / fmt::format("{:05}", i);
+    made_after[run] = std::filesystem::last_write_time(run / "run.json");
+  }
+
+  CommandResult resumed = run_fissure(fmt::format("explore --resume {}", out.string()));
+  EXPECT_TRUE(resumed.exit_code == 0 || resumed.exit_code == 1) << resumed.output;
+  EXPECT_NE(resumed.output.find(fmt::format("resumed after {} runs", committed)),
+            std::string::npos)
+      << resumed.output;
+  EXPECT_EQ(committed_runs(out), whole) << "the same runs, in the same order, once each";
+  for (const auto& [run, written] : made_after)
+    EXPECT_EQ(std::filesystem::last_write_time(run / "run.json"), written)
+        << run << " was taken as it was, not run again";
+  EXPECT_FALSE(std::filesystem::exists(out / "runs" / "00024")) << "no run beyond the budget";
+  EXPECT_NE(slurp(out / "summary.json").find("\"runs\": 24"), std::string::npos);
 }
 
 }  // namespace
@@ -700,7 +752,7 @@ TEST(Cli, ExploreStopsCleanlyOnCtrlCAndResumes) {
     _exit(127);
   }
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (journal_size(out / "checkpoint.json") < 6 && std::chrono::steady_clock::now() < deadline)
+  while (journal_size(out) < 6 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   kill(pid, SIGINT);
   int status = 0;
@@ -709,13 +761,13 @@ TEST(Cli, ExploreStopsCleanlyOnCtrlCAndResumes) {
   std::string said = slurp(log);
   EXPECT_NE(said.find("stopped after"), std::string::npos) << said;
   EXPECT_NE(said.find("fissure explore --resume " + out.string()), std::string::npos) << said;
-  std::size_t done = journal_size(out / "checkpoint.json");
+  std::size_t done = journal_size(out);
   EXPECT_LT(done, 30u);
   EXPECT_TRUE(std::filesystem::exists(out / "summary.json"));
 
   CommandResult resumed = run_fissure(fmt::format("explore --resume {}", out.string()));
   EXPECT_TRUE(resumed.exit_code == 0 || resumed.exit_code == 1) << resumed.output;
-  EXPECT_EQ(journal_size(out / "checkpoint.json"), 30u);
+  EXPECT_EQ(journal_size(out), 30u);
 }
 
 }  // namespace

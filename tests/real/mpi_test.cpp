@@ -56,8 +56,8 @@ std::set<std::string> symptoms(const fs::path& campaign) {
 // The journal's run numbers, in order.
 std::vector<int> journal(const fs::path& campaign) {
   std::vector<int> out;
-  for (const auto& i : all(slurp(campaign / "checkpoint.json"), "\"index\": ([0-9]+),"))
-    out.push_back(std::stoi(i));
+  for (const auto& run : committed_runs(campaign))
+    for (const auto& i : all(run, "\"index\": ([0-9]+),")) out.push_back(std::stoi(i));
   return out;
 }
 

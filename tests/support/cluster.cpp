@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
+#include <sstream>
 #include <iterator>
 #include <random>
 
@@ -114,6 +115,18 @@ RunResult run_spec(const ScratchDir& dir, const std::string& spec_text, bool exa
 std::string slurp(const std::filesystem::path& p) {
   std::ifstream in(p);
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+std::vector<std::string> committed_runs(const std::filesystem::path& campaign) {
+  std::istringstream in(slurp(campaign / "journal.jsonl"));
+  std::vector<std::string> runs, committed;
+  std::string line;
+  while (std::getline(in, line)) {
+    if (in.eof()) break;  // no newline: a torn record
+    if (line.starts_with("{\"run\"")) runs.push_back(line);
+    if (line.starts_with("{\"state\"")) committed = runs;
+  }
+  return committed;
 }
 
 bool process_exists(pid_t pid) {

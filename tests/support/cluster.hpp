@@ -44,6 +44,10 @@ bool process_exists(pid_t pid);
 // The file's whole text; empty when it cannot be read (a test then fails on what it lacks).
 std::string slurp(const std::filesystem::path& p);
 
+// The run records of a campaign's journal.jsonl that its last complete state record committed,
+// read as text (not through the explorer): one line each, in order.
+std::vector<std::string> committed_runs(const std::filesystem::path& campaign);
+
 struct CommandResult {
   int exit_code;       // -1 when the command did not exit by itself
   std::string output;  // stdout and stderr
