@@ -167,5 +167,21 @@ TEST_F(TcpSettlementTest, ABlockedCallInTheSameDirectionIsNotDeferred) {
   EXPECT_FALSE(tcp.can_defer(kInode + 1, false));  // a socket never tracked
 }
 
+// The run's end waits for these: calls whose threads have not stopped since their entry.
+TEST_F(TcpSettlementTest, InFlightAreThePendingCallsNotReturned) {
+  tcp.track(kInode, "a", "b", totals(0, 0));
+  EXPECT_TRUE(tcp.in_flight().empty());
+  call(Sys::read, EventDir::BtoA, 10);
+  call(Sys::write, EventDir::AtoB, 11);
+  ASSERT_EQ(tcp.in_flight().size(), 2u);
+  ++stops[11];  // the writer stopped again: its call returned, though it is not settled yet
+  std::vector<const Event*> left = tcp.in_flight();
+  ASSERT_EQ(left.size(), 1u);
+  EXPECT_EQ(left[0]->tid, 10);
+  EXPECT_EQ(events[1].result, 0) << "asking settles nothing";
+  ++stops[10];
+  EXPECT_TRUE(tcp.in_flight().empty());
+}
+
 }  // namespace
 }  // namespace fissure::detail

@@ -101,4 +101,19 @@ void TcpSettlement::settle_where(const std::function<bool(const Event&)>& owner,
   }
 }
 
+std::vector<const Event*> TcpSettlement::in_flight() const {
+  std::vector<const Event*> out;
+  for (const auto& [inode, d] : deferred_) {
+    if (d.pending_read >= 0) {
+      const Event& e = events_[static_cast<std::size_t>(d.pending_read)];
+      if (!returned_(e, d.read_stops)) out.push_back(&e);
+    }
+    if (d.pending_write >= 0) {
+      const Event& e = events_[static_cast<std::size_t>(d.pending_write)];
+      if (!returned_(e, d.write_stops)) out.push_back(&e);
+    }
+  }
+  return out;
+}
+
 }  // namespace fissure::detail

@@ -64,6 +64,9 @@ class TcpSettlement {
   void settle(std::uint64_t inode, bool force = false);
   // The same for every socket with a pending call that `owner` picks.
   void settle_where(const std::function<bool(const Event&)>& owner, bool force = false);
+  // The pending calls whose threads have not stopped since their entry: still in the kernel,
+  // or resumed into it and not run yet.
+  std::vector<const Event*> in_flight() const;
 
  private:
   struct Deferred {

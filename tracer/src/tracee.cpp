@@ -5,6 +5,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <fstream>
+#include <string>
 
 #include "debug_log.hpp"
 #include "fissure/tracer/tracer.hpp"
@@ -81,6 +83,16 @@ bool Tracee::resume(bool to_exit, int sig) const {
 
 bool Tracee::listen() const {
   return call(PTRACE_LISTEN, "PTRACE_LISTEN", nullptr, nullptr);
+}
+
+std::optional<char> Tracee::state() const {
+  std::ifstream in(fmt::format("/proc/{}/stat", tid_));
+  std::string stat;
+  if (!std::getline(in, stat)) return std::nullopt;
+  // The state follows the command name, which may itself hold ") ".
+  auto close = stat.rfind(')');
+  if (close == std::string::npos || close + 2 >= stat.size()) return std::nullopt;
+  return stat[close + 2];
 }
 
 }  // namespace fissure::detail

@@ -35,6 +35,9 @@ class Tracee {
   bool resume(bool to_exit, int sig = 0) const;
   // Resumes a task in group-stop without ending the stop (PTRACE_LISTEN, seized tasks).
   bool listen() const;
+  // The task's scheduler state from /proc (R running or runnable, S/D asleep, t in a ptrace
+  // stop, ...); nullopt when it is gone.
+  std::optional<char> state() const;
 
  private:
   // The checked call: true on success, false on ESRCH, throws otherwise.

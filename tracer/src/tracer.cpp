@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 #include <cstring>
@@ -126,7 +127,11 @@ struct Thread {
   PendingCall call;
 };
 
-enum class Phase { Starting, Running, Oracle, TearingDown };
+// Ending: the verdict is known; tasks finish what was already under way (see settled()).
+enum class Phase { Starting, Running, Oracle, Ending, TearingDown };
+
+// How long the run's end waits for calls in flight and crashed nodes' exits at most.
+constexpr std::uint64_t kEndingWaitNs = 200'000'000;
 
 class Session {
  public:
@@ -157,6 +162,8 @@ class Session {
   std::string workload_exit_problem() const;
   void start_oracle();
   void finish(Verdict v);
+  bool settled() const;
+  void end_when_settled();
   void teardown();
 
   // ptrace.
@@ -227,6 +234,7 @@ class Session {
   Phase phase_ = Phase::Starting;
   std::uint64_t deadline_ns_ = 0;
   std::uint64_t teardown_deadline_ns_ = 0;
+  std::uint64_t ending_deadline_ns_ = 0;
   std::size_t next_node_ = 0;         // next node to start
   std::uint64_t ready_since_ns_ = 0;  // start time of the node we wait on
   std::vector<pid_t> node_pids_;      // main process of each node (0 = not started)
@@ -368,6 +376,7 @@ bool Session::node_ready(std::size_t i) {
 // Runs on every timer tick and after every node start: starts the next node once the
 // previous one is ready, and enforces the run's timeout.
 void Session::on_tick() {
+  if (phase_ == Phase::Ending) return;  // the run has its verdict: no timeout, faults or starts
   if (phase_ != Phase::TearingDown && now_ns() > deadline_ns_) {
     result_.trace.end = RunEnd::Timeout;
     std::string waiting;
@@ -486,6 +495,42 @@ void Session::finish(Verdict v) {
   if (!crash_.empty() && v.kind != VerdictKind::StartFailed)
     v = Verdict::failure(VerdictClass::Crash, crash_);
   result_.verdict = std::move(v);
+  phase_ = Phase::Ending;
+  ending_deadline_ns_ = now_ns() + kEndingWaitNs;
+  end_when_settled();
+}
+
+// Whether what was under way when the verdict came has got where it was going, so that the
+// teardown's kill cuts nothing short that would have happened anyway: a node a crash fault
+// SIGKILLed has been reaped (it died of fissure's fault, not of the teardown), and no task
+// with a call the trace waits on (a TCP call without exit stop, or one whose exit stop is
+// due) is runnable or in a stop not yet handled. On one CPU with the tracer, a task resumed
+// into a read whose data or FIN has arrived has not run yet when the workload's exit ends the
+// run; killed then, its read would be recorded as cut short by a teardown that came first
+// only because of tracing. Tasks go on (no new fault fires) until they block or exit, for at
+// most kEndingWaitNs.
+bool Session::settled() const {
+  for (std::size_t i = 0; i < node_pids_.size(); ++i)
+    if (crashed_[i] && node_pids_[i] > 0 && result_.trace.nodes[i].end == NodeEnd::Running)
+      return false;
+  std::unordered_set<pid_t> waiting;
+  for (const Event* e : tcp_.in_flight()) waiting.insert(e->tid);
+  for (const auto& [tid, t] : threads_)
+    if (t.in_call) waiting.insert(tid);
+  for (pid_t tid : waiting) {
+    if (!threads_.contains(tid)) continue;
+    std::optional<char> state = Tracee(tid).state();
+    if (state == 'R') return false;
+    // A stop of its that waitpid has still to hand over (a delay fault's stop is no news).
+    bool parked = std::ranges::any_of(delayed_, [&](const Delayed& d) { return d.tid == tid; });
+    if (state == 't' && !parked) return false;
+  }
+  return true;
+}
+
+void Session::end_when_settled() {
+  if (phase_ != Phase::Ending) return;
+  if (now_ns() < ending_deadline_ns_ && !settled()) return;
   teardown();
 }
 
@@ -882,6 +927,8 @@ void Session::on_syscall_exit(Thread& t) {
     resume(t.tid, false);
     return;
   }
+  // No fault fires once the verdict is known: it could not have changed it.
+  if (phase_ == Phase::Ending) c.crash_after.reset();
   if (c.forced) {  // a skipped call (error, disk, dropped datagram): it returns what we say
     regs.rax = static_cast<std::uint64_t>(*c.forced);
     // A task killed at this stop never sees the value; its call is recorded as planned.
@@ -1206,7 +1253,9 @@ bool Session::break_connection(pid_t tgid, const PendingCall& c) {
 bool Session::apply_faults(Thread& t, PendingCall& c, user_regs_struct& regs, const FdInfo& fdi) {
   const OpClass op = c.point.op;
   const auto& faults = opts_.plan.faults;
-  for (std::size_t i = 0; i < faults.size(); ++i) {
+  // No fault fires once the verdict is known; partitions in force still cut calls.
+  const std::size_t plan_size = phase_ == Phase::Ending ? 0 : faults.size();
+  for (std::size_t i = 0; i < plan_size; ++i) {
     const Fault& f = faults[i];
     if (fault_fired_[i] || f.kind == FaultKind::Restart || f.at != c.point) continue;
     c.fires = i;
@@ -1475,12 +1524,14 @@ RunResult Session::run() {
     for (;;) {
       if (g_tick) {
         g_tick = 0;
-        if (phase_ != Phase::TearingDown)
+        if (phase_ != Phase::TearingDown) {
           on_tick();
-        else if (now_ns() > teardown_deadline_ns_)
+          end_when_settled();
+        } else if (now_ns() > teardown_deadline_ns_) {
           throw RunError(fmt::format(
               "processes of the run did not die within 10s of SIGKILL ({} traced tasks left)",
               threads_.size()));
+        }
       }
       int status = 0;
       pid_t pid = waitpid(-1, &status, __WALL | __WNOTHREAD);
@@ -1488,6 +1539,10 @@ RunResult Session::run() {
         if (errno == EINTR) continue;
         if (errno != ECHILD) throw RunError(fmt::format("waitpid: {}", strerror(errno)));
         if (phase_ == Phase::TearingDown) return;
+        if (phase_ == Phase::Ending) {  // nothing left to wait for
+          teardown();
+          continue;
+        }
         pause();  // between nodes (a "delay:" readiness) nothing may be running
         continue;
       }
@@ -1498,6 +1553,7 @@ RunResult Session::run() {
         continue;
       }
       on_wait(pid, WaitStatus(status));
+      end_when_settled();
     }
   };
   try {
