@@ -60,6 +60,22 @@ bool take_completed(Job& j) {
   return true;
 }
 
+// Runs minimize() makes of a bug first shown by `plan`, as few as it can: one per fault it
+// tries to drop (a plan of more than one fault, restarts going with their crashes), and the
+// bisection of each delay down to a tenth of it (or 10 ms).
+std::size_t minimization_runs(const FaultPlan& plan) {
+  std::size_t faults = 0, runs = 0;
+  for (const Fault& f : plan.faults) {
+    if (f.kind == FaultKind::Restart) continue;
+    ++faults;
+    if (f.kind != FaultKind::Delay) continue;
+    for (std::uint32_t width = f.delay_ms; width > std::max<std::uint32_t>(10, f.delay_ms / 10);
+         width /= 2)
+      ++runs;
+  }
+  return runs + (faults > 1 ? faults : 0);
+}
+
 class Campaign {
  public:
   Campaign(const Spec& spec, CampaignOptions opt) : spec_(spec), opt_(std::move(opt)) {
@@ -299,6 +315,25 @@ class Campaign {
     return replay_of;
   }
 
+  // Runs a batch proposed while `batch` runs must leave: the replays owed to the bugs known
+  // and not in `batch` (`replays_in` of them are), and what one new bug shown by a plan of
+  // `batch` would need: its replays and its minimization (minimization_runs of the largest
+  // need among the plans with faults). Else the look-ahead spends the end of the budget, and
+  // the bug the last batch showed gets no replay (its rate reads 0/0) nor minimization.
+  std::size_t held_back(const std::vector<Job>& batch, std::size_t proposed,
+                        std::size_t replays_in) const {
+    std::size_t owed = 0;
+    for (const auto& b : state_.bugs)
+      owed += b.replays < state_.replays ? state_.replays - b.replays : 0;
+    owed -= std::min(owed, replays_in);
+    std::size_t new_bug = 0;
+    for (std::size_t i = 0; i < proposed && i < batch.size(); ++i)
+      if (!batch[i].plan.faults.empty())
+        new_bug =
+            std::max<std::size_t>(new_bug, state_.replays + minimization_runs(batch[i].plan));
+    return owed + new_bug;
+  }
+
   void explore() {
     // Proposed while the batch before ran, when the executor runs batches elsewhere: the
     // workers do not wait for the solver. `ahead_observed`: what the strategy knew then.
@@ -336,10 +371,12 @@ class Campaign {
       const std::size_t proposed = batch.size();
       for (std::size_t b : replay_of) batch.push_back({plan_from_json(state_.bugs[b].plan), {}, {}, {}, {}, false, {}});
       for (std::size_t i = 0; i < batch.size(); ++i) batch[i].dir = next_dir(i);
+      // Before start_batch, which hands the jobs to the executor.
+      const std::size_t held = held_back(batch, proposed, replay_of.size());
       start_batch(batch);
-      if (executor_->overlaps() && budget_left(batch.size() + 1)) {
+      if (executor_->overlaps() && budget_left(batch.size() + held + 1)) {
         ahead_observed = state_.journal.size();
-        ahead = propose_batch(0, batch.size());
+        ahead = propose_batch(0, batch.size() + held);
       }
       finish_batch(batch, state_.next_batch, proposed, observed);
       if (proposed) ++state_.next_batch;
