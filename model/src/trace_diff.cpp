@@ -4,6 +4,10 @@
 #include <limits>
 #include <map>
 #include <numeric>
+#include <set>
+#include <string>
+#include <tuple>
+#include <utility>
 
 #include "fissure/model/lineage.hpp"
 
@@ -14,6 +18,34 @@ bool is_message_send(const Trace& t, const Event& e) {
   if (e.point.op != OpClass::Send || e.moved <= 0) return false;
   auto peer = t.node_index(e.point.peer);
   return peer && *peer != e.node;
+}
+
+// A send as the same act in another run of the target: on the n-th channel of its kind
+// between the same two nodes at the same address (channels are numbered as they were made),
+// from the same node, the i-th send there that moved bytes. Injection points number a node's
+// calls to a peer over all its connections, so a run whose connections interleave otherwise,
+// or that sends more on one and less on another, would match other messages.
+using SendKey = std::tuple<int, std::int32_t, std::int32_t, std::string, std::size_t, std::uint32_t,
+                           std::size_t>;
+
+std::map<std::uint64_t, SendKey> send_keys(const Trace& t) {
+  std::map<std::tuple<int, std::int32_t, std::int32_t, std::string>, std::size_t> made;
+  std::vector<std::size_t> ordinal(t.channels.size());
+  for (std::size_t c = 0; c < t.channels.size(); ++c) {
+    const Channel& ch = t.channels[c];
+    ordinal[c] = made[{static_cast<int>(ch.kind), ch.node_a, ch.node_b, ch.label}]++;
+  }
+  std::map<std::pair<std::int32_t, std::uint32_t>, std::size_t> sent;  // per channel and node
+  std::map<std::uint64_t, SendKey> out;
+  for (const Event& e : t.events) {
+    if (!is_message_send(t, e) || e.channel < 0 ||
+        static_cast<std::size_t>(e.channel) >= t.channels.size())
+      continue;
+    const Channel& ch = t.channels[e.channel];
+    out[e.id] = {static_cast<int>(ch.kind), ch.node_a, ch.node_b, ch.label,
+                 ordinal[e.channel], e.node, sent[{e.channel, e.node}]++};
+  }
+  return out;
 }
 
 std::uint64_t window_end(const Trace& t) {
@@ -47,12 +79,14 @@ std::vector<TraceMessage> window_messages(const Trace& t) {
 TraceDiff diff_traces(const Trace& baseline, const Trace& run) {
   TraceDiff d;
   std::map<InjectionPoint, std::uint64_t> run_at;  // each point of the run, its event
-  std::map<InjectionPoint, bool> run_sent;         // sends that delivered bytes unchanged
-  for (const Event& e : run.events) {
-    if (e.point.empty()) continue;
-    run_at.emplace(e.point, e.id);
-    if (e.point.op == OpClass::Send) run_sent[e.point] = e.moved > 0 && !e.injected;
-  }
+  for (const Event& e : run.events)
+    if (!e.point.empty()) run_at.emplace(e.point, e.id);
+  // Keys name nodes by their index in the spec, the same in both traces.
+  const auto base_keys = send_keys(baseline), run_keys = send_keys(run);
+  std::map<SendKey, bool> run_sent;  // sends that delivered bytes unchanged
+  for (const auto& [id, key] : run_keys) run_sent[key] = !run.events[id].injected;
+  std::set<SendKey> base_sent;
+  for (const auto& [id, key] : base_keys) base_sent.insert(key);
   std::map<InjectionPoint, std::uint64_t> base_at;
   for (const Event& e : baseline.events)
     if (!e.point.empty()) base_at.emplace(e.point, e.id);
@@ -75,7 +109,8 @@ TraceDiff diff_traces(const Trace& baseline, const Trace& run) {
   }
 
   for (TraceMessage& m : window_messages(baseline)) {
-    auto sent = run_sent.find(baseline.events[m.send].point);
+    auto key = base_keys.find(m.send);
+    auto sent = key == base_keys.end() ? run_sent.end() : run_sent.find(key->second);
     if (sent != run_sent.end() && sent->second) continue;
     TraceDiff::Missing miss;
     miss.send_after = anchor[m.send];
@@ -84,7 +119,8 @@ TraceDiff diff_traces(const Trace& baseline, const Trace& run) {
     d.missing.push_back(std::move(miss));
   }
   for (const TraceMessage& m : window_messages(run))
-    if (!base_at.contains(run.events[m.send].point)) d.added.push_back(m.send);
+    if (auto key = run_keys.find(m.send); key == run_keys.end() || !base_sent.contains(key->second))
+      d.added.push_back(m.send);
   return d;
 }
 

@@ -23,7 +23,9 @@ class Dialog {
     t.nodes.push_back({"server", false, {}, 0, NodeEnd::Exited, 0, 0, 0, 0, 0});
     t.channels.push_back({0, ChannelKind::Tcp, "a", "b", "server:1", 0, 1});
     t.channels.push_back({1, ChannelKind::File, "f", "f", "log", 1, 1});
+    t.channels.push_back({2, ChannelKind::Tcp, "c", "d", "server:1", 0, 1});  // a 2nd connection
   }
+  std::int32_t conn = 0;  // the connection sends and receives go on: channel 0 or 2
   std::uint64_t ev(std::uint32_t node, OpClass op, const std::string& peer, std::int64_t moved,
                    const std::string& head = "") {
     Event& e = t.events.emplace_back();
@@ -32,7 +34,7 @@ class Dialog {
     e.pid = e.tid = 10 + static_cast<std::int32_t>(node);
     e.seq = seq_[node]++;
     e.sys = op == OpClass::Send || op == OpClass::FileWrite ? Sys::write : Sys::read;
-    e.channel = op == OpClass::FileWrite ? 1 : 0;
+    e.channel = op == OpClass::FileWrite ? 1 : conn;
     e.moved = e.asked = e.result = moved;
     e.head = head;
     e.time_ns = e.end_ns = 1000 + e.id * 10;
@@ -113,6 +115,40 @@ TEST(TraceDiff, ADroppedSendIsMissingAndARetryIsAdded) {
   ASSERT_EQ(d.missing.size(), 1u);
   EXPECT_EQ(d.missing[0].message.send, 0u) << "the baseline's only GET";
   EXPECT_EQ(d.added, std::vector<std::uint64_t>{retry});
+}
+
+// The client talks to the server over two connections, and the run interleaves them
+// otherwise: it sends one request less on the first and two more on the second. Numbered over
+// both connections (injection points), the run's sends 1-3 stand for the baseline's 1-3 and
+// nothing would be missing; matched per connection, the first one's second request is missing
+// and the second one's second and third are added.
+TEST(TraceDiff, MessagesAreMatchedPerConnectionInOrder) {
+  Dialog base;
+  base.conn = 0;
+  base.msg(0, "GET a1");
+  base.conn = 2;
+  base.msg(0, "GET b1");
+  base.conn = 0;
+  const auto a2 = base.msg(0, "GET a2");
+  base.end();
+
+  Dialog run;
+  run.conn = 0;
+  run.msg(0, "GET a1");
+  run.conn = 2;
+  run.msg(0, "GET b1");
+  const auto b2 = run.msg(0, "GET b2");
+  const auto b3 = run.msg(0, "GET b3");
+  run.end();
+
+  TraceDiff d = diff_traces(base.t, run.t);
+  ASSERT_EQ(d.missing.size(), 1u);
+  EXPECT_EQ(d.missing[0].message.send, a2) << "the first connection's second GET";
+  EXPECT_EQ(d.added, (std::vector<std::uint64_t>{b2, b3}));
+  // Numbered over both connections, a2 is the baseline's 3rd send to the server, and the
+  // run's 3rd is b2: that numbering would have called a2 present.
+  EXPECT_EQ(base.t.events[a2].point.k, 3u);
+  EXPECT_EQ(run.t.events[b2].point.k, 3u);
 }
 
 TEST(TraceDiff, MessagesAfterTheWorkloadEndedAreOutsideTheWindow) {

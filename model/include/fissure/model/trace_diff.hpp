@@ -1,7 +1,8 @@
 // What a fault changed: a run's messages matched with those of a fault-free run of the same
-// target, by injection point ("master send->client #5" is the same act in both runs, whatever
-// the pids, ports and times). The baseline's messages the run lacks are what the fault
-// removed; the run's that the baseline lacks are what it added (retries, failovers).
+// target, by channel and order ("master's 5th send on the client's 2nd connection to
+// 127.0.0.1:7000" is the same act in both runs, whatever the pids, ports and times). The
+// baseline's messages the run lacks are what the fault removed; the run's that the baseline
+// lacks are what it added (retries, failovers).
 #pragma once
 
 #include <cstdint>
@@ -32,12 +33,14 @@ struct TraceDiff {
   };
   std::vector<Missing> missing;   // the baseline's messages the run did not send, in order
   std::vector<std::uint64_t> added;  // the run's sends (ids in the run) the baseline lacks
-  // Per run event, the baseline event with the same injection point (nullopt if none).
+  // Per run event, the baseline event with the same injection point (nullopt if none): where
+  // a missing message goes in the run's picture, not whether it is missing.
   std::vector<std::optional<std::uint64_t>> baseline_of;
 };
 
-// A send counts as present in the run when the run made the same point and moved bytes
-// without a fault changing it: a dropped send is missing from what its peer could see.
+// A send counts as present in the run when the run made the same send (channel, sender,
+// order among the sends there that moved bytes) without a fault changing it: a dropped send
+// is missing from what its peer could see.
 TraceDiff diff_traces(const Trace& baseline, const Trace& run);
 
 }  // namespace fissure
