@@ -42,8 +42,9 @@ std::map<std::uint64_t, SendKey> send_keys(const Trace& t) {
         static_cast<std::size_t>(e.channel) >= t.channels.size())
       continue;
     const Channel& ch = t.channels[e.channel];
-    out[e.id] = {static_cast<int>(ch.kind), ch.node_a, ch.node_b, ch.label,
-                 ordinal[e.channel], e.node, sent[{e.channel, e.node}]++};
+    out[e.id] = {
+        static_cast<int>(ch.kind),  ch.node_a, ch.node_b, ch.label, ordinal[e.channel], e.node,
+        sent[{e.channel, e.node}]++};
   }
   return out;
 }
@@ -61,8 +62,7 @@ std::vector<TraceMessage> window_messages(const Trace& t) {
   const std::uint64_t start = window_start(t), end = window_end(t);
   std::map<std::uint64_t, std::vector<std::uint64_t>> receives;  // by send
   for (const Edge& e : t.edges)
-    if ((e.kind == EdgeKind::Message || e.kind == EdgeKind::Datagram ||
-         e.kind == EdgeKind::Pipe) &&
+    if ((e.kind == EdgeKind::Message || e.kind == EdgeKind::Datagram || e.kind == EdgeKind::Pipe) &&
         t.events[e.to].node != t.events[e.from].node)
       receives[e.from].push_back(e.to);
   std::vector<TraceMessage> out;
