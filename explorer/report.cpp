@@ -9,6 +9,9 @@
 #include <set>
 #include <sstream>
 
+#include "fissure/checker/check.hpp"
+#include "fissure/checker/history_error.hpp"
+#include "fissure/checker/load_history.hpp"
 #include "fissure/checker/xml_escape.hpp"
 #include "fissure/model/graph.hpp"
 #include "fissure/model/views.hpp"
@@ -51,6 +54,30 @@ Settings read_settings(const std::filesystem::path& campaign) {
     s.problem = fmt::format("{}: {}", (campaign / "checkpoint.json").string(), e.what());
   }
   return s;
+}
+
+// A checker's stale read names the write it did not see: the diagram's lineage is that
+// write's acknowledgement, found again by checking the run's history (the verdict keeps the
+// sentence only). A history that cannot be read or checked leaves the diagram's own choice.
+std::optional<SpaceTimeDiagram::Focus> lost_write_focus(const BugReport& b) {
+  const auto file = std::filesystem::path(b.first_run) / "history.jsonl";
+  if (b.message.find("not linearizable") == std::string::npos || !std::filesystem::exists(file))
+    return std::nullopt;
+  checker::History h;
+  try {
+    h = checker::load_history(file);
+  } catch (const checker::HistoryError& e) {
+    return std::nullopt;  // the verdict already says what is wrong with it
+  }
+  checker::CheckResult r = checker::check_linearizable_register(h, {std::chrono::seconds(2)});
+  if (!r.counterexample || !r.counterexample->lost_write ||
+      !r.counterexample->lost_write->complete_time)
+    return std::nullopt;
+  const checker::Operation& w = *r.counterexample->lost_write;
+  return SpaceTimeDiagram::Focus{
+      static_cast<std::uint64_t>(*w.complete_time),
+      fmt::format("the {} acknowledged at {} (process {}), which a later read did not see",
+                  w.describe(), h.when(*w.complete_time), w.process)};
 }
 
 // The fault-free run the bugs are compared with: the campaign's first run keeps its trace.
@@ -337,7 +364,8 @@ void write_report(const std::filesystem::path& campaign, const CampaignResult& r
     md << fmt::format("## {}. {}\n\n- class: {}\n- plan: {}\n- reproduced: {}\n", n + 1, title_of(b),
                       class_name(b), plans[n], reproduced_words(b));
     if (runs[n]) {
-      SpaceTimeDiagram d(*runs[n], baseline ? &*baseline : nullptr, fmt::format("d{}", n + 1));
+      SpaceTimeDiagram d(*runs[n], baseline ? &*baseline : nullptr, fmt::format("d{}", n + 1),
+                         lost_write_focus(b));
       std::string history = read_text(std::filesystem::path(b.first_run) / "history.svg");
       if (auto at = history.find("<svg"); at != std::string::npos) history = history.substr(at);
       html << "<div class=\"pic\"><div class=\"stdwrap\"><div class=\"zoom\">"

@@ -204,8 +204,9 @@ std::vector<bool> SpaceTimeDiagram::choose_rows(const std::vector<Item>& items, 
   return std::move(budget).kept();
 }
 
-SpaceTimeDiagram::SpaceTimeDiagram(const Trace& run, const Trace* baseline, std::string id)
-    : run_(run), baseline_(baseline), id_(std::move(id)) {
+SpaceTimeDiagram::SpaceTimeDiagram(const Trace& run, const Trace* baseline, std::string id,
+                                   std::optional<Focus> focus)
+    : run_(run), baseline_(baseline), id_(std::move(id)), focus_(std::move(focus)) {
   build();
 }
 
@@ -227,10 +228,23 @@ void SpaceTimeDiagram::build() {
         lanes.push_back(t.nodes[n].name);
       }
 
-  // The lineage to highlight: of the first outcome the baseline reached and the run did not,
-  // else of the run's last outcome.
+  // The lineage to highlight: of the outcome the verdict names; else of the first outcome
+  // the baseline reached and the run did not (on redis-sentinel, not the write the checker
+  // said was lost); else of the run's last.
   std::set<InjectionPoint> lineage;
-  if (baseline_) {
+  if (focus_) {
+    std::optional<std::uint64_t> ack;
+    for (const Event& e : t.events)
+      if (t.nodes.at(e.node).workload && e.point.op == OpClass::Recv && e.moved > 0 &&
+          drawn_ns(e) <= focus_->ack_ns && (!ack || drawn_ns(e) >= drawn_ns(t.events[*ack])))
+        ack = e.id;
+    if (ack) {
+      CommGraph g(t);
+      lineage = support_of(g, *ack).messages;
+      lineage_of_ = focus_->words;
+    }
+  }
+  if (lineage_of_.empty() && baseline_) {
     auto base_out = outcome_events(*baseline_);
     auto base_keys = outcome_keys(*baseline_, base_out);
     auto run_keys = outcome_keys(t, outcome_events(t));

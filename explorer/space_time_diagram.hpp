@@ -34,8 +34,19 @@ class SpaceTimeDiagram {
   // Hover texts are cut to this many bytes, so that the bytes are bounded too.
   static constexpr std::size_t kMaxTitle = 400;
 
-  // `baseline` may be null (no diff then); `id` makes the SVG's ids unique in a page.
-  SpaceTimeDiagram(const Trace& run, const Trace* baseline, std::string id);
+  // The outcome a verdict names, when it names one the trace's outcomes do not (a checker's
+  // stale read names the write it did not see): the workload's receive that returned last
+  // by `ack_ns` (the clock of the trace and the history) stands for it, and `words` say what
+  // it is.
+  struct Focus {
+    std::uint64_t ack_ns = 0;
+    std::string words;  // "the write of 7 acknowledged at 0.463 s, which a later read missed"
+  };
+
+  // `baseline` may be null (no diff then); `id` makes the SVG's ids unique in a page. With a
+  // `focus` whose receive is in the run, its lineage is the one highlighted.
+  SpaceTimeDiagram(const Trace& run, const Trace* baseline, std::string id,
+                   std::optional<Focus> focus = std::nullopt);
 
   std::string svg() const;
   // What the picture holds, for the text beside it and for tests.
@@ -60,6 +71,7 @@ class SpaceTimeDiagram {
   const Trace& run_;
   const Trace* baseline_;
   std::string id_;
+  std::optional<Focus> focus_;
   std::string svg_;
   std::size_t drawn_ = 0, missing_drawn_ = 0, faults_drawn_ = 0;
   std::size_t messages_total_ = 0, missing_total_ = 0;

@@ -66,7 +66,9 @@ CheckResult check_linearizable_register(const History& h, const Budget& budget,
     std::sort(core.begin(), core.end(), [](const Operation* a, const Operation* b) {
       return a->invoke_time < b->invoke_time;
     });
-    c.explanation = explain(h, key, core, ops, failed);
+    const Operation* lost = nullptr;
+    c.explanation = explain(h, key, core, ops, failed, &lost);
+    if (lost) c.lost_write = *lost;
     for (const Operation* o : core) c.ops.push_back(*o);
     result.counterexample = std::move(c);
     return result;

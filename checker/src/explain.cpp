@@ -105,7 +105,7 @@ bool reads(const Operation& o) {
 std::string explain(const History& h, const std::string& key,
                     const std::vector<const Operation*>& core,
                     const std::vector<const Operation*>& all,
-                    const std::vector<const Operation*>& failed) {
+                    const std::vector<const Operation*>& failed, const Operation** lost) {
   std::string on = key.empty() ? "" : fmt::format("on key '{}', ", key);
   Explainer x(h, core, all);
   for (const Operation* r : core) {
@@ -139,6 +139,7 @@ std::string explain(const History& h, const std::string& key,
     const Operation& w = *x.overwriter(*last, *r);
     bool alone = true;  // w alone replaced every one of them
     for (const Source& s : sources) alone = alone && s.done < w.invoke_time;
+    if (lost) *lost = &w;
     return fmt::format("not linearizable: {}the {} acknowledged at {}, but a later {} {}{}", on,
                        phrase(w), h.when(*w.complete_time), reader(h, *r), what_it_saw(*r),
                        alone ? ""

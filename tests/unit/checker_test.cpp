@@ -103,6 +103,9 @@ TEST(Checker, StaleReadAfterAcknowledgedWriteIsNotLinearizable) {
   EXPECT_EQ(c.explanation,
             "not linearizable: the write of 2 acknowledged at 1.200 s, but a later read, invoked "
             "at 1.500 s by process 3, saw 1");
+  ASSERT_TRUE(c.lost_write) << "the write the read did not see";
+  EXPECT_EQ(c.lost_write->process, 2);
+  EXPECT_EQ(c.lost_write->complete_time, std::optional<std::int64_t>(1'200'000'000));  // ns
   std::string svg = timeline_svg(h, c);
   EXPECT_EQ(svg.find("<svg"), svg.find("<svg xmlns=\"http://www.w3.org/2000/svg\""));
   EXPECT_NE(svg.find(">w 2</text>"), std::string::npos) << svg;

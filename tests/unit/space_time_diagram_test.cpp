@@ -187,3 +187,43 @@ TEST(SpaceTimeDiagram, ASmallTraceWhoseFaultComesLateStartsNearIt) {
 
 }  // namespace
 }  // namespace fissure
+
+namespace fissure {
+namespace {
+
+// Lineage messages in the SVG: arrows of class "m l".
+std::size_t lineage_arrows(const std::string& svg) {
+  std::size_t n = 0;
+  for (std::size_t at = svg.find("<g class=\"m l"); at != std::string::npos;
+       at = svg.find("<g class=\"m l", at + 1))
+    ++n;
+  return n;
+}
+
+// A checker's stale read names the write it did not see: the lineage drawn is that write's
+// acknowledgement's (the client's first SET and its +OK, read at the focus time), not the
+// run's last answer's, whose past holds all three rounds' SET and +OK.
+TEST(SpaceTimeDiagram, TheLineageIsOfTheWriteTheVerdictNames) {
+  Cluster run;
+  for (int i = 0; i < 3; ++i) run.round(false);
+  run.end();
+  const std::uint64_t first_ok_read = 3;  // SET send 0, its read 1, +OK send 2, its read 3
+  ASSERT_EQ(run.t.events[first_ok_read].point.op, OpClass::Recv);
+  ASSERT_EQ(run.t.events[first_ok_read].node, 0u);
+
+  SpaceTimeDiagram plain(run.t, nullptr, "d1");
+  EXPECT_EQ(lineage_arrows(plain.svg()), 6u) << plain.svg();
+
+  SpaceTimeDiagram::Focus f{run.t.events[first_ok_read].end_ns + 5,
+                            "the write of 7 acknowledged at 0.463 s"};
+  SpaceTimeDiagram focused(run.t, nullptr, "d1", f);
+  EXPECT_EQ(focused.lineage_of(), "the write of 7 acknowledged at 0.463 s");
+  EXPECT_EQ(lineage_arrows(focused.svg()), 2u) << focused.svg();
+
+  // A focus before any answer came: the diagram's own choice.
+  SpaceTimeDiagram early(run.t, nullptr, "d1", SpaceTimeDiagram::Focus{1, "nothing yet"});
+  EXPECT_EQ(early.lineage_of(), plain.lineage_of());
+}
+
+}  // namespace
+}  // namespace fissure

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,9 @@ struct Counterexample {
   std::vector<Operation> ops;  // by invocation time
   // "not linearizable: the write of 3 acknowledged at 1.204 s, a later read (at 1.5 s) saw 2"
   std::string explanation;
+  // The acknowledged write the explanation says a later read did not see (a stale read),
+  // when it is told so: what a picture of the run should show the lineage of.
+  std::optional<Operation> lost_write;
   // True when removing any one of `ops` would leave a linearizable history; false when the
   // budget ran out while shrinking.
   bool minimal = false;
