@@ -235,6 +235,23 @@ w.addEventListener('wheel',e=>{if(!e.ctrlKey)return;e.preventDefault();set(z*(e.
 let d=null;w.addEventListener('mousedown',e=>{d=[e.clientX,e.clientY,w.scrollLeft,w.scrollTop];w.style.cursor='grabbing';});
 addEventListener('mouseup',()=>{d=null;w.style.cursor='';});
 w.addEventListener('mousemove',e=>{if(d){w.scrollLeft=d[2]-e.clientX+d[0];w.scrollTop=d[3]-e.clientY+d[1];}});});
+document.querySelectorAll('svg.std').forEach(s=>{
+const x0=+s.dataset.x0,gap=+s.dataset.gap,sub=Math.round(gap*0.5),w0=+s.dataset.w,h0=+s.dataset.h;
+const heads=[...s.querySelectorAll('text.ln')],n=heads.map(h=>+h.dataset.threads),open=n.map(()=>false);
+const lx=l=>{let x=x0+l*gap;for(let j=0;j<l;j++)if(open[j])x+=(n[j]-1)*sub;return x;};
+const tx=(l,t)=>lx(l)+(open[l]?t*sub:0);
+const at=(e,k,v)=>e.setAttribute(k,v);
+const lay=()=>{
+heads.forEach((h,l)=>at(h,'x',lx(l)));
+s.querySelectorAll('line.lane[data-lane]').forEach(e=>{const x=lx(+e.dataset.lane);at(e,'x1',x);at(e,'x2',x);});
+s.querySelectorAll('g.thr').forEach(g=>{const l=+g.dataset.lane,x=tx(l,+g.dataset.t);at(g,'display',open[l]?'inline':'none');
+at(g.querySelector('text'),'x',x);const e=g.querySelector('line');at(e,'x1',x);at(e,'x2',x);});
+s.querySelectorAll('g[data-a]').forEach(g=>{const a=tx(+g.dataset.a,+g.dataset.ta);
+if(g.classList.contains('f')){g.o=g.o??a;at(g,'transform','translate('+(a-g.o)+',0)');return;}
+const b=tx(+g.dataset.b,+g.dataset.tb),dir=b>a?1:-1,e=g.querySelector('line'),t=g.querySelector('text');
+const x2=g.classList.contains('u')?a+dir*gap/2:b-dir*2;at(e,'x1',a);at(e,'x2',x2);if(t)at(t,'x',a+(x2-a)/4);});
+let w=w0;open.forEach((o,l)=>{if(o)w+=(n[l]-1)*sub;});at(s,'viewBox','0 0 '+w+' '+h0);};
+heads.forEach((h,l)=>{if(n[l]<2)return;h.style.cursor='pointer';h.onclick=()=>{open[l]=!open[l];lay();};});});
 )";
 
 }  // namespace

@@ -68,6 +68,9 @@ using Key = std::tuple<std::uint64_t, std::uint64_t, std::uint64_t>;
 struct SpaceTimeDiagram::Item {
   enum Kind { Message, Missing, Fault } kind = Message;
   std::uint32_t from = 0, to = 0;  // lanes
+  // Threads within the lanes (threads_ order), for unfolding; a missing message, which has no
+  // thread in this run, is drawn at its node's first.
+  std::uint32_t from_thread = 0, to_thread = 0;
   Key k0{}, k1{};
   std::size_t row0 = 0, row1 = 0;
   std::string label, title;
@@ -228,6 +231,20 @@ void SpaceTimeDiagram::build() {
         lanes.push_back(t.nodes[n].name);
       }
 
+  // Each lane's threads, in the order their first event comes: folded into the lane by
+  // default, one column each when unfolded (the report's script).
+  threads_.assign(lanes.size(), {});
+  std::map<std::pair<std::uint32_t, std::int32_t>, std::uint32_t> thread_of;
+  auto thread_index = [&](const Event& e) {
+    const std::uint32_t lane = lane_of[e.node];
+    auto [it, added] = thread_of.try_emplace({lane, e.tid}, 0);
+    if (added) {
+      it->second = static_cast<std::uint32_t>(threads_[lane].size());
+      threads_[lane].push_back(e.tid);
+    }
+    return it->second;
+  };
+
   // The lineage to highlight: of the outcome the verdict names; else of the first outcome
   // the baseline reached and the run did not (on redis-sentinel, not the write the checker
   // said was lost); else of the run's last.
@@ -276,6 +293,8 @@ void SpaceTimeDiagram::build() {
     Item it;
     it.from = lane_of[s.node];
     it.to = lane_of[*peer];
+    it.from_thread = thread_index(s);
+    if (!m.receives.empty()) it.to_thread = thread_index(t.events[m.receives.front()]);
     it.k0 = key_of(m.send);
     it.unread = m.receives.empty();
     it.k1 = it.unread ? Key{s.time_ns, m.send * 2, 1} : key_of(m.receives.front());
@@ -328,6 +347,7 @@ void SpaceTimeDiagram::build() {
     Item it;
     it.kind = Item::Fault;
     it.from = it.to = lane_of[t.events[f.event].node];
+    it.from_thread = it.to_thread = thread_index(t.events[f.event]);
     const std::uint64_t at = t.events[f.event].time_ns;
     it.k0 = it.k1 = at >= start ? Key{at, f.event * 2, 2} : Key{start, 0, 0};
     it.label = PlanDescription({&t, baseline_})(fault);
@@ -405,9 +425,10 @@ void SpaceTimeDiagram::build() {
 
   std::string s = fmt::format(
       R"(<svg xmlns="http://www.w3.org/2000/svg" class="std" id="{0}" viewBox="0 0 {1} {2}" )"
-      R"(width="100%" data-w="{1}" data-h="{2}" font-family="sans-serif" font-size="10">)"
+      R"(width="100%" data-w="{1}" data-h="{2}" data-x0="{3}" data-gap="{4}" )"
+      R"(font-family="sans-serif" font-size="10">)"
       "<defs>",
-      id_, width, height);
+      id_, width, height, x(0), lane_gap);
   for (const auto& [suffix, colour] : {std::pair{"m", "#3b6ea5"}, {"l", "#d35400"}, {"x", "#888"}})
     s += fmt::format(
         R"(<marker id="{}-{}" viewBox="0 0 8 8" refX="8" refY="4" markerWidth="7" )"
@@ -416,11 +437,22 @@ void SpaceTimeDiagram::build() {
   s += "</defs>\n";
   for (std::size_t i = 0; i < lanes.size(); ++i) {
     auto lane = static_cast<std::uint32_t>(i);
+    const std::size_t n = threads_[i].size();
+    // A lane of several threads says so and unfolds on a click into a column per thread.
     s += fmt::format(
-        R"(<text x="{0}" y="{1}" text-anchor="middle" font-weight="bold" font-size="12">{2}</text>)"
-        R"(<line class="lane" x1="{0}" y1="{3}" x2="{0}" y2="{4}"/>)"
+        R"(<text class="{5}" data-lane="{6}" data-threads="{7}" x="{0}" y="{1}" )"
+        R"(text-anchor="middle" font-weight="bold" font-size="12">{2}{8}</text>)"
+        R"(<line class="lane" data-lane="{6}" x1="{0}" y1="{3}" x2="{0}" y2="{4}"/>)"
         "\n",
-        x(lane), top - 12, xml_escape(lanes[i]), top, height - 12);
+        x(lane), top - 12, xml_escape(lanes[i]), top, height - 12, n > 1 ? "ln fold" : "ln", i,
+        std::max<std::size_t>(n, 1), n > 1 ? fmt::format(" [{} threads]", n) : "");
+    for (std::size_t k = 1; k < n; ++k)
+      s += fmt::format(
+          R"(<g class="thr" data-lane="{0}" data-t="{1}" display="none"><text x="{2}" y="{3}" )"
+          R"(text-anchor="middle">tid {4}</text><line class="lane" x1="{2}" y1="{5}" x2="{2}" )"
+          R"(y2="{6}"/></g>)"
+          "\n",
+          i, k, x(lane), top - 2, threads_[i][k], top, height - 12);
   }
   // Time down the left edge: about every eighth row, and after each row of messages not
   // shown (time jumps there).
@@ -448,10 +480,12 @@ void SpaceTimeDiagram::build() {
     const int x0 = x(it.from), y0 = y(it.row0), y1 = y(it.row1);
     if (it.kind == Item::Fault) {
       s += fmt::format(
-          R"(<g class="f"><title>{0}</title><path d="M{1},{2}l-6,-6m6,6l6,6m-6,-6l6,-6m-6,6l-6,6"/>)"
+          R"(<g class="f" data-a="{6}" data-ta="{7}"><title>{0}</title>)"
+          R"(<path d="M{1},{2}l-6,-6m6,6l6,6m-6,-6l6,-6m-6,6l-6,6"/>)"
           R"(<text x="{3}" y="{4}">{5}</text></g>)"
           "\n",
-          xml_escape(clip(it.title, kMaxTitle)), x0, y0, x0 + 10, y0 + 4, xml_escape(clip(it.label, 160)));
+          xml_escape(clip(it.title, kMaxTitle)), x0, y0, x0 + 10, y0 + 4,
+          xml_escape(clip(it.label, 160)), it.from, it.from_thread);
       ++faults_drawn_;
       continue;
     }
@@ -462,9 +496,11 @@ void SpaceTimeDiagram::build() {
     const char* cls = it.kind == Item::Missing ? "x" : "m";
     std::string classes = std::string(cls) + (it.lineage ? " l" : "") + (it.unread ? " u" : "");
     const char* marker = it.lineage ? "l" : cls;
-    s += fmt::format(R"(<g class="{}"><title>{}</title><line x1="{}" y1="{}" x2="{}" y2="{}" )"
+    s += fmt::format(R"(<g class="{}" data-a="{}" data-ta="{}" data-b="{}" data-tb="{}">)"
+                     R"(<title>{}</title><line x1="{}" y1="{}" x2="{}" y2="{}" )"
                      R"x(marker-end="url(#{}-{})"/>)x",
-                     classes, xml_escape(clip(it.title, kMaxTitle)), x0, y0, x1s, y1, id_, marker);
+                     classes, it.from, it.from_thread, it.to, it.to_thread,
+                     xml_escape(clip(it.title, kMaxTitle)), x0, y0, x1s, y1, id_, marker);
     if (!it.label.empty())
       s += fmt::format(R"(<text x="{}" y="{}" text-anchor="middle">{}</text>)", x0 + (x1s - x0) / 4,
                        y0 + (y1 - y0) / 4 - 3, xml_escape(it.label));

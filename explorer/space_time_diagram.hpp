@@ -61,6 +61,8 @@ class SpaceTimeDiagram {
     return missing_by_pair_;
   }
   const std::string& lineage_of() const { return lineage_of_; }  // "client's 3rd answer (lost)"
+  // Per lane (the workload first), the tids of its threads in the window, as drawn.
+  const std::vector<std::vector<std::int32_t>>& threads() const { return threads_; }
 
  private:
   struct Item;
@@ -77,6 +79,7 @@ class SpaceTimeDiagram {
   std::size_t messages_total_ = 0, missing_total_ = 0;
   std::vector<std::pair<std::string, std::size_t>> missing_by_pair_;
   std::string lineage_of_;
+  std::vector<std::vector<std::int32_t>> threads_;  // per lane, its threads' tids
 };
 
 }  // namespace fissure

@@ -129,7 +129,7 @@ TEST(SpaceTimeDiagram, ABigTraceStaysWithinItsRowsAndBytes) {
   EXPECT_EQ(d.faults_drawn(), 1u);
   std::smatch m;
   ASSERT_TRUE(std::regex_search(
-      svg, m, std::regex(R"(<g class="f"><title>[^<]*</title><path d="M\d+,(\d+))")));
+      svg, m, std::regex(R"(<g class="f"[^>]*><title>[^<]*</title><path d="M\d+,(\d+))")));
   EXPECT_LE(std::stoi(m[1]), 34 + 12 + static_cast<int>(SpaceTimeDiagram::kBeforeFault) * 17);
   // ... a missing message of every pair of nodes the partition silenced ...
   for (std::string s : {"s1", "s2", "s3"}) {
@@ -139,7 +139,7 @@ TEST(SpaceTimeDiagram, ABigTraceStaysWithinItsRowsAndBytes) {
   EXPECT_GE(d.missing_drawn(), 6u);
   // ... and the lineage of the client's last answer, highlighted.
   EXPECT_EQ(d.lineage_of(), "client's 1st answer");
-  EXPECT_NE(svg.find("<g class=\"m l\">"), std::string::npos);
+  EXPECT_NE(svg.find("<g class=\"m l\""), std::string::npos);
   // Every row left out is some message's end, so no fold says it hid nothing.
   EXPECT_EQ(svg.find(">0 messages not shown"), std::string::npos);
   EXPECT_NE(svg.find("messages not shown"), std::string::npos);
@@ -176,7 +176,7 @@ TEST(SpaceTimeDiagram, ASmallTraceWhoseFaultComesLateStartsNearIt) {
   EXPECT_EQ(d.faults_drawn(), 1u);
   std::smatch m;
   ASSERT_TRUE(std::regex_search(
-      svg, m, std::regex(R"(<g class="f"><title>[^<]*</title><path d="M\d+,(\d+))")));
+      svg, m, std::regex(R"(<g class="f"[^>]*><title>[^<]*</title><path d="M\d+,(\d+))")));
   EXPECT_LE(std::stoi(m[1]), 34 + 12 + static_cast<int>(SpaceTimeDiagram::kBeforeFault) * 17);
   EXPECT_EQ(d.messages_total(), 2u * 25 + 1);
   // Everything from the fault on (its own +OK and the 5 rounds after), and some before it.
@@ -223,6 +223,37 @@ TEST(SpaceTimeDiagram, TheLineageIsOfTheWriteTheVerdictNames) {
   // A focus before any answer came: the diagram's own choice.
   SpaceTimeDiagram early(run.t, nullptr, "d1", SpaceTimeDiagram::Focus{1, "nothing yet"});
   EXPECT_EQ(early.lineage_of(), plain.lineage_of());
+}
+
+}  // namespace
+}  // namespace fissure
+
+namespace fissure {
+namespace {
+
+// A node's threads are folded into its lane, which says how many it has and carries a hidden
+// column per further thread; each arrow names the threads at its ends, for the page's script.
+TEST(SpaceTimeDiagram, ANodesThreadsAreFoldedAndCanUnfold) {
+  Cluster run;
+  run.round(false);                          // the client's first thread: tid 10
+  const auto second = run.msg(0, 1, "GET");  // from a second client thread
+  run.t.events[second].tid = 77;
+  run.msg(1, 0, "+OK");  // read by the first thread
+  run.end();
+  SpaceTimeDiagram d(run.t, nullptr, "d1");
+  ASSERT_FALSE(d.threads().empty());
+  EXPECT_EQ(d.threads()[0], (std::vector<std::int32_t>{10, 77})) << "the workload's lane";
+  EXPECT_EQ(d.threads()[1], (std::vector<std::int32_t>{11})) << "the master's";
+  const std::string svg = d.svg();
+  EXPECT_NE(svg.find(R"(data-lane="0" data-threads="2")"), std::string::npos) << svg;
+  EXPECT_NE(svg.find(">client [2 threads]</text>"), std::string::npos) << svg;
+  EXPECT_NE(svg.find(R"(<g class="thr" data-lane="0" data-t="1" display="none">)"),
+            std::string::npos)
+      << svg;
+  EXPECT_NE(svg.find(">tid 77</text>"), std::string::npos);
+  EXPECT_EQ(svg.find(R"(data-lane="1" data-t=)"), std::string::npos) << "one thread: no column";
+  EXPECT_NE(svg.find(R"(data-a="0" data-ta="1" data-b="1" data-tb="0")"), std::string::npos)
+      << "the second thread's GET";
 }
 
 }  // namespace
