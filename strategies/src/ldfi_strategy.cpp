@@ -279,13 +279,9 @@ struct LdfiStrategy::Round {
     // the operations of a history (redis-replication: thousands per run).
     std::vector<std::size_t> order(outcomes.size());
     for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-    auto weight = [&](std::size_t i) {
-      std::size_t n = 0;
-      for (const auto& sup : outcomes[i].supports) n += sup.size();
-      return n;
-    };
-    std::vector<std::size_t> weights(outcomes.size());
-    for (std::size_t i = 0; i < outcomes.size(); ++i) weights[i] = weight(i);
+    std::vector<std::size_t> weights(outcomes.size(), 0);  // premises over all supports
+    for (std::size_t i = 0; i < outcomes.size(); ++i)
+      for (const auto& sup : outcomes[i].supports) weights[i] += sup.size();
     std::stable_sort(order.begin(), order.end(),
                      [&](std::size_t a, std::size_t b) { return weights[a] > weights[b]; });
     std::vector<std::size_t> kept;

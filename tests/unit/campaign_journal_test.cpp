@@ -103,15 +103,18 @@ TEST(CampaignJournal, ATornLastCommitIsDroppedWhereverItIsCut) {
   EXPECT_EQ(after.journal[8].dir, "/c/runs/8");
 }
 
+// A journal in `dir` whose one commit holds runs 0 and 1.
+void commit_two_runs(const ScratchDir& dir) {
+  Checkpoint c = first_state();
+  CampaignJournal journal(dir.path(), c);
+  add_runs(c, 2, 0);
+  journal.commit(c);
+}
+
 // Runs appended by a commit that never wrote its state record were not committed.
 TEST(CampaignJournal, RunsAfterTheLastStateRecordAreNotCommitted) {
   ScratchDir dir;
-  Checkpoint c = first_state();
-  {
-    CampaignJournal journal(dir.path(), c);
-    add_runs(c, 2, 0);
-    journal.commit(c);
-  }
+  commit_two_runs(dir);
   std::ofstream(dir.path() / CampaignJournal::kFile, std::ios::app)
       << R"({"run": {"index": 2,"batch": 1,"dir": "/c/runs/2","verdict": "good","proposer": "random","observed": 2}})"
       << "\n";
@@ -120,12 +123,7 @@ TEST(CampaignJournal, RunsAfterTheLastStateRecordAreNotCommitted) {
 
 TEST(CampaignJournal, ACorruptCommittedRecordIsAnErrorNamingItsLine) {
   ScratchDir dir;
-  Checkpoint c = first_state();
-  {
-    CampaignJournal journal(dir.path(), c);
-    add_runs(c, 2, 0);
-    journal.commit(c);
-  }
+  commit_two_runs(dir);
   const fs::path file = dir.path() / CampaignJournal::kFile;
   std::string text = slurp(file);
   // Line 3 is the second run record of the commit: its index made wrong.

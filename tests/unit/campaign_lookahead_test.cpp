@@ -56,19 +56,26 @@ Spec two_nodes() {
   return s;
 }
 
+// An exhaustive campaign of `runs` runs, one baseline, two replays a bug, on `workers`.
+CampaignOptions exhaustive_with_replays(std::uint64_t runs, const ScratchDir& dir,
+                                        OverlappingExecutor& workers) {
+  CampaignOptions opt;
+  opt.strategy = "exhaustive";
+  opt.runs = runs;
+  opt.baseline = 1;
+  opt.replays = 2;
+  opt.dir = dir.path() / "c";
+  opt.executor = &workers;
+  return opt;
+}
+
 // Budget 17 at 2 slots: 1 baseline run, then a batch of 8 crashes, all failing. The batch
 // proposed while those 8 ran must leave the bug its 2 replays: 6 more crashes and the
 // replays, not 8 crashes and no replay.
 TEST(CampaignLookAhead, HoldsBackTheReplaysOfABugTheBatchInFlightShows) {
   ScratchDir dir;
   OverlappingExecutor workers(40);
-  CampaignOptions opt;
-  opt.strategy = "exhaustive";
-  opt.runs = 17;
-  opt.baseline = 1;
-  opt.replays = 2;
-  opt.dir = dir.path() / "c";
-  opt.executor = &workers;
+  CampaignOptions opt = exhaustive_with_replays(17, dir, workers);
   CampaignResult r = run_campaign(two_nodes(), opt);
   EXPECT_EQ(r.runs, 17u);
   EXPECT_EQ(workers.made(), 17u);
@@ -82,13 +89,7 @@ TEST(CampaignLookAhead, HoldsBackTheReplaysOfABugTheBatchInFlightShows) {
 TEST(CampaignLookAhead, SpendsTheWholeBudgetWhenNoBugNeedsIt) {
   ScratchDir dir;
   OverlappingExecutor workers(40);
-  CampaignOptions opt;
-  opt.strategy = "exhaustive";
-  opt.runs = 30;
-  opt.baseline = 1;
-  opt.replays = 2;
-  opt.dir = dir.path() / "c";
-  opt.executor = &workers;
+  CampaignOptions opt = exhaustive_with_replays(30, dir, workers);
   CampaignResult r = run_campaign(two_nodes(), opt);
   EXPECT_EQ(r.runs, 30u);
   ASSERT_EQ(r.bugs.size(), 1u);
