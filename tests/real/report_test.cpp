@@ -1,13 +1,13 @@
-// The campaign's report as a reader meets it: opened by headless Chromium (Debian's) in a
-// 1280x800 window. A probe script appended to a copy of the page reports what the browser
-// laid out: the summary's rows, whether the first bug's diagram fits the width, its fault
-// mark and its dashed (missing) messages.
+// The main job's report as a reader meets it: a campaign on redis-sentinel (the main job's
+// target, scripts/main.sh), its report opened by headless Chromium (Debian's) in a 1280x800
+// window. A probe script appended to a copy of the page reports what the browser laid out:
+// the summary's rows, whether the first bug's diagram fits the width, its fault mark and its
+// dashed (missing) messages.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 #include <map>
 #include <regex>
 
@@ -16,27 +16,25 @@
 namespace fissure::testing {
 namespace {
 
-std::string read_all(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
 std::size_t count(const std::string& text, const std::string& what) {
   std::size_t n = 0;
   for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
   return n;
 }
 
-// Writes the probe's findings as "name=value" lines into the page, for --dump-dom.
+// Writes the probe's findings as "name=value" lines into the page, for --dump-dom. Whether
+// the fault mark and a dashed message are laid out inside the window's width, not only
+// present: the diagram is scaled to the page, and a hidden or cut-off mark is no mark.
 constexpr const char* kProbe = R"(<script>
 addEventListener('load',()=>{const out=[];const put=(k,v)=>out.push(k+'='+v);
 const svg=document.querySelector('svg.std');const r=svg?svg.getBoundingClientRect():null;
+const inside=e=>{const b=e.getBoundingClientRect();return b.width>0&&b.height>0&&b.left>=0&&b.right<=innerWidth;};
 put('rows',document.querySelectorAll('table.bugs tr').length-1);
 put('page_width',document.documentElement.scrollWidth);put('view_width',innerWidth);
 put('svg_left',r?Math.floor(r.left):-1);put('svg_right',r?Math.ceil(r.right):-1);
 put('svg_height',r?Math.round(r.height):-1);
-put('fault_marks',svg?svg.querySelectorAll('g.f').length:0);
-let dashed=0;if(svg)svg.querySelectorAll('g.x line').forEach(l=>{const d=getComputedStyle(l).strokeDasharray;if(d&&d!=='none')++dashed;});
+put('fault_marks',svg?[...svg.querySelectorAll('g.f')].filter(inside).length:0);
+let dashed=0;if(svg)svg.querySelectorAll('g.x line').forEach(l=>{const d=getComputedStyle(l).strokeDasharray;if(d&&d!=='none'&&inside(l))++dashed;});
 put('dashed',dashed);put('render_ms',Math.round(performance.now()));
 const p=document.createElement('pre');p.id='probe';p.textContent=out.join('\n');document.body.appendChild(p);});
 </script>)";
@@ -60,18 +58,39 @@ std::map<std::string, long> probe_values(const std::string& dom) {
   return out;
 }
 
-TEST(Report, ShowsEveryBugAndAFirstDiagramThatFitsWithItsFaultAndMissingMessages) {
+// The main job's target, redis-sentinel, as generated into the build tree, copied with its
+// sentinels' script and configs, its [faults] narrowed from crashes and partitions of the
+// master to its partitions: a crash there is unavailability (README: redis-sentinel), and
+// the first runs LDFI spends on crashes would take the test past a minute and a half.
+std::filesystem::path sentinel_spec(const ScratchDir& dir) {
+  const auto from = std::filesystem::path(FISSURE_SUITE_DIR) / "redis-sentinel";
+  for (const char* f : {"sentinel.sh", "sentinel1.conf", "sentinel2.conf", "sentinel3.conf"})
+    std::filesystem::copy_file(from / f, dir.path() / f);
+  std::string text = slurp(from / "target.toml");
+  const std::string kinds = R"(kinds = ["crash", "partition"])";
+  const auto at = text.find(kinds);
+  if (at == std::string::npos) return {};
+  text.replace(at, kinds.size(), R"(kinds = ["partition"])");
+  return dir.write("target.toml", text);
+}
+
+// The campaign is the main job's (hybrid, the spec's seed and jobs) up to its first bug
+// (--until-answer): LDFI partitions the master with its clients and an acknowledged write is
+// lost, within a few runs of the baseline whichever run it is. Runs take 8-10 s each.
+TEST(Report, TheMainJobsReportShowsEveryBugAndAFirstDiagramThatFitsWithItsFaultAndMissingMessages) {
   ScratchDir dir;
-  auto spec = dir.write("target.toml", tcp_pair_spec(free_port()));
+  const auto spec = sentinel_spec(dir);
+  ASSERT_FALSE(spec.empty()) << "redis-sentinel's [faults] kinds changed: update this test";
   auto out = dir.path() / "c";
-  CommandResult r = run_fissure(fmt::format(
-      "explore {} --strategy exhaustive --runs 12 --replays 1 -o {}", spec.string(), out.string()));
+  CommandResult r = run_fissure(
+      fmt::format("explore {} --until-answer --runs 9 -o {}", spec.string(), out.string()));
   ASSERT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("not linearizable"), std::string::npos) << r.output;
   std::filesystem::remove(out / "report.html");
   CommandResult rep = run_fissure(fmt::format("report {}", out.string()));
   ASSERT_EQ(rep.exit_code, 0) << rep.output;
-  const std::string page = read_all(out / "report.html");
-  const std::size_t bugs = count(read_all(out / "summary.json"), "\"plan_id\"");
+  const std::string page = slurp(out / "report.html");
+  const std::size_t bugs = count(slurp(out / "summary.json"), "\"plan_id\"");
   ASSERT_GE(bugs, 1u);
   // The SVGs' xmlns is a name, not a load: what would fetch is a src, an href or a url().
   for (const char* load : {"src=\"http", "href=\"http", "url(http", "@import"})
@@ -89,10 +108,11 @@ TEST(Report, ShowsEveryBugAndAFirstDiagramThatFitsWithItsFaultAndMissingMessages
     std::ofstream(probe) << text;
   }
   auto dom = dir.path() / "dom.html";
-  std::string browse = chromium(dir.path() / "profile", fmt::format("--dump-dom file://{} > {} 2>/dev/null",
-                                                              probe.string(), dom.string()));
+  std::string browse =
+      chromium(dir.path() / "profile",
+               fmt::format("--dump-dom file://{} > {} 2>/dev/null", probe.string(), dom.string()));
   ASSERT_EQ(std::system(browse.c_str()), 0) << "chromium could not open the report";
-  auto v = probe_values(read_all(dom));
+  auto v = probe_values(slurp(dom));
   ASSERT_FALSE(v.empty()) << "the probe did not run";
   EXPECT_EQ(v["rows"], static_cast<long>(bugs)) << "a row per bug in the summary table";
   EXPECT_EQ(v["view_width"], 1280);
