@@ -10,11 +10,11 @@
 #include <regex>
 #include <tuple>
 
+#include "fissure/checker/xml_escape.hpp"
 #include "fissure/model/graph.hpp"
 #include "fissure/model/lineage.hpp"
 #include "fissure/model/payload_text.hpp"
 #include "plan_description.hpp"
-#include "fissure/checker/xml_escape.hpp"
 
 namespace fissure {
 namespace {
@@ -68,8 +68,8 @@ using Key = std::tuple<std::uint64_t, std::uint64_t, std::uint64_t>;
 struct SpaceTimeDiagram::Item {
   enum Kind { Message, Missing, Fault } kind = Message;
   std::uint32_t from = 0, to = 0;  // lanes
-  // Threads within the lanes (threads_ order), for unfolding; a missing message, which has no
-  // thread in this run, is drawn at its node's first.
+  // Threads within the lanes (threads_ order), for unfolding; a missing message is drawn at
+  // the threads that used its channel in this run (TraceDiff), else at its nodes' first.
   std::uint32_t from_thread = 0, to_thread = 0;
   Key k0{}, k1{};
   std::size_t row0 = 0, row1 = 0;
@@ -235,15 +235,16 @@ void SpaceTimeDiagram::build() {
   // default, one column each when unfolded (the report's script).
   threads_.assign(lanes.size(), {});
   std::map<std::pair<std::uint32_t, std::int32_t>, std::uint32_t> thread_of;
-  auto thread_index = [&](const Event& e) {
-    const std::uint32_t lane = lane_of[e.node];
-    auto [it, added] = thread_of.try_emplace({lane, e.tid}, 0);
+  auto thread_at = [&](std::uint32_t node, std::int32_t tid) {
+    const std::uint32_t lane = lane_of[node];
+    auto [it, added] = thread_of.try_emplace({lane, tid}, 0);
     if (added) {
       it->second = static_cast<std::uint32_t>(threads_[lane].size());
-      threads_[lane].push_back(e.tid);
+      threads_[lane].push_back(tid);
     }
     return it->second;
   };
+  auto thread_index = [&](const Event& e) { return thread_at(e.node, e.tid); };
 
   // The lineage to highlight: of the outcome the verdict names; else of the first outcome
   // the baseline reached and the run did not (on redis-sentinel, not the write the checker
@@ -329,6 +330,10 @@ void SpaceTimeDiagram::build() {
       it.kind = Item::Missing;
       it.from = lane_of[*from];
       it.to = lane_of[*to];
+      // On the threads that used its channel in this run; a channel the run never had (a
+      // connection the fault prevented) leaves it on its node's first thread.
+      if (miss.send_tid) it.from_thread = thread_at(*from, *miss.send_tid);
+      if (miss.receive_tid) it.to_thread = thread_at(*to, *miss.receive_tid);
       it.k0 = anchored(miss.send_after);
       it.k1 = miss.receive_after ? anchored(miss.receive_after)
                                  : Key{std::get<0>(it.k0), std::get<1>(it.k0), ++n};
@@ -439,13 +444,13 @@ void SpaceTimeDiagram::build() {
     auto lane = static_cast<std::uint32_t>(i);
     const std::size_t n = threads_[i].size();
     // A lane of several threads says so and unfolds on a click into a column per thread.
-    s += fmt::format(
-        R"(<text class="{5}" data-lane="{6}" data-threads="{7}" x="{0}" y="{1}" )"
-        R"(text-anchor="middle" font-weight="bold" font-size="12">{2}{8}</text>)"
-        R"(<line class="lane" data-lane="{6}" x1="{0}" y1="{3}" x2="{0}" y2="{4}"/>)"
-        "\n",
-        x(lane), top - 12, xml_escape(lanes[i]), top, height - 12, n > 1 ? "ln fold" : "ln", i,
-        std::max<std::size_t>(n, 1), n > 1 ? fmt::format(" [{} threads]", n) : "");
+    s += fmt::format(R"(<text class="{5}" data-lane="{6}" data-threads="{7}" x="{0}" y="{1}" )"
+                     R"(text-anchor="middle" font-weight="bold" font-size="12">{2}{8}</text>)"
+                     R"(<line class="lane" data-lane="{6}" x1="{0}" y1="{3}" x2="{0}" y2="{4}"/>)"
+                     "\n",
+                     x(lane), top - 12, xml_escape(lanes[i]), top, height - 12,
+                     n > 1 ? "ln fold" : "ln", i, std::max<std::size_t>(n, 1),
+                     n > 1 ? fmt::format(" [{} threads]", n) : "");
     for (std::size_t k = 1; k < n; ++k)
       s += fmt::format(
           R"(<g class="thr" data-lane="{0}" data-t="{1}" display="none"><text x="{2}" y="{3}" )"
@@ -479,13 +484,12 @@ void SpaceTimeDiagram::build() {
   for (const Item& it : shown) {
     const int x0 = x(it.from), y0 = y(it.row0), y1 = y(it.row1);
     if (it.kind == Item::Fault) {
-      s += fmt::format(
-          R"(<g class="f" data-a="{6}" data-ta="{7}"><title>{0}</title>)"
-          R"(<path d="M{1},{2}l-6,-6m6,6l6,6m-6,-6l6,-6m-6,6l-6,6"/>)"
-          R"(<text x="{3}" y="{4}">{5}</text></g>)"
-          "\n",
-          xml_escape(clip(it.title, kMaxTitle)), x0, y0, x0 + 10, y0 + 4,
-          xml_escape(clip(it.label, 160)), it.from, it.from_thread);
+      s += fmt::format(R"(<g class="f" data-a="{6}" data-ta="{7}"><title>{0}</title>)"
+                       R"(<path d="M{1},{2}l-6,-6m6,6l6,6m-6,-6l6,-6m-6,6l-6,6"/>)"
+                       R"(<text x="{3}" y="{4}">{5}</text></g>)"
+                       "\n",
+                       xml_escape(clip(it.title, kMaxTitle)), x0, y0, x0 + 10, y0 + 4,
+                       xml_escape(clip(it.label, 160)), it.from, it.from_thread);
       ++faults_drawn_;
       continue;
     }

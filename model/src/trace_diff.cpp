@@ -25,26 +25,32 @@ bool is_message_send(const Trace& t, const Event& e) {
 // from the same node, the i-th send there that moved bytes. Injection points number a node's
 // calls to a peer over all its connections, so a run whose connections interleave otherwise,
 // or that sends more on one and less on another, would match other messages.
+using ChannelKey = std::tuple<int, std::int32_t, std::int32_t, std::string, std::size_t>;
 using SendKey = std::tuple<int, std::int32_t, std::int32_t, std::string, std::size_t, std::uint32_t,
                            std::size_t>;
 
-std::map<std::uint64_t, SendKey> send_keys(const Trace& t) {
+// Each channel as the same channel in another run: its kind, its two nodes, its address, and
+// how many channels of that kind were made between them at that address before it.
+std::vector<ChannelKey> channel_keys(const Trace& t) {
   std::map<std::tuple<int, std::int32_t, std::int32_t, std::string>, std::size_t> made;
-  std::vector<std::size_t> ordinal(t.channels.size());
-  for (std::size_t c = 0; c < t.channels.size(); ++c) {
-    const Channel& ch = t.channels[c];
-    ordinal[c] = made[{static_cast<int>(ch.kind), ch.node_a, ch.node_b, ch.label}]++;
-  }
+  std::vector<ChannelKey> out;
+  for (const Channel& ch : t.channels)
+    out.emplace_back(static_cast<int>(ch.kind), ch.node_a, ch.node_b, ch.label,
+                     made[{static_cast<int>(ch.kind), ch.node_a, ch.node_b, ch.label}]++);
+  return out;
+}
+
+bool on_channel(const Trace& t, const Event& e) {
+  return e.channel >= 0 && static_cast<std::size_t>(e.channel) < t.channels.size();
+}
+
+std::map<std::uint64_t, SendKey> send_keys(const Trace& t, const std::vector<ChannelKey>& ch) {
   std::map<std::pair<std::int32_t, std::uint32_t>, std::size_t> sent;  // per channel and node
   std::map<std::uint64_t, SendKey> out;
   for (const Event& e : t.events) {
-    if (!is_message_send(t, e) || e.channel < 0 ||
-        static_cast<std::size_t>(e.channel) >= t.channels.size())
-      continue;
-    const Channel& ch = t.channels[e.channel];
-    out[e.id] = {
-        static_cast<int>(ch.kind),  ch.node_a, ch.node_b, ch.label, ordinal[e.channel], e.node,
-        sent[{e.channel, e.node}]++};
+    if (!is_message_send(t, e) || !on_channel(t, e)) continue;
+    const auto& [kind, a, b, label, ordinal] = ch[static_cast<std::size_t>(e.channel)];
+    out[e.id] = {kind, a, b, label, ordinal, e.node, sent[{e.channel, e.node}]++};
   }
   return out;
 }
@@ -82,7 +88,21 @@ TraceDiff diff_traces(const Trace& baseline, const Trace& run) {
   for (const Event& e : run.events)
     if (!e.point.empty()) run_at.emplace(e.point, e.id);
   // Keys name nodes by their index in the spec, the same in both traces.
-  const auto base_keys = send_keys(baseline), run_keys = send_keys(run);
+  const auto base_channels = channel_keys(baseline), run_channels = channel_keys(run);
+  const auto base_keys = send_keys(baseline, base_channels),
+             run_keys = send_keys(run, run_channels);
+  // The thread of each node that first used each of the run's channels, by the channel's key.
+  std::map<std::pair<ChannelKey, std::uint32_t>, std::int32_t> run_tid;
+  for (const Event& e : run.events)
+    if (on_channel(run, e))
+      run_tid.try_emplace({run_channels[static_cast<std::size_t>(e.channel)], e.node}, e.tid);
+  auto tid_in_run = [&](std::uint64_t base_event) -> std::optional<std::int32_t> {
+    const Event& e = baseline.events[base_event];
+    if (!on_channel(baseline, e)) return std::nullopt;
+    auto it = run_tid.find({base_channels[static_cast<std::size_t>(e.channel)], e.node});
+    if (it == run_tid.end()) return std::nullopt;
+    return it->second;
+  };
   std::map<SendKey, bool> run_sent;  // sends that delivered bytes unchanged
   for (const auto& [id, key] : run_keys) run_sent[key] = !run.events[id].injected;
   std::set<SendKey> base_sent;
@@ -114,7 +134,11 @@ TraceDiff diff_traces(const Trace& baseline, const Trace& run) {
     if (sent != run_sent.end() && sent->second) continue;
     TraceDiff::Missing miss;
     miss.send_after = anchor[m.send];
-    if (!m.receives.empty()) miss.receive_after = anchor[m.receives.front()];
+    miss.send_tid = tid_in_run(m.send);
+    if (!m.receives.empty()) {
+      miss.receive_after = anchor[m.receives.front()];
+      miss.receive_tid = tid_in_run(m.receives.front());
+    }
     miss.message = std::move(m);
     d.missing.push_back(std::move(miss));
   }

@@ -258,3 +258,43 @@ TEST(SpaceTimeDiagram, ANodesThreadsAreFoldedAndCanUnfold) {
 
 }  // namespace
 }  // namespace fissure
+
+namespace fissure {
+namespace {
+
+// The client's second thread talks to the master on a connection of its own; the run loses
+// the master's answer there. Unfolded, the missing answer must go to the thread that would
+// have read it (the run's second client thread, tid 88; 77 in the baseline), not the first.
+TEST(SpaceTimeDiagram, AMissingMessageIsOnTheThreadsThatUsedItsConnection) {
+  auto second = [](Cluster& c, std::int32_t tid, bool answered) {
+    // The client's second connection to the master: the same kind, nodes and address.
+    const auto ch = static_cast<std::int32_t>(c.t.channels.size());
+    if (c.t.channels.size() == 4)
+      c.t.channels.push_back({4, ChannelKind::Tcp, "a", "b", "127.0.0.1:7000", 1, 0});
+    const auto get = c.msg(0, 1, "GET");
+    for (auto e : {get, get + 1}) c.t.events[e].channel = ch;
+    c.t.events[get].tid = tid;
+    if (!answered) return;
+    const auto ok = c.msg(1, 0, "+OK");
+    for (auto e : {ok, ok + 1}) c.t.events[e].channel = ch;
+    c.t.events[ok + 1].tid = tid;
+  };
+  Cluster base, run;
+  base.round(false);
+  second(base, 77, true);
+  base.end();
+  run.round(false);
+  second(run, 88, false);
+  run.end();
+  SpaceTimeDiagram d(run.t, &base.t, "d1");
+  ASSERT_EQ(d.missing_drawn(), 1u);
+  EXPECT_EQ(d.threads()[0], (std::vector<std::int32_t>{10, 88}));
+  const std::string svg = d.svg();
+  // (It is the lineage of the answer the run lost too: class "x l".)
+  EXPECT_TRUE(std::regex_search(
+      svg, std::regex(R"(<g class="x[^"]*" data-a="1" data-ta="0" data-b="0" data-tb="1">)")))
+      << svg;
+}
+
+}  // namespace
+}  // namespace fissure

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <tuple>
@@ -108,7 +109,7 @@ TEST(TraceDiff, ADroppedSendIsMissingAndARetryIsAdded) {
   Dialog run;
   auto dropped = run.ev(0, OpClass::Send, "server", 8, "GET");
   run.t.events[dropped].injected = true;  // a drop fault swallowed it: nobody read it
-  auto retry = run.msg(0, "GET");          // the client's second GET, which the baseline lacks
+  auto retry = run.msg(0, "GET");         // the client's second GET, which the baseline lacks
   run.msg(1, "+OK");
   run.end();
   TraceDiff d = diff_traces(base.t, run.t);
@@ -151,6 +152,45 @@ TEST(TraceDiff, MessagesAreMatchedPerConnectionInOrder) {
   EXPECT_EQ(run.t.events[b2].point.k, 3u);
 }
 
+// Each connection is a thread's: the client's first thread (tid 10) on the first, a second
+// on the second (tid 77 in the baseline, 78 in the run, as tids change from run to run). The
+// run loses the server's answer on the second connection: it would have been sent by the
+// server's thread on it and read by the client's second thread, not by the client's first.
+TEST(TraceDiff, AMissingMessageNamesTheRunsThreadsThatUsedItsChannel) {
+  auto second = [](Dialog& d, std::int32_t tid, bool answered) {
+    d.conn = 2;
+    const auto get = d.msg(0, "GET b");
+    d.t.events[get].tid = tid;
+    if (answered) d.t.events[d.msg(1, "+OK b") + 1].tid = tid;
+    d.conn = 0;
+  };
+  Dialog base;
+  base.msg(0, "GET a");
+  second(base, 77, true);
+  base.end();
+  Dialog run;
+  run.msg(0, "GET a");
+  second(run, 78, false);
+  run.end();
+  TraceDiff d = diff_traces(base.t, run.t);
+  ASSERT_EQ(d.missing.size(), 1u);
+  EXPECT_EQ(base.t.events[d.missing[0].message.send].head, "+OK b");
+  EXPECT_EQ(d.missing[0].send_tid, std::optional<std::int32_t>(11)) << "the server's";
+  EXPECT_EQ(d.missing[0].receive_tid, std::optional<std::int32_t>(78))
+      << "the client's second thread in the run";
+
+  // A connection the run never used: no thread to name.
+  Dialog cut;
+  cut.msg(0, "GET a");
+  cut.end();
+  TraceDiff c = diff_traces(base.t, cut.t);
+  ASSERT_EQ(c.missing.size(), 2u);
+  for (const auto& m : c.missing) {
+    EXPECT_FALSE(m.send_tid);
+    EXPECT_FALSE(m.receive_tid);
+  }
+}
+
 TEST(TraceDiff, MessagesAfterTheWorkloadEndedAreOutsideTheWindow) {
   Dialog base;
   base.msg(0, "GET");
@@ -171,7 +211,10 @@ TEST(PayloadText, FirstLineOfWhatMovedWithControlBytesShown) {
   e.head = std::string("*2\r\n$3\r\nGET", 12);
   e.moved = 40;
   EXPECT_EQ(payload_text(e), "*2");
-  e.head = std::string("\x01\x02" "ab", 4);
+  e.head = std::string(
+      "\x01\x02"
+      "ab",
+      4);
   EXPECT_EQ(payload_text(e), "..ab");
   e.head = "PING-PONG";
   e.moved = 4;  // it moved fewer bytes than it offered

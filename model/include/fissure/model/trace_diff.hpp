@@ -30,8 +30,12 @@ struct TraceDiff {
     // Where the run would have had it: the run's event matching the last baseline event
     // before the send (resp. its first receive) that the run has too; nullopt before them all.
     std::optional<std::uint64_t> send_after, receive_after;
+    // The run's threads that used the same channel (the n-th of its kind between the same
+    // nodes at the same address), the sender's and the receiver's: the thread that would have
+    // sent and read it. nullopt when the run never had that channel or that end never used it.
+    std::optional<std::int32_t> send_tid, receive_tid;
   };
-  std::vector<Missing> missing;   // the baseline's messages the run did not send, in order
+  std::vector<Missing> missing;      // the baseline's messages the run did not send, in order
   std::vector<std::uint64_t> added;  // the run's sends (ids in the run) the baseline lacks
   // Per run event, the baseline event with the same injection point (nullopt if none): where
   // a missing message goes in the run's picture, not whether it is missing.
