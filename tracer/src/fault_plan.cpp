@@ -1,5 +1,3 @@
-#include "fissure/tracer/faults.hpp"
-
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -14,13 +12,16 @@
 #include <sstream>
 #include <utility>
 
+#include "fissure/tracer/faults.hpp"
+
 namespace fissure {
 namespace {
 
-constexpr std::array<std::string_view, 6> kOps = {"send",   "recv",       "connect",
-                                                  "accept", "file-write", "fsync"};
-constexpr std::array<std::string_view, 7> kKinds = {"crash",     "error", "drop",   "delay",
-                                                    "partition", "disk",  "restart"};
+using std::string_view_literals::operator""sv;
+#define FISSURE_NAME(e, name) name##sv,
+constexpr std::array kOps = {FISSURE_OP_CLASSES(FISSURE_NAME)};
+constexpr std::array kKinds = {FISSURE_FAULT_KINDS(FISSURE_NAME)};
+#undef FISSURE_NAME
 
 constexpr std::pair<std::string_view, int> kErrnos[] = {
     {"ECONNRESET", ECONNRESET},

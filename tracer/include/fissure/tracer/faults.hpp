@@ -13,7 +13,20 @@
 
 namespace fissure {
 
-enum class OpClass : std::uint8_t { Send, Recv, Connect, Accept, FileWrite, Fsync };
+// X(enumerator, name in plans and traces): the enum and its names from one list.
+#define FISSURE_OP_CLASSES(X) \
+  X(Send, "send")             \
+  X(Recv, "recv")             \
+  X(Connect, "connect")       \
+  X(Accept, "accept")         \
+  X(FileWrite, "file-write")  \
+  X(Fsync, "fsync")
+
+enum class OpClass : std::uint8_t {
+#define FISSURE_ENUM(e, name) e,
+  FISSURE_OP_CLASSES(FISSURE_ENUM)
+#undef FISSURE_ENUM
+};
 std::string_view to_string(OpClass op);
 std::optional<OpClass> op_class_from_string(std::string_view s);
 
@@ -31,7 +44,20 @@ struct InjectionPoint {
 };
 std::string to_string(const InjectionPoint& p);  // "master send->replica1 #3"
 
-enum class FaultKind : std::uint8_t { Crash, Error, Drop, Delay, Partition, Disk, Restart };
+#define FISSURE_FAULT_KINDS(X) \
+  X(Crash, "crash")            \
+  X(Error, "error")            \
+  X(Drop, "drop")              \
+  X(Delay, "delay")            \
+  X(Partition, "partition")    \
+  X(Disk, "disk")              \
+  X(Restart, "restart")
+
+enum class FaultKind : std::uint8_t {
+#define FISSURE_ENUM(e, name) e,
+  FISSURE_FAULT_KINDS(FISSURE_ENUM)
+#undef FISSURE_ENUM
+};
 std::string_view to_string(FaultKind k);
 std::optional<FaultKind> fault_kind_from_string(std::string_view s);
 
