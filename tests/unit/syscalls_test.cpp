@@ -38,5 +38,25 @@ TEST(Syscalls, CoversTheCommunicationCalls) {
   EXPECT_TRUE(sys_info(Sys::write).in_filter());
 }
 
+// The columns the tracer's dispatch reads instead of testing syscall names.
+TEST(Syscalls, RowsSayWhereTheirArgumentsAre) {
+  for (const SysInfo& row : syscall_table()) {
+    EXPECT_EQ(row.cls == SysClass::Data, row.has(kSend | kRecv | kSync)) << row.name;
+    EXPECT_EQ(row.cls == SysClass::Spawn, !row.in_filter()) << row.name;
+    EXPECT_EQ(row.flags_arg >= 0, row.has(kDgramAddr)) << row.name;
+  }
+  EXPECT_EQ(sys_info(Sys::recvfrom).flags_arg, 3);
+  EXPECT_EQ(sys_info(Sys::recvmsg).flags_arg, 2);
+  EXPECT_EQ(sys_info(Sys::connect).peer, PeerArg::Addr1Len2);
+  EXPECT_EQ(sys_info(Sys::sendto).peer, PeerArg::Addr4Len5);
+  EXPECT_EQ(sys_info(Sys::recvfrom).peer, PeerArg::Addr4LenAt5);
+  EXPECT_EQ(sys_info(Sys::socketpair).peer, PeerArg::FdPairAt3);
+  EXPECT_EQ(sys_info(Sys::execveat).peer, PeerArg::Path1);
+  // Only fcntl's duplicating commands stop: F_SETFL runs free.
+  EXPECT_TRUE(sys_info(Sys::fcntl).has(kDupCmdOnly));
+  EXPECT_EQ(sys_info(Sys::fcntl).cls, SysClass::Dup);
+  EXPECT_EQ(sys_info(Sys::dup2).cls, SysClass::DupOnto);
+}
+
 }  // namespace
 }  // namespace fissure

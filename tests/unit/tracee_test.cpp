@@ -14,7 +14,7 @@
 namespace fissure::detail {
 namespace {
 
-// A child stopped under our ptrace, as spawn() makes them.
+// A child stopped under our ptrace (PTRACE_TRACEME, then its own SIGSTOP).
 pid_t traced_child() {
   pid_t pid = fork();
   if (pid == 0) {

@@ -17,7 +17,6 @@
 #include "seccomp_filter.hpp"
 #include "sockets.hpp"
 #include "tracee.hpp"
-#include "wait_status.hpp"
 
 namespace fissure::detail {
 
@@ -82,6 +81,12 @@ Launcher::Started Launcher::start(const std::vector<std::string>& argv,
   CPU_ZERO(&cpus);
   if (cpu_ >= 0) CPU_SET(cpu_, &cpus);
   const sock_fprog* filter = traced ? detail::tracer_seccomp_program().prog() : nullptr;
+  // A traced child waits for a byte on this pipe: it is seized by then, with the options
+  // set, and may install its filter. EOF (the tracer gave up) ends it.
+  int go[2] = {-1, -1};
+  if (traced && pipe2(go, O_CLOEXEC) != 0)
+    throw RunError(fmt::format("pipe2: {}", strerror(errno)));
+  detail::OwnedFd go_read(go[0]), go_write(go[1]);
 
   pid_t pid = fork();
   if (pid < 0) throw RunError(fmt::format("fork: {}", strerror(errno)));
@@ -93,8 +98,9 @@ Launcher::Started Launcher::start(const std::vector<std::string>& argv,
     dup2(err_fd, 2);
     if (chdir(cwd.c_str()) != 0) _exit(126);
     if (traced) {
-      if (!Tracee::trace_me()) _exit(125);
-      raise(SIGSTOP);  // wait for the tracer to set its options before the filter exists
+      close(go[1]);
+      char byte = 0;
+      if (read(go[0], &byte, 1) != 1) _exit(125);
       if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) _exit(125);
       if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, filter) != 0) _exit(125);
     }
@@ -107,19 +113,23 @@ Launcher::Started Launcher::start(const std::vector<std::string>& argv,
   setpgid(pid, pid);  // also from this side, so a kill of the group cannot race the child
   started.pid = pid;
   if (!traced) return started;
-  int status = 0;
-  pid_t got;
-  while ((got = waitpid(pid, &status, __WALL | __WNOTHREAD)) < 0 && errno == EINTR) {
-  }
-  if (got != pid || !WaitStatus(status).stopped())
-    throw RunError(
-        fmt::format("{}: the child did not stop for the tracer (status {:#x}); "
-                    "is ptrace allowed here (kernel.yama.ptrace_scope, seccomp)?",
-                    argv[0], status));
+  go_read = {};
+  // Seized, not PTRACE_TRACEME'd: only a seized task's group-stops can be left stopped
+  // (PTRACE_LISTEN), so that SIGSTOP and SIGCONT work on a node as they do untraced.
   long options = PTRACE_O_EXITKILL | PTRACE_O_TRACESECCOMP | PTRACE_O_TRACEFORK |
                  PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC |
                  PTRACE_O_TRACESYSGOOD;
-  Tracee(pid).set_options(options);
+  if (int err = Tracee::seize(pid, options)) {
+    kill(pid, SIGKILL);
+    waitpid(pid, nullptr, __WALL);
+    throw RunError(
+        fmt::format("{}: cannot trace the child: PTRACE_SEIZE failed: {}; "
+                    "is ptrace allowed here (kernel.yama.ptrace_scope, seccomp)?",
+                    argv[0], strerror(err)));
+  }
+  char byte = 1;
+  if (write(go_write.get(), &byte, 1) != 1)
+    throw RunError(fmt::format("{}: cannot start the child: {}", argv[0], strerror(errno)));
   return started;
 }
 

@@ -25,8 +25,8 @@ class Launcher {
     pid_t pid = 0;
     std::vector<std::uint64_t> log_inodes;  // its stdout and stderr files: no channels
   };
-  // A traced process is returned stopped under ptrace, its options set, before its seccomp
-  // filter exists; the caller resumes it. `append` keeps what the logs held (a restart).
+  // A traced process is returned running, seized with the tracer's options; its seccomp
+  // filter and exec follow. `append` keeps what the logs held (a restart).
   Started start(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
                 const std::string& cwd, const std::filesystem::path& out,
                 const std::filesystem::path& err, bool traced, bool append) const;

@@ -24,9 +24,7 @@ SeccompProgram::SeccompProgram() {
   };
   for (const SysInfo& row : syscall_table()) {
     if (!row.in_filter()) continue;
-    if (row.sys == Sys::fcntl) {
-      // Only the duplicating commands change the fd table; fcntl(F_SETFL) and friends run
-      // free (Redis calls it on every accepted connection).
+    if (row.has(kDupCmdOnly)) {
       for (int cmd : {F_DUPFD, F_DUPFD_CLOEXEC})
         check(seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), row.nr, 1,
                                SCMP_A1(SCMP_CMP_EQ, static_cast<scmp_datum_t>(cmd))),

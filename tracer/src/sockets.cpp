@@ -19,6 +19,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <fstream>
@@ -182,6 +183,13 @@ std::string read_string(pid_t tid, std::uint64_t addr, std::size_t max) {
     addr += want;
   }
   return out;
+}
+
+std::string read_sockaddr(pid_t tid, std::uint64_t addr, std::size_t len) {
+  sockaddr_storage sa{};
+  len = std::min(len, sizeof sa);
+  if (!addr || !read_memory(tid, addr, &sa, len)) return {};
+  return format_sockaddr(&sa, len);
 }
 
 std::string format_sockaddr(const void* sa_raw, std::size_t len) {

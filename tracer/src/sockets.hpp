@@ -55,6 +55,9 @@ std::string read_string(pid_t tid, std::uint64_t addr, std::size_t max = 4096);
 
 // "ip:port" / "[ip6]:port" / "unix:/path" / "unix:@abstract"; empty if not an address.
 std::string format_sockaddr(const void* sa, std::size_t len);
+// The address a tracee holds at `addr` (`len` bytes, cut to sockaddr_storage's size),
+// formatted; empty when there is none or it cannot be read.
+std::string read_sockaddr(pid_t tid, std::uint64_t addr, std::size_t len);
 
 }  // namespace fissure::detail
 

@@ -8,7 +8,8 @@ namespace fissure {
 namespace {
 
 constexpr SysInfo kTable[] = {
-#define FISSURE_ROW(name, flags, shape) {Sys::name, #name, SYS_##name, (flags), (shape)},
+#define FISSURE_ROW(name, flags, shape, cls, peer, flags_arg) \
+  {Sys::name, #name, SYS_##name, (flags), (shape), SysClass::cls, PeerArg::peer, (flags_arg)},
     FISSURE_SYSCALLS(FISSURE_ROW)
 #undef FISSURE_ROW
 };

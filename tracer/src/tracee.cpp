@@ -26,6 +26,15 @@ bool Tracee::trace_me() noexcept {
   return ptrace(PTRACE_TRACEME, 0, nullptr, nullptr) == 0;
 }
 
+int Tracee::seize(pid_t pid, long options) {
+  long r = ptrace(PTRACE_SEIZE, pid, nullptr, reinterpret_cast<void*>(options));
+  int err = r < 0 ? errno : 0;
+  if (logging())
+    fmt::print(stderr, "fissure tracer: PTRACE_SEIZE(task {}, {:#x}) = {}{}\n", pid, options, r,
+               err ? fmt::format(" ({})", strerror(err)) : "");
+  return err;
+}
+
 bool Tracee::call(int request, const char* name, void* addr, void* data) const {
   errno = 0;
   long r = ptrace(static_cast<__ptrace_request>(request), tid_, addr, data);

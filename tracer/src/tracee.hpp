@@ -19,6 +19,9 @@ class Tracee {
 
   // In the child, between fork and exec: asks to be traced by the parent. Async-signal-safe.
   static bool trace_me() noexcept;
+  // Traces `pid` from now on with these options (PTRACE_SEIZE: no stop). 0 on success, else
+  // the errno.
+  static int seize(pid_t pid, long options);
 
   void set_options(long options) const;
   // nullopt when the task is gone.
