@@ -227,6 +227,30 @@ cmd = ["true"]
   EXPECT_EQ(r.trace.nodes[1].end, NodeEnd::NotStarted);
 }
 
+// Job control works on a traced node as it does untraced: SIGSTOP stops it until SIGCONT.
+// The tracer leaves a group-stop in place (PTRACE_LISTEN on a seized task); resuming it, as
+// it once did, let the node run on while it was meant to be stopped.
+TEST(Lifecycle, SigstopHoldsATracedNodeUntilSigcont) {
+  ScratchDir dir;
+  RunResult r = run_spec(dir, R"(name = "jobcontrol"
+[[node]]
+name = "ticker"
+cmd = ["sh", "-c", "echo $$ > pid.tmp; mv pid.tmp pid; while :; do echo tick >> ticks; sleep 0.01; done"]
+ready = "file:pid"
+[[node]]
+name = "client"
+role = "workload"
+cmd = ["sh", "-c", "p=$(cat pid); kill -STOP $p; sleep 0.2; a=$(wc -l < ticks); sleep 0.4; b=$(wc -l < ticks); kill -CONT $p; sleep 0.4; c=$(wc -l < ticks); echo stopped $a $b resumed $c; test $a -eq $b && test $c -gt $b"]
+[oracle]
+workload_exit = 0
+)");
+  EXPECT_EQ(r.verdict.kind, VerdictKind::Good) << r.verdict.message;
+  std::string said = slurp(dir.path() / "run" / "client.out");
+  EXPECT_NE(said.find("stopped"), std::string::npos) << said;
+  EXPECT_EQ(r.trace.nodes[0].end, NodeEnd::Killed);
+  expect_nothing_survives(r.trace);
+}
+
 TEST(Lifecycle, NodeOutputIsKeptInTheRunDir) {
   ScratchDir dir;
   RunResult r = run_spec(dir, R"(name = "out"
