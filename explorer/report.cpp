@@ -273,16 +273,16 @@ void write_report(const std::filesystem::path& campaign, const CampaignResult& r
   for (std::size_t i : order) runs.push_back(load_run_trace(r.bugs[i].first_run));
   std::vector<std::string> plans;
   for (std::size_t n = 0; n < order.size(); ++n)
-    plans.push_back(PlanDescription({runs[n] ? &*runs[n] : nullptr,
-                                     baseline ? &*baseline : nullptr})(r.bugs[order[n]].plan));
+    plans.push_back(PlanDescription(
+        {runs[n] ? &*runs[n] : nullptr, baseline ? &*baseline : nullptr})(r.bugs[order[n]].plan));
 
-  html << "<!doctype html><html><head><meta charset=\"utf-8\"><title>fissure: "
-       << xml_escape(title) << "</title><style>" << kStyle << "</style></head><body>\n";
+  html << "<!doctype html><html><head><meta charset=\"utf-8\"><title>fissure: " << xml_escape(title)
+       << "</title><style>" << kStyle << "</style></head><body>\n";
   html << "<h1>fissure campaign: " << xml_escape(title) << "</h1>\n";
   md << fmt::format("# fissure campaign: {}\n\n", title);
-  const std::string headline = fmt::format(
-      "{} bug{} in {} runs{}.", r.bugs.size(), r.bugs.size() == 1 ? "" : "s", r.runs,
-      r.exhausted ? "; the strategy had nothing left to try" : "");
+  const std::string headline =
+      fmt::format("{} bug{} in {} runs{}.", r.bugs.size(), r.bugs.size() == 1 ? "" : "s", r.runs,
+                  r.exhausted ? "; the strategy had nothing left to try" : "");
   html << "<p>" << xml_escape(headline) << "</p>\n";
   md << headline << "\n\n";
 
@@ -342,9 +342,9 @@ void write_report(const std::filesystem::path& campaign, const CampaignResult& r
   }
   rows.emplace_back("runs", std::to_string(r.runs));
   if (r.seconds > 0)
-    rows.emplace_back("time, runs per second",
-                      fmt::format("{:.1f} s, {:.2f}", r.seconds,
-                                  static_cast<double>(r.runs) / r.seconds));
+    rows.emplace_back(
+        "time, runs per second",
+        fmt::format("{:.1f} s, {:.2f}", r.seconds, static_cast<double>(r.runs) / r.seconds));
   rows.emplace_back("unique signatures", std::to_string(r.unique_signatures));
   if (r.runs_to_first_bug)
     rows.emplace_back("runs to the first failure (as Molly counts)",
@@ -373,13 +373,14 @@ void write_report(const std::filesystem::path& campaign, const CampaignResult& r
     std::ostringstream plan;
     write_plan(b.plan, plan);
     html << fmt::format("<h2 id=\"bug-{0}\">{0}. {1}</h2>\n", n + 1, xml_escape(title_of(b)));
-    html << fmt::format(
-        "<p><span class=\"cls {0}\">{0}</span>{1}. Plan: {2}. Reproduced {3}{4}.{5}</p>\n",
-        xml_escape(class_name(b)), is_flaky(b) ? ", flaky" : "", xml_escape(plans[n]),
-        reproduced_words(b), b.minimized ? "" : " (the plan is not minimized: the budget ran out)",
-        b.found_by.empty() ? "" : " Found at " + xml_escape(found_words(b)) + ".");
-    md << fmt::format("## {}. {}\n\n- class: {}\n- plan: {}\n- reproduced: {}\n", n + 1, title_of(b),
-                      class_name(b), plans[n], reproduced_words(b));
+    html << fmt::format("<p><span class=\"cls {0}\">{0}</span>{1}. Plan: {2}. {3}{4}.{5}</p>\n",
+                        xml_escape(class_name(b)), is_flaky(b) ? ", flaky" : "",
+                        xml_escape(plans[n]),
+                        b.replays == 0 ? "Not replayed" : "Reproduced " + reproduced_words(b),
+                        b.minimized ? "" : " (the plan is not minimized: the campaign ended first)",
+                        b.found_by.empty() ? "" : " Found at " + xml_escape(found_words(b)) + ".");
+    md << fmt::format("## {}. {}\n\n- class: {}\n- plan: {}\n- reproduced: {}\n", n + 1,
+                      title_of(b), class_name(b), plans[n], reproduced_words(b));
     if (runs[n]) {
       SpaceTimeDiagram d(*runs[n], baseline ? &*baseline : nullptr, fmt::format("d{}", n + 1),
                          lost_write_focus(b));

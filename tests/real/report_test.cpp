@@ -100,6 +100,9 @@ TEST(Report, TheMainJobsReportShowsEveryBugAndAFirstDiagramThatFitsWithItsFaultA
   EXPECT_NE(page.find("fissure replay "), std::string::npos);
   EXPECT_NE(page.find("trace.dot"), std::string::npos) << "the whole run's DOT is linked";
   EXPECT_NE(page.find("trace.shiviz.log"), std::string::npos);
+  // --until-answer stops before the bug's replays and its minimization, and says so.
+  EXPECT_NE(page.find("Not replayed (the plan is not minimized: the campaign ended first)"),
+            std::string::npos);
 
   auto probe = dir.path() / "probe.html";
   {
