@@ -158,13 +158,29 @@ TEST(Faults, DroppedDatagramIsNeverDelivered) {
   EXPECT_FALSE(outgoing);
 }
 
+// The run ends when its workload does, and the server's read of the reset comes after the
+// client's: on a loaded machine the teardown came first in 15 of 40 runs (the server.err was
+// empty). So the client's shell waits for the server's complaint before it exits as tcp_client
+// did.
 TEST(Faults, DropOnAStreamBreaksBothEnds) {
   ScratchDir dir;
-  RunResult r = run_with(dir, tcp_pair_spec(free_port()), R"({"faults": [{"kind": "drop",
+  auto port = free_port();
+  std::string client =
+      fmt::format("{} {}; rc=$?; until [ -s server.err ]; do sleep 0.01; done; exit $rc",
+                  prog("tcp_client"), port);
+  RunResult r = run_with(dir,
+                         server_client_spec("pair", {prog("tcp_server"), std::to_string(port)},
+                                            fmt::format("tcp:{}", port), {"sh", "-c", client}),
+                         R"({"faults": [{"kind": "drop",
       "at": {"node": "client", "op": "send", "peer": "server", "k": 2}}]})");
   EXPECT_EQ(r.verdict.kind, VerdictKind::Bug);
   EXPECT_EQ(fired_event(r).result, -ECONNRESET);
-  EXPECT_EQ(moved_by(r.trace, "server", false, ChannelKind::Tcp), 100);
+  // Nothing from the dropped send on reached the server. The first send did, but a reset
+  // discards what the receiver has not read yet: whether the server read those 100 bytes
+  // depends on whether it ran before the reset arrived (it had not in 8 of 40 runs here,
+  // nothing orders them), so it read them all or nothing.
+  std::int64_t moved = moved_by(r.trace, "server", false, ChannelKind::Tcp);
+  EXPECT_TRUE(moved == 100 || moved == 0) << moved;
   std::ifstream err(dir.path() / "run" / "server.err");
   std::string line;
   std::getline(err, line);
