@@ -1,9 +1,12 @@
-// udp_server PORT
+// udp_server PORT [READY_FILE]
 // Bind a UDP socket on 127.0.0.1:PORT, then 3 times: recvfrom (buffer 100) one
 // datagram (sizes must be 10, 20, 30 in that order) and reply with sendto of a
 // 5-byte datagram to the sender's address. Exit 0. Any failure: one line on
-// stderr, exit 2.
+// stderr, exit 2. Once bound it creates READY_FILE, if given: a spec's
+// ready = "file:..." then starts the client only when a datagram can no longer
+// be lost for want of a socket (no fixed delay is enough on a loaded machine).
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -63,7 +66,7 @@ void say_ready() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 2) fail("usage: udp_server PORT");
+  if (argc != 2 && argc != 3) fail("usage: udp_server PORT [READY_FILE]");
   const std::uint16_t port = parse_port(argv[1]);
 
   int s = ::socket(AF_INET, SOCK_DGRAM, 0);
@@ -76,6 +79,11 @@ int main(int argc, char** argv) {
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   if (::bind(s, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) die("bind");
   say_ready();
+  if (argc == 3) {
+    int f = ::open(argv[2], O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    if (f < 0) die("ready file");
+    close_or_die(f);
+  }
 
   char reply[kReply];
   fill(reply, kReply);

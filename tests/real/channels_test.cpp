@@ -141,8 +141,7 @@ INSTANTIATE_TEST_SUITE_P(Channels, TcpResults, ::testing::Values(false, true),
 TEST(Channels, UdpDatagramsMatchOneToOne) {
   ScratchDir dir;
   auto port = free_port();
-  RunResult r =
-      run_spec(dir, pair_spec("udp_server", "udp_client", std::to_string(port), "delay:100ms"));
+  RunResult r = run_spec(dir, udp_pair_spec(port, "20s", true));
   ASSERT_EQ(r.verdict.kind, VerdictKind::Good) << r.verdict.message;
   const Trace& t = r.trace;
   auto udp = channels(t, ChannelKind::Udp);

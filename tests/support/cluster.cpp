@@ -10,9 +10,9 @@
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
-#include <sstream>
 #include <iterator>
 #include <random>
+#include <sstream>
 
 namespace fissure::testing {
 
@@ -88,20 +88,22 @@ std::string tcp_pair_spec(std::uint16_t port) {
 }
 
 std::string udp_pair_spec(std::uint16_t port, const std::string& timeout, bool check_exit) {
-  return fmt::format(R"(name = "udp"
+  return fmt::format(
+      R"(name = "udp"
 timeout = "{}"
 [[node]]
 name = "server"
 cmd = {}
-ready = "delay:100ms"
+ready = "file:udp_server.ready"
 [[node]]
 name = "client"
 role = "workload"
 cmd = {}
 {})",
-                     timeout, toml_array({prog("udp_server"), std::to_string(port)}),
-                     toml_array({prog("udp_client"), std::to_string(port)}),
-                     check_exit ? "[oracle]\nworkload_exit = 0\n" : "");
+      timeout,
+      toml_array({prog("udp_server"), std::to_string(port), "${RUN_DIR}/udp_server.ready"}),
+      toml_array({prog("udp_client"), std::to_string(port)}),
+      check_exit ? "[oracle]\nworkload_exit = 0\n" : "");
 }
 
 RunResult run_spec(const ScratchDir& dir, const std::string& spec_text, bool exact_results) {

@@ -33,7 +33,8 @@ std::string server_client_spec(const std::string& name, const std::vector<std::s
 
 // tcp_server and tcp_client on `port`, as "server" and "client".
 std::string tcp_pair_spec(std::uint16_t port);
-// udp_server and udp_client on `port`; the server is given 100ms to bind.
+// udp_server and udp_client on `port`; the client starts once the server is bound (it says so
+// in a file), since a datagram sent before is lost.
 std::string udp_pair_spec(std::uint16_t port, const std::string& timeout, bool check_exit);
 
 // Writes SPEC_TEXT as target.toml in a scratch dir and runs it traced.
