@@ -86,23 +86,29 @@ workload_exit = 0
   EXPECT_EQ(r.verdict.message, "workload node 'client' was killed by signal 11 (SIGSEGV)");
 }
 
+// The workload of the two tests below: it ends once the service is gone (reaped, so the tracer
+// has seen its end), not after a fixed time that a loaded machine may not give the service.
+constexpr const char* kUntilTheServiceIsGone =
+    R"(cmd = ["sh", "-c", "until [ -s service.pid ]; do sleep 0.01; done; while kill -0 $(cat service.pid) 2>/dev/null; do sleep 0.01; done"])";
+
 // A service that dies of a signal mid-run is a crash, though the workload and the oracle
 // are content: the verdict names it and what it said last.
 TEST(Lifecycle, AServiceDyingOfASignalIsACrash) {
   ScratchDir dir;
-  RunResult r = run_spec(dir, R"(name = "service-crash"
+  RunResult r = run_spec(dir, fmt::format(R"(name = "service-crash"
 [[node]]
 name = "service"
-cmd = ["sh", "-c", "sleep 0.1; echo assertion failed: log index 7 >&2; kill -ABRT $$"]
+cmd = ["sh", "-c", "echo $$ >service.pid; sleep 0.1; echo assertion failed: log index 7 >&2; kill -ABRT $$"]
 ready = "delay:10ms"
 [[node]]
 name = "client"
 role = "workload"
-cmd = ["sleep", "0.3"]
+{}
 [oracle]
 workload_exit = 0
 cmd = ["sh", "-c", "echo all fine"]
-)");
+)",
+                                          kUntilTheServiceIsGone));
   EXPECT_EQ(r.verdict.kind, VerdictKind::Bug);
   EXPECT_EQ(r.verdict.cls, VerdictClass::Crash);
   EXPECT_EQ(r.verdict.message,
@@ -113,20 +119,23 @@ cmd = ["sh", "-c", "echo all fine"]
 // oracle say whether that broke anything (a test server that exits on an error it was given).
 TEST(Lifecycle, AServiceExitingIsNoCrashByItself) {
   ScratchDir dir;
-  RunResult r = run_spec(dir, R"(name = "service-exit"
+  RunResult r = run_spec(dir, fmt::format(R"(name = "service-exit"
 [[node]]
 name = "service"
-cmd = ["sh", "-c", "sleep 0.05; exit 2"]
+cmd = ["sh", "-c", "echo $$ >service.pid; sleep 0.05; exit 2"]
 ready = "delay:10ms"
 [[node]]
 name = "client"
 role = "workload"
-cmd = ["sleep", "0.2"]
+{}
 [oracle]
 workload_exit = 0
-)");
+)",
+                                          kUntilTheServiceIsGone));
   EXPECT_EQ(r.verdict.kind, VerdictKind::Good) << r.verdict.message;
   EXPECT_EQ(r.verdict.cls, VerdictClass::None);
+  EXPECT_EQ(r.trace.nodes[0].end, NodeEnd::Exited) << "the service ended first, by itself";
+  EXPECT_EQ(r.trace.nodes[0].exit_code, 2);
 }
 
 TEST(Lifecycle, OracleJudgesWhileServicesRun) {
