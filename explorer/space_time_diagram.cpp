@@ -52,6 +52,12 @@ std::string event_words(const Trace& t, const Event& e, std::uint64_t start) {
   return s;
 }
 
+// A label's width in the SVG's units at its font size 10, over rather than under: DejaVu
+// Sans, Debian's sans-serif, is about 6 units a character in such text.
+int label_width(const std::string& text) {
+  return static_cast<int>(static_cast<double>(text.size()) * 6.2) + 1;
+}
+
 // When an event is drawn: a receive when its call returned, since a blocking read enters
 // long before its bytes come (a replica's read entered before the workload started showed as
 // "-187.9 ms" at the top); other calls when they were made.
@@ -422,10 +428,20 @@ void SpaceTimeDiagram::build() {
 
   // Geometry, in the SVG's own units; the page scales it to its width.
   const int lane_gap = lanes.size() <= 5 ? 170 : 130, left = 64, top = 34, row_h = 17;
-  const int width =
+  int width =
       left + 40 + lane_gap * static_cast<int>(std::max<std::size_t>(lanes.size(), 2) - 1) + 150;
-  const int height = top + static_cast<int>(rows) * row_h + 24;
   auto x = [&](std::uint32_t lane) { return left + 40 + static_cast<int>(lane) * lane_gap; };
+  // A fault's words go right of its mark, else left of it; when neither side has room (a
+  // crash of the second of two nodes is a long sentence beside a narrow picture) the picture
+  // widens, since the SVG clips what passes its edge and the page scales it to its width.
+  auto label_right = [&](const Item& it) {
+    return x(it.from) + 10 + label_width(clip(it.label, kMaxLabel)) <= width;
+  };
+  for (const Item& it : shown)
+    if (it.kind == Item::Fault && !label_right(it) &&
+        x(it.from) - 10 - label_width(clip(it.label, kMaxLabel)) < 0)
+      width = x(it.from) + 10 + label_width(clip(it.label, kMaxLabel)) + 8;
+  const int height = top + static_cast<int>(rows) * row_h + 24;
   auto y = [&](std::size_t r) { return top + 12 + static_cast<int>(r) * row_h; };
 
   std::string s = fmt::format(
@@ -484,12 +500,14 @@ void SpaceTimeDiagram::build() {
   for (const Item& it : shown) {
     const int x0 = x(it.from), y0 = y(it.row0), y1 = y(it.row1);
     if (it.kind == Item::Fault) {
+      const bool right = label_right(it);
       s += fmt::format(R"(<g class="f" data-a="{6}" data-ta="{7}"><title>{0}</title>)"
                        R"(<path d="M{1},{2}l-6,-6m6,6l6,6m-6,-6l6,-6m-6,6l-6,6"/>)"
-                       R"(<text x="{3}" y="{4}">{5}</text></g>)"
+                       R"(<text x="{3}" y="{4}"{8}>{5}</text></g>)"
                        "\n",
-                       xml_escape(clip(it.title, kMaxTitle)), x0, y0, x0 + 10, y0 + 4,
-                       xml_escape(clip(it.label, 160)), it.from, it.from_thread);
+                       xml_escape(clip(it.title, kMaxTitle)), x0, y0, right ? x0 + 10 : x0 - 10,
+                       y0 + 4, xml_escape(clip(it.label, kMaxLabel)), it.from, it.from_thread,
+                       right ? "" : R"( text-anchor="end")");
       ++faults_drawn_;
       continue;
     }

@@ -33,6 +33,8 @@ class SpaceTimeDiagram {
   static constexpr std::size_t kBeforeFault = 12;
   // Hover texts are cut to this many bytes, so that the bytes are bounded too.
   static constexpr std::size_t kMaxTitle = 400;
+  // A fault's words beside its mark are cut to this many bytes.
+  static constexpr std::size_t kMaxLabel = 160;
 
   // The outcome a verdict names, when it names one the trace's outcomes do not (a checker's
   // stale read names the write it did not see): the workload's receive that returned last

@@ -298,3 +298,51 @@ TEST(SpaceTimeDiagram, AMissingMessageIsOnTheThreadsThatUsedItsConnection) {
 
 }  // namespace
 }  // namespace fissure
+
+namespace fissure {
+namespace {
+
+// Where a fault's words end, in the SVG's units, at the width the diagram reckons with.
+int label_end(const std::string& svg) {
+  std::smatch m;
+  EXPECT_TRUE(std::regex_search(
+      svg, m,
+      std::regex(
+          R"x(<g class="f"[^>]*>[\s\S]*?<text x="(\d+)" y="\d+"( text-anchor="end")?>([^<]*)</text>)x")));
+  if (m.empty()) return 0;
+  const int x = std::stoi(m[1]);
+  return m[2].matched ? x : x + static_cast<int>(static_cast<double>(m[3].length()) * 6.2);
+}
+
+int width_of(const std::string& svg) {
+  std::smatch m;
+  EXPECT_TRUE(std::regex_search(svg, m, std::regex(R"x(viewBox="0 0 (\d+) \d+")x")));
+  return m.empty() ? 0 : std::stoi(m[1]);
+}
+
+// The SVG clips what passes its edge: a fault at the last lane has its words on its left, and
+// one whose words fit on neither side widens the picture.
+TEST(SpaceTimeDiagram, AFaultsWordsStayInsideThePicture) {
+  Cluster run;
+  run.round(true);
+  const auto at = run.msg(4, 1, "+PONG");
+  run.end();
+  Fault f;
+  f.kind = FaultKind::Crash;
+  f.at = {"s3", OpClass::Send, "master", 2};
+  run.t.plan.faults.push_back(f);
+  run.t.fired.push_back({0, at, run.t.events[at].time_ns, ""});
+  const std::string last = SpaceTimeDiagram(run.t, nullptr, "d1").svg();
+  EXPECT_NE(last.find(R"( text-anchor="end">crash s3)"), std::string::npos) << last;
+  EXPECT_LE(label_end(last), width_of(last));
+
+  // Renamed, the words are longer than the picture is wide on either side of the mark.
+  run.t.nodes[4].name = std::string(120, 's');
+  run.t.plan.faults[0].at.node = run.t.nodes[4].name;
+  const std::string wide = SpaceTimeDiagram(run.t, nullptr, "d1").svg();
+  EXPECT_GT(width_of(wide), width_of(last));
+  EXPECT_LE(label_end(wide), width_of(wide)) << wide;
+}
+
+}  // namespace
+}  // namespace fissure
