@@ -41,6 +41,13 @@ std::string pair_json(std::int64_t a, std::int64_t b) {
   return "[" + std::to_string(a) + ", " + std::to_string(b) + "]";
 }
 
+std::string acknowledgement_json(const HistoryRecorder::Acknowledgement& ack) {
+  std::string out;
+  if (ack.master) out += ", \"master\": " + std::to_string(ack.master);
+  if (ack.replicas) out += ", \"replicas\": " + std::to_string(*ack.replicas);
+  return out;
+}
+
 }  // namespace
 
 HistoryRecorder::HistoryRecorder(const std::string& path) : path_(path) {
@@ -92,6 +99,16 @@ void HistoryRecorder::ok_cas(std::int64_t process, std::string_view key, std::in
   record(process, "ok", "cas", key, pair_json(expected, replacement));
 }
 
+void HistoryRecorder::ok_write(std::int64_t process, std::string_view key, std::int64_t value,
+                               const Acknowledgement& ack) {
+  record(process, "ok", "write", key, std::to_string(value), acknowledgement_json(ack));
+}
+
+void HistoryRecorder::ok_cas(std::int64_t process, std::string_view key, std::int64_t expected,
+                             std::int64_t replacement, const Acknowledgement& ack) {
+  record(process, "ok", "cas", key, pair_json(expected, replacement), acknowledgement_json(ack));
+}
+
 void HistoryRecorder::fail(std::int64_t process, std::string_view f, std::string_view key) {
   record(process, "fail", f, key, "");
 }
@@ -106,7 +123,8 @@ std::size_t HistoryRecorder::events() const {
 }
 
 void HistoryRecorder::record(std::int64_t process, std::string_view type, std::string_view f,
-                             std::string_view key, const std::string& value_json) {
+                             std::string_view key, const std::string& value_json,
+                             const std::string& extra) {
   std::string line = "{\"process\": " + std::to_string(process) + ", \"type\": \"";
   line += type;
   line += "\", \"f\": \"";
@@ -114,6 +132,7 @@ void HistoryRecorder::record(std::int64_t process, std::string_view type, std::s
   line += "\", \"key\": ";
   append_json_string(line, key);
   if (!value_json.empty()) line += ", \"value\": " + value_json;
+  line += extra;
   line += ", \"time\": ";
   std::lock_guard lock(mutex_);
   line += std::to_string(monotonic_ns());

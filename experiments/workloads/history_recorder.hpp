@@ -42,6 +42,19 @@ class HistoryRecorder {
           std::optional<std::int64_t> value);
   void ok_cas(std::int64_t process, std::string_view key, std::int64_t expected,
               std::int64_t replacement);
+  // Who acknowledged a write or a cas that set, in a primary/backup store such as Redis: the
+  // primary's port, recorded as "master": PORT on the ok line, and, when Redis's WAIT followed
+  // it, WAIT's answer (how many replicas had it) as "replicas": N. The checker ignores both;
+  // they tell a write the replicas confirmed from one only the master had, which a failover
+  // may lose.
+  struct Acknowledgement {
+    std::uint16_t master = 0;  // 0: not recorded
+    std::optional<long long> replicas;
+  };
+  void ok_write(std::int64_t process, std::string_view key, std::int64_t value,
+                const Acknowledgement& ack);
+  void ok_cas(std::int64_t process, std::string_view key, std::int64_t expected,
+              std::int64_t replacement, const Acknowledgement& ack);
 
   // It certainly did not happen (refused before it was sent, a cas whose compare failed).
   void fail(std::int64_t process, std::string_view f, std::string_view key);
@@ -52,9 +65,10 @@ class HistoryRecorder {
   std::size_t events() const;
 
  private:
-  // value_json: the JSON text of "value", or empty to leave the field out.
+  // value_json: the JSON text of "value", or empty to leave the field out; extra: more
+  // members (", \"master\": 7000"), or empty.
   void record(std::int64_t process, std::string_view type, std::string_view f, std::string_view key,
-              const std::string& value_json);
+              const std::string& value_json, const std::string& extra = "");
 
   int fd_ = -1;
   std::string path_;

@@ -16,11 +16,16 @@
 //   read  GET k
 //   write SET k V, V unique per key (a counter), so a lost write is identifiable
 //   cas   EVAL "if get == ARGV[1] then set ARGV[2]" 1 k expected new
-// With --wait (or for the first N clients, --wait-clients N), each write (and each cas that set) is followed on the same connection by
-// WAIT 2 100, and its completion is WAIT's reply: the write is ok whatever count WAIT reports
-// (Redis acknowledged the SET either way), and info if the connection is lost before WAIT
-// answers. So a crash of the master between the SET and its replication is an info, not a lost
-// acknowledged write; a master cut off from its replicas still acknowledges (WAIT says 0).
+// With --wait (or for the first N clients, --wait-clients N), each write (and each cas that
+// set) is followed on the same connection by WAIT 2 100, and its completion is WAIT's reply: the
+// write is ok whatever count WAIT reports (Redis acknowledged the SET either way), and info if
+// the connection is lost before WAIT answers. So a crash of the master between the SET and its
+// replication is an info, not a lost acknowledged write; a master cut off from its replicas
+// still acknowledges (WAIT says 0).
+// The ok line of a write or cas carries the port of the master that acknowledged it as
+// "master": PORT, and WAIT's count as "replicas": N (the checker ignores both). Replication is
+// asynchronous: a write that fewer than 2 replicas had when WAIT timed out may be lost when the
+// master dies and a replica that lacks it is promoted; one that both had survives a failover.
 //
 // Outcomes: a connect that fails or an error reply (READONLY, LOADING, ...) is fail: Redis did
 // not run the command. No reply within --timeout, or a connection closed after the request went
@@ -59,12 +64,13 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 [[noreturn]] void usage(const std::string& problem) {
-  std::fprintf(stderr,
-               "redis_history_client: %s\n"
-               "usage: redis_history_client (--sentinels PORT,PORT,... | --master PORT) --out FILE\n"
-               "       [--clients 3] [--keys 2] [--seconds 6] [--wait | --wait-clients N]\n"
-               "       [--timeout 400ms] [--pause 5ms] [--ready 5s] [--seed N]\n",
-               problem.c_str());
+  std::fprintf(
+      stderr,
+      "redis_history_client: %s\n"
+      "usage: redis_history_client (--sentinels PORT,PORT,... | --master PORT) --out FILE\n"
+      "       [--clients 3] [--keys 2] [--seconds 6] [--wait | --wait-clients N]\n"
+      "       [--timeout 400ms] [--pause 5ms] [--ready 5s] [--seed N]\n",
+      problem.c_str());
   std::exit(2);
 }
 
@@ -353,16 +359,21 @@ class Workload {
   Workload(const Options& o, fissure::workloads::HistoryRecorder& history)
       : o_(o), history_(history), next_value_(static_cast<std::size_t>(o.keys)) {}
 
-  // Waits until the master has both replicas online (WAIT 2 with nothing written answers how
-  // many replicas are online), so the workload starts on a replicated cluster. Not recorded.
+  // Waits until both replicas acknowledge a write (SET of a key the workload does not use,
+  // then WAIT 2 200), so the workload starts on a replicated cluster. Not recorded. WAIT 2 with
+  // nothing written was not enough: it counts replicas online, and in some runs under the
+  // tracer the first 0.8 s of the workload's WAITs then timed out with 0 replicas.
   void wait_until_replicated() {
     auto end = Clock::now() + o_.ready;
     Connection sentinel, master;
     std::size_t turn = 0;
     while (Clock::now() < end) {
       std::optional<std::uint16_t> port = ask_sentinels(sentinel, turn);
-      Reply r;
+      Reply set, r;
       if (port && master.connect(*port, Clock::now() + o_.timeout) &&
+          master.request(command({"SET", "replicated", "1"}), set, Clock::now() + o_.timeout) ==
+              Io::Answered &&
+          !set.error() &&
           master.request(command({"WAIT", "2", "200"}), r, Clock::now() + o_.timeout * 2) ==
               Io::Answered &&
           r.type == ':' && r.integer >= 2)
@@ -370,7 +381,7 @@ class Workload {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     std::fprintf(stderr,
-                 "redis_history_client: the master had not 2 replicas online after %lld ms;"
+                 "redis_history_client: 2 replicas had not acknowledged a write after %lld ms;"
                  " going on\n",
                  static_cast<long long>(o_.ready.count()));
   }
@@ -453,11 +464,16 @@ class Workload {
         io = master.request(req, r, deadline);
       bool wrote = io == Io::Answered && !r.error() &&
                    (f == F::Write || (f == F::Cas && r.type == ':' && r.integer == 1));
+      // Which master acknowledged the write, and what WAIT answered: how many replicas had it
+      // (none recorded without WAIT).
+      fissure::workloads::HistoryRecorder::Acknowledgement ack{.master = *master_port,
+                                                               .replicas = std::nullopt};
       if (wrote && index < o_.wait_clients) {
         // WAIT's own answer decides: until it comes, the write may not have left the master.
         Reply w;
         Io wio = master.request(command({"WAIT", "2", "100"}), w, Clock::now() + o_.timeout);
         if (wio != Io::Answered || w.error()) io = Io::Lost;
+        if (wio == Io::Answered && w.type == ':') ack.replicas = w.integer;
       }
 
       if (io == Io::Answered && !r.error()) {
@@ -479,10 +495,10 @@ class Workload {
           }
           ++tally_.ok;
         } else if (f == F::Write) {
-          history_.ok(process, fname, key, value);
+          history_.ok_write(process, key, value, ack);
           ++tally_.ok;
         } else if (wrote) {
-          history_.ok_cas(process, key, expected, value);
+          history_.ok_cas(process, key, expected, value, ack);
           ++tally_.ok;
         } else {
           history_.fail(process, fname, key);  // the compare did not hold: nothing was set
