@@ -8,6 +8,8 @@
 
 #include <set>
 
+#include "fd_tables.hpp"
+
 namespace fissure::detail {
 namespace {
 

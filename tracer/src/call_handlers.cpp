@@ -9,6 +9,7 @@
 
 #include "clock.hpp"
 #include "session.hpp"
+#include "sockets.hpp"
 #include "tracee.hpp"
 
 namespace fissure::detail {

@@ -10,6 +10,7 @@
 #include <map>
 
 #include "clock.hpp"
+#include "sockets.hpp"
 
 namespace fissure::detail {
 

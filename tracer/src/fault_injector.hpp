@@ -18,8 +18,8 @@
 #include "fissure/tracer/spec.hpp"
 #include "fissure/tracer/trace.hpp"
 #include "pending_call.hpp"
-#include "sockets.hpp"
 #include "thread.hpp"
+#include "tracee_fds.hpp"
 
 namespace fissure::detail {
 

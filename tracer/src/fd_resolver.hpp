@@ -12,9 +12,12 @@
 #include "channel_registry.hpp"
 #include "fd_info.hpp"
 #include "fd_table.hpp"
+#include "fd_tables.hpp"
 #include "peer_names.hpp"
+#include "socket_table.hpp"
 #include "sockets.hpp"
 #include "tcp_settlement.hpp"
+#include "tracee_fds.hpp"
 
 namespace fissure::detail {
 

@@ -7,8 +7,9 @@
 #include <utility>
 #include <vector>
 
-#include "sockets.hpp"
+#include "tcp_counters.hpp"
 #include "tcp_settlement.hpp"
+#include "tracee_fds.hpp"
 
 namespace fissure::detail {
 

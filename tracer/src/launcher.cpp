@@ -14,8 +14,8 @@
 #include <cstring>
 
 #include "fissure/tracer/tracer.hpp"
-#include "seccomp_filter.hpp"
-#include "sockets.hpp"
+#include "owned_fd.hpp"
+#include "seccomp_program.hpp"
 #include "tracee.hpp"
 
 namespace fissure::detail {

@@ -18,7 +18,7 @@
 #include "fissure/tracer/faults.hpp"
 #include "fissure/tracer/spec.hpp"
 #include "fissure/tracer/trace.hpp"
-#include "sockets.hpp"
+#include "tcp_counters.hpp"
 
 namespace fissure::detail {
 

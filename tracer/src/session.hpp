@@ -15,13 +15,14 @@
 #include "cluster.hpp"
 #include "fault_injector.hpp"
 #include "fd_resolver.hpp"
-#include "fd_table.hpp"
+#include "fd_tables.hpp"
 #include "fissure/tracer/tracer.hpp"
 #include "kernel_counters.hpp"
 #include "peer_names.hpp"
-#include "sockets.hpp"
+#include "tcp_counters.hpp"
 #include "tcp_settlement.hpp"
 #include "thread.hpp"
+#include "tracee_fds.hpp"
 #include "wait_status.hpp"
 
 namespace fissure::detail {

@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "fissure/tracer/trace.hpp"
-#include "sockets.hpp"
+#include "tcp_counters.hpp"
 
 namespace fissure::detail {
 

@@ -17,6 +17,7 @@
 #include "clock.hpp"
 #include "debug_log.hpp"
 #include "session.hpp"
+#include "sockets.hpp"
 #include "tracee.hpp"
 
 namespace fissure::detail {

@@ -1,4 +1,4 @@
-#include "seccomp_filter.hpp"
+#include "seccomp_program.hpp"
 
 #include <fcntl.h>
 #include <fmt/format.h>

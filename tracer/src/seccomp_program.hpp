@@ -1,3 +1,4 @@
+// The seccomp filter every traced node installs before its exec.
 #pragma once
 
 #include <linux/filter.h>
