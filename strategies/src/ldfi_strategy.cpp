@@ -7,8 +7,10 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
-#include <string_view>
 #include <optional>
+#include <string_view>
+
+#include "ldfi_formula.hpp"
 
 namespace fissure {
 
@@ -31,13 +33,8 @@ constexpr std::array<std::pair<Lineage, Scope>, 6> kTiers{{
     {Lineage::Sound, Scope::All},
 }};
 
-// FISSURE_DEBUG=ldfi prints each round's supports and how long its set-up and each check took.
 bool debugging() {
-  static const bool on = [] {
-    const char* v = std::getenv("FISSURE_DEBUG");
-    return v && std::string_view(v).find("ldfi") != std::string_view::npos;
-  }();
-  return on;
+  return ldfi_debugging();
 }
 
 void debug(const char* what, std::chrono::steady_clock::time_point since) {
@@ -48,264 +45,35 @@ void debug(const char* what, std::chrono::steady_clock::time_point since) {
 
 }  // namespace
 
-// The formula of one batch. Variables: one per usable fault unit. Per node, a chain c[i]
-// "crashed before its i-th point" (c[i] = c[i-1] or a crash before point i or after point
-// i-1), and per node and peer a chain "partitioned from that peer by its i-th point". A
-// premise is cut by a unit at it or by its node's chains at its position; a support by any of
-// its premises; an outcome by all its supports; the tier's goal by some outcome. Then at most
-// k units, one crash per node, a unit at a point seen only under faults implies those faults,
-// and every hypothesis proposed and still standing is blocked (with its supersets: the formula
-// is monotone, so they are no minimal hypothesis). A tier's goal, the chains it needs and the
-// variables they name are added the first time it is asked for: most batches never reach the
-// sound tiers, and a variable nothing names would only slow every model down. The cardinality
-// constraints cover the variables made so far, so they are made again, under new literals,
-// whenever a variable was added since.
+// The formulas of one batch (see LdfiFormula), one per lineage, each made when a tier of its
+// lineage is first asked for: most batches never reach the sound tiers. Every hypothesis
+// proposed and still standing is blocked in both (with its supersets: the formula is
+// monotone, so they are no minimal hypothesis), and so is every model a check returned.
 struct LdfiStrategy::Round {
-  explicit Round(const CutModel& m) : model(m) {}
+  Round(const CutModel& m, std::uint32_t max, unsigned seed) : model(m), max(max), seed(seed) {}
   const CutModel& model;
+  const std::uint32_t max;
+  const unsigned seed;
   z3::context ctx;
-  z3::solver solver{ctx};
-  std::map<std::size_t, z3::expr> var;      // unit -> its variable
-  z3::expr_vector all{ctx};
-  std::map<std::string, std::vector<z3::expr>> crashes_of;  // per node, its crash variables
-  std::vector<z3::expr> at_most;  // [k-1]: "at most k units, one crash per node"
-  std::size_t counted = 0;        // variables the at_most literals cover
-  std::uint32_t max = 1;
-  unsigned generation = 0;
-  std::vector<std::optional<z3::expr>> tier;  // kTiers' goals, once built
-  std::map<std::string, std::vector<z3::expr>> crash_chain;
-  std::map<std::pair<std::string, std::string>, std::vector<z3::expr>> partition_chain;
-  std::map<std::pair<std::uint32_t, bool>, z3::expr> premise_cut;  // (point, with crashes)
+  std::set<std::size_t> sticky;  // units of hypotheses proposed: their classes' representatives
+  std::vector<Hypothesis> blocked;
+  std::array<std::unique_ptr<LdfiFormula>, 2> formulas;  // by Lineage
 
-  z3::expr fresh(const std::string& name) { return ctx.bool_const(name.c_str()); }
-  z3::expr any(const std::vector<z3::expr>& terms) {
-    if (terms.empty()) return ctx.bool_val(false);
-    if (terms.size() == 1) return terms.front();
-    z3::expr_vector v(ctx);
-    for (const auto& t : terms) v.push_back(t);
-    return z3::mk_or(v);
-  }
-  // A fresh variable that holds only if the disjunction does, or the one term itself. The
-  // goal names such variables only positively (the formula is monotone), so the converse is
-  // not needed; it halved the clauses, and definitions are handed to the solver together
-  // before the next check (flush()): one assertion each cost 1.3 s of the 10,000-point
-  // benchmark's first hypothesis.
-  z3::expr named_any(const std::vector<z3::expr>& terms, const std::string& name) {
-    if (terms.size() == 1) return terms.front();
-    z3::expr c = fresh(name);
-    defs.push_back(z3::implies(c, any(terms)));
-    return c;
-  }
-  z3::expr_vector defs{ctx};
-  void flush() {
-    if (defs.empty()) return;
-    solver.add(z3::mk_and(defs));
-    defs = z3::expr_vector(ctx);
-  }
-  // Blocks the hypothesis and its supersets. One with a unit that can no longer take part
-  // needs no block (and an empty clause would block everything).
-  void block(const std::vector<std::size_t>& h) {
-    std::vector<z3::expr> lits;
-    for (std::size_t u : h) {
-      auto v = unit(u);
-      if (!v) return;
-      lits.push_back(!*v);
+  LdfiFormula& formula(Lineage l) {
+    auto& f = formulas[static_cast<std::size_t>(l)];
+    if (!f) {
+      auto t0 = std::chrono::steady_clock::now();
+      f = std::make_unique<LdfiFormula>(ctx, model, l, max, sticky, seed);
+      for (const auto& h : blocked) f->block(h);
+      debug("formula", t0);
     }
-    if (!lits.empty()) solver.add(any(lits));
+    return *f;
   }
-
-  // The unit's variable, made on first use with the implications to its seed; nullopt for a
-  // unit that cannot take part (see CutModel::usable).
-  std::optional<z3::expr> unit(std::size_t u) {
-    if (auto it = var.find(u); it != var.end()) return it->second;
-    if (!model.usable(u) && !seeding.count(u)) return std::nullopt;
-    z3::expr v = fresh(fmt::format("u{}", u));
-    var.emplace(u, v);
-    all.push_back(v);
-    if (model.info(u).crash) crashes_of[model.point(model.info(u).point).node].push_back(v);
-    for (std::size_t s : model.seed(model.info(u).point)) {
-      seeding.insert(s);
-      if (auto sv = unit(s)) solver.add(z3::implies(v, *sv));
-    }
-    return v;
+  void block(const Hypothesis& h) {
+    blocked.push_back(h);
+    for (auto& f : formulas)
+      if (f) f->block(h);
   }
-
-  const z3::expr& at_most_k(std::uint32_t k) {
-    if (counted != all.size() || at_most.empty()) {
-      at_most.clear();
-      ++generation;
-      for (std::uint32_t j = 1; j <= max; ++j) {
-        z3::expr a = fresh(fmt::format("at_most_{}_{}", j, generation));
-        z3::expr_vector holds(ctx);
-        holds.push_back(all.empty() ? ctx.bool_val(true) : z3::atmost(all, j));
-        for (auto& [node, crashes] : crashes_of) {
-          z3::expr_vector v(ctx);
-          for (auto& c : crashes) v.push_back(c);
-          holds.push_back(z3::atmost(v, 1));
-        }
-        solver.add(z3::implies(a, z3::mk_and(holds)));
-        at_most.push_back(a);
-      }
-      counted = all.size();
-    }
-    return at_most[k - 1];
-  }
-
-  std::set<std::size_t> seeding;  // units some usable unit needs as its seed
-
-  const std::vector<z3::expr>& crashed(const std::string& node) {
-    auto it = crash_chain.find(node);
-    if (it != crash_chain.end()) return it->second;
-    std::vector<z3::expr> chain;
-    std::vector<z3::expr> after_prev;
-    const auto& order = model.order().at(node);
-    for (std::uint32_t i = 0; i < order.size(); ++i) {
-      std::vector<z3::expr> terms = after_prev;
-      after_prev.clear();
-      if (i > 0) terms.push_back(chain.back());
-      for (std::size_t u : model.universe().at(model.point(order[i]))) {
-        if (!model.info(u).crash) continue;
-        if (auto v = unit(u))
-          (model.info(u).cut == CutModel::Cut::CrashBefore ? terms : after_prev).push_back(*v);
-      }
-      chain.push_back(terms.empty() ? ctx.bool_val(false)
-                                    : named_any(terms, fmt::format("crashed_{}_{}", node, i)));
-    }
-    return crash_chain.emplace(node, std::move(chain)).first->second;
-  }
-
-  const std::vector<z3::expr>& partitioned(const std::string& node, const std::string& peer) {
-    auto key = std::make_pair(node, peer);
-    auto it = partition_chain.find(key);
-    if (it != partition_chain.end()) return it->second;
-    std::vector<z3::expr> chain;
-    const auto& order = model.order().at(node);
-    for (std::uint32_t i = 0; i < order.size(); ++i) {
-      std::vector<z3::expr> terms;
-      if (i > 0) terms.push_back(chain.back());
-      for (std::size_t u : model.universe().at(model.point(order[i])))
-        // The unit at this point cuts calls to `peer` from here on, if it separates them.
-        if (model.info(u).cut == CutModel::Cut::Partition && model.usable(u) &&
-            model.separates(u, node, peer))
-          terms.push_back(*unit(u));
-      chain.push_back(terms.empty()
-                          ? ctx.bool_val(false)
-                          : named_any(terms, fmt::format("cut_{}_{}_{}", node, peer, i)));
-    }
-    return partition_chain.emplace(key, std::move(chain)).first->second;
-  }
-
-  z3::expr premise(std::uint32_t point, bool with_crashes) {
-    auto key = std::make_pair(point, with_crashes);
-    auto it = premise_cut.find(key);
-    if (it != premise_cut.end()) return it->second;
-    const InjectionPoint& p = model.point(point);
-    std::vector<z3::expr> terms;
-    if (model.is_end(point)) {  // up to the end: any crash of the node cuts it
-      if (with_crashes && crashing.count(p.node))
-        for (std::uint32_t q : model.order().at(p.node))
-          for (std::size_t u : model.universe().at(model.point(q)))
-            if (model.info(u).crash)
-              if (auto v = unit(u)) terms.push_back(*v);
-      z3::expr e = any(terms);
-      premise_cut.emplace(key, e);
-      return e;
-    }
-    const std::uint32_t pos = model.position(point);
-    for (std::size_t u : model.universe().at(p))
-      if (model.info(u).cut == CutModel::Cut::AtPoint)
-        if (auto v = unit(u)) terms.push_back(*v);
-    const bool message = p.op == OpClass::Send || p.op == OpClass::Recv || p.op == OpClass::Connect;
-    if (message && has_partitions) terms.push_back(partitioned(p.node, p.peer)[pos]);
-    if (with_crashes && crashing.count(p.node)) terms.push_back(crashed(p.node)[pos]);
-    z3::expr e = any(terms);
-    premise_cut.emplace(key, e);
-    return e;
-  }
-
-  const z3::expr& goal(std::size_t t) {
-    if (tier[t]) return *tier[t];
-    auto [lineage, scope] = kTiers[t];
-    // Per outcome, its supports as the premises some fault can cut, each with its cut. Only
-    // those premises matter; supports that agree on them are one constraint. On
-    // redis-sentinel, faulting the master alone, this leaves the master's calls of each sound
-    // support, out of thousands of the cluster's.
-    struct Cuttable {
-      std::vector<std::vector<std::uint32_t>> supports;  // sorted point ids
-      std::vector<z3::expr> cut;                          // one per support
-    };
-    std::vector<Cuttable> outcomes;
-    for (const auto& [key, o] : model.outcomes()) {
-      const auto& supports = lineage == Lineage::Precise ? o.precise : o.sound;
-      if (supports.empty()) continue;
-      std::set<std::vector<std::uint32_t>> distinct;
-      Cuttable c;
-      bool possible = true;
-      for (const auto& s : supports) {
-        std::vector<std::uint32_t> kept;
-        std::vector<z3::expr> cut;
-        for (std::uint32_t pt : s) {
-          if (!model.faultable(pt)) continue;
-          bool crashes = scope == Scope::All ||
-                         (scope == Scope::NotOwnNode && model.point(pt).node != o.node);
-          z3::expr e = premise(pt, crashes);
-          if (e.is_false()) continue;
-          kept.push_back(pt);
-          cut.push_back(e);
-        }
-        possible = possible && !kept.empty();  // no fault in this tier cuts that support
-        if (distinct.insert(kept).second) {
-          c.supports.push_back(std::move(kept));
-          c.cut.push_back(any(cut));
-        }
-      }
-      if (possible) outcomes.push_back(std::move(c));
-    }
-    // The goal is that some outcome is cut. An outcome whose cut implies another's adds
-    // nothing to that disjunction: cutting Y implies cutting X when each support of X holds
-    // all the premises of some support of Y. A history workload's later answers have the
-    // earlier ones' pasts inside theirs, so of hundreds of outcomes (one per operation) a
-    // few are left, and the solver's formula shrinks by as much (see "The search").
-    auto implies_cut = [](const Cuttable& y, const Cuttable& x) {
-      return std::all_of(x.supports.begin(), x.supports.end(), [&](const auto& sx) {
-        return std::any_of(y.supports.begin(), y.supports.end(), [&](const auto& sy) {
-          return std::includes(sx.begin(), sx.end(), sy.begin(), sy.end());
-        });
-      });
-    };
-    // Each outcome is checked against those kept so far only, largest first: implication is
-    // transitive, so one implied by a dropped outcome is implied by the keeper that dropped it,
-    // and a keeper is never dropped later. Against every other outcome, this was quadratic in
-    // the operations of a history (redis-replication: thousands per run).
-    std::vector<std::size_t> order(outcomes.size());
-    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-    std::vector<std::size_t> weights(outcomes.size(), 0);  // premises over all supports
-    for (std::size_t i = 0; i < outcomes.size(); ++i)
-      for (const auto& sup : outcomes[i].supports) weights[i] += sup.size();
-    std::stable_sort(order.begin(), order.end(),
-                     [&](std::size_t a, std::size_t b) { return weights[a] > weights[b]; });
-    std::vector<std::size_t> kept;
-    for (std::size_t y : order)
-      if (std::none_of(kept.begin(), kept.end(),
-                       [&](std::size_t x) { return implies_cut(outcomes[y], outcomes[x]); }))
-        kept.push_back(y);
-    std::sort(kept.begin(), kept.end());  // the outcomes' own order, as before
-    std::vector<z3::expr> goals;
-    for (std::size_t i : kept) {
-      z3::expr_vector all_of(ctx);
-      for (auto& e : outcomes[i].cut) all_of.push_back(e);
-      goals.push_back(z3::mk_and(all_of));
-    }
-    if (debugging())
-      fmt::print(stderr, "fissure ldfi: tier {}: {} of {} outcomes left to cut\n", t,
-                 goals.size(), outcomes.size());
-    z3::expr g = fresh(fmt::format("tier{}", t));
-    solver.add(z3::implies(g, any(goals)));
-    tier[t] = g;
-    return *tier[t];
-  }
-  std::set<std::string> crashing;  // nodes with a usable crash unit
-  bool has_partitions = false;
 };
 
 LdfiStrategy::LdfiStrategy(const FaultSpace& space, std::vector<std::string> nodes,
@@ -321,19 +89,8 @@ LdfiStrategy::~LdfiStrategy() {
 
 void LdfiStrategy::start_round() {
   round_.reset();
-  round_ = std::make_unique<Round>(model_);
+  round_ = std::make_unique<Round>(model_, space_.max, static_cast<unsigned>(seed_ & 0xffffffffu));
   Round& r = *round_;
-  z3::params p(r.ctx);
-  p.set("random_seed", static_cast<unsigned>(seed_ & 0xffffffffu));
-  r.solver.set(p);
-  r.max = space_.max;
-  for (std::size_t u = 0; u < model_.universe().units().size(); ++u) {
-    const auto& info = model_.info(u);
-    if (!model_.usable(u)) continue;
-    if (info.cut == CutModel::Cut::Partition) r.has_partitions = true;
-    if (info.crash) r.crashing.insert(model_.point(info.point).node);
-  }
-  r.tier.resize(kTiers.size());
   if (debugging())
     for (const auto& [key, o] : model_.outcomes())
       for (const auto& sup : o.precise) {
@@ -341,6 +98,7 @@ void LdfiStrategy::start_round() {
         for (auto pt : sup) names.push_back(to_string(model_.point(pt)));
         fmt::print(stderr, "fissure ldfi: {} ({}) needs {}\n", key, o.node, fmt::join(names, "; "));
       }
+  for (const auto& h : proposed_) r.sticky.insert(h.begin(), h.end());
   for (const auto& h : proposed_) {
     bool pending = std::any_of(pending_.begin(), pending_.end(),
                                [&](const auto& kv) { return kv.second == h; });
@@ -358,28 +116,21 @@ std::optional<FaultPlan> LdfiStrategy::plan_of(const Hypothesis& h) const {
 
 std::optional<LdfiStrategy::Hypothesis> LdfiStrategy::next_hypothesis() {
   Round& r = *round_;
-  auto find = [&](const std::vector<z3::expr>& assume) -> std::optional<Hypothesis> {
-    z3::expr_vector a(r.ctx);
-    for (const auto& e : assume) a.push_back(e);
+  auto find = [&](LdfiFormula& f,
+                  const std::vector<z3::expr>& assume) -> std::optional<Hypothesis> {
     while (true) {
       auto t0 = std::chrono::steady_clock::now();
-      r.flush();
-      auto res = r.solver.check(a);
-      debug(res == z3::sat ? "check: sat" : "check: unsat", t0);
-      if (res != z3::sat) break;
-      z3::model m = r.solver.get_model();
-      Hypothesis h;
-      for (const auto& [u, v] : r.var)
-        if (m.eval(v, true).is_true()) h.push_back(u);
+      auto h = f.check(assume);
+      debug(h ? "check: sat" : "check: unsat", t0);
       // No fault cuts nothing: a model without one says the goal holds vacuously, which the
       // formula does not allow; blocking it would block everything.
-      if (h.empty()) break;
-      r.block(h);
+      if (!h || h->empty()) break;
+      r.block(*h);
       auto t1 = std::chrono::steady_clock::now();
-      bool is_minimal = model_.minimal(h);
+      bool is_minimal = model_.minimal(*h);
       debug("minimal", t1);
       if (!is_minimal) continue;
-      auto plan = plan_of(h);
+      auto plan = plan_of(*h);
       if (!plan || ran_.count(plan->id())) continue;
       return h;
     }
@@ -391,27 +142,27 @@ std::optional<LdfiStrategy::Hypothesis> LdfiStrategy::next_hypothesis() {
     const Hypothesis base = refuted_.back();
     for (std::uint32_t k = static_cast<std::uint32_t>(base.size()) + 1; k <= space_.max; ++k)
       for (std::size_t t = 0; t < kTiers.size(); ++t) {
-        z3::expr goal = r.goal(t);
-        std::vector<z3::expr> assume{goal};
+        LdfiFormula& f = r.formula(kTiers[t].first);
+        std::vector<z3::expr> assume{f.goal(kTiers[t].second, t)};
         for (std::size_t u : base)
-          if (auto v = r.unit(u)) assume.push_back(*v);
-        assume.push_back(r.at_most_k(k));
-        if (auto h = find(assume)) return h;
+          if (auto v = f.unit(u)) assume.push_back(*v);
+        assume.push_back(f.at_most_k(k));
+        if (auto h = find(f, assume)) return h;
       }
     refuted_.pop_back();
   }
   // Then every minimal hypothesis, smallest first.
   for (std::uint32_t k = 1; k <= space_.max; ++k)
-    for (std::size_t t = 0; t < kTiers.size(); ++t)
-      {
-        auto t0 = std::chrono::steady_clock::now();
-        z3::expr g = r.goal(t);
-        debug("goal", t0);
-        t0 = std::chrono::steady_clock::now();
-        z3::expr a = r.at_most_k(k);
-        debug("at most k", t0);
-        if (auto h = find({g, a})) return h;
-      }
+    for (std::size_t t = 0; t < kTiers.size(); ++t) {
+      LdfiFormula& f = r.formula(kTiers[t].first);
+      auto t0 = std::chrono::steady_clock::now();
+      z3::expr g = f.goal(kTiers[t].second, t);
+      debug("goal", t0);
+      t0 = std::chrono::steady_clock::now();
+      z3::expr a = f.at_most_k(k);
+      debug("at most k", t0);
+      if (auto h = find(f, {g, a})) return h;
+    }
   return std::nullopt;
 }
 
