@@ -18,10 +18,10 @@ namespace fissure::detail {
 const Session::Handlers Session::kHandlers[] = {
     {&Session::enter_data, &Session::exit_data},          // Data
     {&Session::enter_setup, &Session::exit_socket},       // Socket
-    {&Session::enter_setup, &Session::exit_endpoint},     // Bind
-    {&Session::enter_setup, &Session::exit_endpoint},     // Listen
-    {&Session::enter_peer, &Session::exit_endpoint},      // Connect
-    {&Session::enter_peer, &Session::exit_accept},        // Accept
+    {&Session::enter_setup, &Session::exit_bind},         // Bind
+    {&Session::enter_setup, &Session::exit_listen},       // Listen
+    {&Session::enter_connect, &Session::exit_connect},    // Connect
+    {&Session::enter_accept, &Session::exit_accept},      // Accept
     {&Session::enter_shutdown, &Session::exit_shutdown},  // Shutdown
     {&Session::enter_setup, &Session::exit_fd_pair},      // FdPair
     {&Session::enter_close, &Session::exit_none},         // Close
@@ -52,11 +52,7 @@ Session::Entry Session::enter_data(Thread& t, user_regs_struct& regs) {
                     : (info->has(kSend) ? OpClass::Send : OpClass::Recv);
   c.point = names_.point(t.node, op, names_.peer_of(t.node, c.peer, op, c.fdi));
   if (std::optional<std::size_t> crash = faults_.apply(t, c, regs, c.fdi, ending())) {
-    Event& e = add_event(t, info->sys);  // the call never runs: its node dies first
-    e.fd = c.fd;
-    e.channel = c.fdi.channel;
-    note_call(e, c);
-    crash_node(t.node, *crash, e.id);
+    crash_before(t, c.fdi, *crash);
     return {.handled = true};
   }
   return {.want_exit = c.forced || c.crash_after || !defer(t, c)};
@@ -74,23 +70,35 @@ Session::Entry Session::enter_shutdown(Thread& t, user_regs_struct& regs) {
   return enter_setup(t, regs);
 }
 
-Session::Entry Session::enter_peer(Thread& t, user_regs_struct& regs) {
-  PendingCall& c = t.call;
+Session::Entry Session::enter_connect(Thread& t, user_regs_struct& regs) {
   enter_setup(t, regs);
-  bool accepting = c.info->cls == SysClass::Accept;
-  FdInfo none;
-  const FdInfo& fdi = accepting ? fds_.info(t.tgid, c.fd) : none;  // accept: the listener
-  OpClass op = accepting ? OpClass::Accept : OpClass::Connect;
+  return at_point(t, regs, OpClass::Connect, FdInfo());
+}
+
+Session::Entry Session::enter_accept(Thread& t, user_regs_struct& regs) {
+  enter_setup(t, regs);
+  return at_point(t, regs, OpClass::Accept, fds_.info(t.tgid, t.call.fd));  // the listener
+}
+
+// A connect's or accept's injection point, where the plan may fail, delay or crash.
+Session::Entry Session::at_point(Thread& t, user_regs_struct& regs, OpClass op, const FdInfo& fdi) {
+  PendingCall& c = t.call;
   c.point = names_.point(t.node, op, names_.peer_of(t.node, c.peer, op, fdi));
   if (std::optional<std::size_t> crash = faults_.apply(t, c, regs, fdi, ending())) {
-    Event& e = add_event(t, c.info->sys);
-    e.fd = c.fd;
-    e.channel = fdi.channel;
-    note_call(e, c);
-    crash_node(t.node, *crash, e.id);
+    crash_before(t, fdi, *crash);
     return {.handled = true};
   }
   return {.want_exit = true};
+}
+
+// The call never runs: its node dies first. It is recorded, as the call the fault was at.
+void Session::crash_before(Thread& t, const FdInfo& fdi, std::size_t fault) {
+  const PendingCall& c = t.call;
+  Event& e = add_event(t, c.info->sys);
+  e.fd = c.fd;
+  e.channel = fdi.channel;
+  note_call(e, c);
+  crash_node(t.node, fault, e.id);
 }
 
 Session::Entry Session::enter_close(Thread& t, user_regs_struct&) {
@@ -164,25 +172,41 @@ void Session::exit_socket(Thread& t, std::int64_t ret) {
   add_call_event(t, ret);
 }
 
-void Session::exit_endpoint(Thread& t, std::int64_t ret) {
-  const PendingCall& c = t.call;
-  const Sys sys = c.info->sys;
+// A socket just bound, listening or connected is described again: its endpoints have
+// changed.
+const FdInfo& Session::relearn(Thread& t, const FdResolver::Hint& hint) {
+  fds_.forget(t.tgid, t.call.fd);
+  return fds_.info(t.tgid, t.call.fd, hint);
+}
+
+// Who is behind which endpoint is learnt as sockets are bound, listen and connect: peers are
+// named after nodes, not ports.
+void Session::exit_bind(Thread& t, std::int64_t ret) {
+  add_call_event(t, ret);
+  const FdInfo& fdi = relearn(t, {});
+  if (ret != 0) return;
+  const auto node = static_cast<std::int32_t>(t.node);
+  // A bound UDP socket is where datagrams to its port arrive, as a listener is for TCP.
+  if (fdi.kind == FdInfo::Kind::Socket && fdi.ckind == ChannelKind::Udp)
+    names_.listen_port_node[port_of(fdi.local)] = node;
+  if (!fdi.local.empty()) names_.endpoint_node[fdi.local] = node;
+  if (t.call.peer.starts_with("unix:")) names_.endpoint_node[t.call.peer] = node;
+}
+
+void Session::exit_listen(Thread& t, std::int64_t ret) {
+  add_call_event(t, ret);
+  const FdInfo& fdi = relearn(t, {});
+  if (ret == 0 && fdi.kind == FdInfo::Kind::Socket)
+    names_.listen_port_node[port_of(fdi.local)] = static_cast<std::int32_t>(t.node);
+}
+
+void Session::exit_connect(Thread& t, std::int64_t ret) {
   Event& e = add_call_event(t, ret);
-  fds_.forget(t.tgid, c.fd);
-  FdResolver::Hint hint;
-  if (sys == Sys::connect) hint = {FdResolver::Hint::Role::Connector, c.peer};
-  const FdInfo& fdi = fds_.info(t.tgid, c.fd, hint);
-  // Who is behind which endpoint: peers are named after nodes, not ports.
-  if (ret == 0 || ret == -EINPROGRESS) {
-    bool listener = sys == Sys::listen || (sys == Sys::bind && fdi.ckind == ChannelKind::Udp);
-    if (listener && fdi.kind == FdInfo::Kind::Socket)
-      names_.listen_port_node[port_of(fdi.local)] = static_cast<std::int32_t>(t.node);
-    if (sys != Sys::listen && !fdi.local.empty())
-      names_.endpoint_node[fdi.local] = static_cast<std::int32_t>(t.node);
-    if (sys == Sys::bind && c.peer.starts_with("unix:"))
-      names_.endpoint_node[c.peer] = static_cast<std::int32_t>(t.node);
-  }
-  if (sys == Sys::connect && fdi.channel >= 0) {
+  // A non-blocking connect has no peer name yet: the address it was given stands in.
+  const FdInfo& fdi = relearn(t, {FdResolver::Hint::Role::Connector, t.call.peer});
+  if ((ret == 0 || ret == -EINPROGRESS) && !fdi.local.empty())
+    names_.endpoint_node[fdi.local] = static_cast<std::int32_t>(t.node);
+  if (fdi.channel >= 0) {
     e.channel = fdi.channel;
     e.dir = fdi.send_dir();
   }

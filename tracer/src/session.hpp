@@ -52,8 +52,8 @@ class Session {
   void teardown();
 
   // The handlers the syscall table's rows name, by SysClass (call_handlers.cpp). An entry
-  // handler says whether the call's exit stop is wanted; false from a handler that has
-  // fully handled the stop is told by `handled`.
+  // handler says whether the call's exit stop is wanted, or that it has dealt with the stop
+  // itself (it crashed the node): then the task is not resumed.
   struct Entry {
     bool want_exit = false;
     bool handled = false;  // the task was crashed or otherwise taken care of: no resume
@@ -69,7 +69,8 @@ class Session {
   Entry enter_data(Thread& t, user_regs_struct& regs);
   Entry enter_setup(Thread& t, user_regs_struct& regs);
   Entry enter_shutdown(Thread& t, user_regs_struct& regs);
-  Entry enter_peer(Thread& t, user_regs_struct& regs);  // connect, accept: a fault's point
+  Entry enter_connect(Thread& t, user_regs_struct& regs);
+  Entry enter_accept(Thread& t, user_regs_struct& regs);
   Entry enter_close(Thread& t, user_regs_struct& regs);
   Entry enter_close_range(Thread& t, user_regs_struct& regs);
   Entry enter_dup(Thread& t, user_regs_struct& regs);
@@ -79,7 +80,9 @@ class Session {
   Entry enter_none(Thread& t, user_regs_struct& regs);
   void exit_data(Thread& t, std::int64_t ret);
   void exit_socket(Thread& t, std::int64_t ret);
-  void exit_endpoint(Thread& t, std::int64_t ret);  // bind, listen, connect
+  void exit_bind(Thread& t, std::int64_t ret);
+  void exit_listen(Thread& t, std::int64_t ret);
+  void exit_connect(Thread& t, std::int64_t ret);
   void exit_accept(Thread& t, std::int64_t ret);
   void exit_shutdown(Thread& t, std::int64_t ret);
   void exit_fd_pair(Thread& t, std::int64_t ret);
@@ -87,8 +90,11 @@ class Session {
   void exit_exec(Thread& t, std::int64_t ret);
   void exit_none(Thread& t, std::int64_t ret);
 
+  Entry at_point(Thread& t, user_regs_struct& regs, OpClass op, const FdInfo& fdi);
+  void crash_before(Thread& t, const FdInfo& fdi, std::size_t fault);
   Event& add_event(Thread& t, Sys sys);
   Event& add_call_event(Thread& t, std::int64_t ret);  // a setup call's event at its exit
+  const FdInfo& relearn(Thread& t, const FdResolver::Hint& hint);
   void note_call(Event& e, const PendingCall& c);
   void record_mmsg(Thread& t, std::int64_t ret);
   void record_dgram(Thread& t, Event& e, std::int64_t ret);
