@@ -7,9 +7,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <string>
 
 #include "fissure/tracer/tracer.hpp"
+#include "wait_status.hpp"
 
 namespace fissure::detail {
 namespace {
@@ -58,6 +60,47 @@ TEST(Tracee, ReadsRegistersOfAStoppedTask) {
   ASSERT_TRUE(si.has_value());
   EXPECT_EQ(si->si_signo, SIGSTOP);
   reap(pid);
+}
+
+// What the session relies on for job control: a seized task's group-stop is told apart
+// from a signal on its way (PTRACE_EVENT_STOP with the stopping signal), PTRACE_LISTEN
+// leaves it stopped, and SIGCONT wakes the tracer with the same event and SIGTRAP.
+TEST(Tracee, ASeizedTasksGroupStopStaysUntilSigcont) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    for (;;) pause();
+  }
+  ASSERT_EQ(Tracee::seize(pid, 0), 0);
+  auto next_stop = [&] {
+    int status = 0;
+    EXPECT_EQ(waitpid(pid, &status, __WALL), pid);
+    return WaitStatus(status);
+  };
+  kill(pid, SIGSTOP);
+  WaitStatus delivery = next_stop();
+  EXPECT_EQ(delivery.stop_signal(), SIGSTOP);
+  EXPECT_FALSE(delivery.group_stop()) << "first the signal on its way";
+  ASSERT_TRUE(Tracee(pid).resume(false, SIGSTOP));
+  WaitStatus group = next_stop();
+  EXPECT_TRUE(group.group_stop());
+  EXPECT_EQ(group.stop_signal(), SIGSTOP);
+  ASSERT_TRUE(Tracee(pid).listen());
+  int status = 0;
+  usleep(50'000);
+  EXPECT_EQ(waitpid(pid, &status, __WALL | WNOHANG), 0) << "nothing happens while it listens";
+  kill(pid, SIGCONT);
+  WaitStatus woken = next_stop();
+  EXPECT_TRUE(woken.group_stop());
+  EXPECT_EQ(woken.stop_signal(), SIGTRAP);
+  reap(pid);
+}
+
+TEST(Tracee, SeizingNoTaskSaysWhy) {
+  pid_t pid = fork();
+  if (pid == 0) _exit(0);
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  EXPECT_EQ(Tracee::seize(pid, 0), ESRCH);
 }
 
 TEST(Tracee, AGoneTaskIsAnAnswer) {
