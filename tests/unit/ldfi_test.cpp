@@ -93,14 +93,56 @@ TEST(Ldfi, EveryHypothesisOfTheFirstRoundIsMinimalAndNew) {
   EXPECT_EQ(n, 5u);
   EXPECT_EQ(ids.size(), n);
   const InjectionPoint r = recv("b", "a", 1);
-  for (const FaultPlan& expected : {FaultPlan{{drop(send("a", "b", 1))}}, FaultPlan{{drop(r)}},
-                                    FaultPlan{{crash(send("a", "b", 1), false)}},
-                                    FaultPlan{{crash(r, false)}}})
+  for (const FaultPlan& expected :
+       {FaultPlan{{drop(send("a", "b", 1))}}, FaultPlan{{drop(r)}},
+        FaultPlan{{crash(send("a", "b", 1), false)}}, FaultPlan{{crash(r, false)}}})
     EXPECT_TRUE(ids.count(expected.id())) << describe(expected.faults.front());
   EXPECT_NE(ids.count(FaultPlan{{crash(r, true)}}.id()),
             ids.count(FaultPlan{{crash(kDeliver, false)}}.id()))
       << "one of the two crashes between b's receive and its write";
   EXPECT_FALSE(s->certificate()) << "hypotheses are still running";
+}
+
+// b delivers once it has all three of a's messages.
+Observation delivered_after_three() {
+  Observation o;
+  o.verdict = "good";
+  o.signature = "delivered";
+  std::vector<InjectionPoint> support;
+  for (std::uint32_t k = 1; k <= 3; ++k) {
+    o.points.push_back(send("a", "b", k));
+    o.points.push_back(recv("b", "a", k));
+    support.push_back(send("a", "b", k));
+    support.push_back(recv("b", "a", k));
+  }
+  o.points.push_back(kDeliver);
+  support.push_back(kDeliver);
+  o.outcomes.push_back({"last write to ${RUN_DIR}/deliver-b.log", "b", true, support, support});
+  return o;
+}
+
+// Of equally small crashes, the latest runs first: by hand, a crash of a (b's own crashes
+// come in a later tier) cuts the delivery from any of its three sends on, and the latest is
+// between the second and the third (crash after #2 or before #3: one class).
+TEST(Ldfi, TheLatestCrashOfOneSizeRunsFirst) {
+  auto s = make_ldfi_strategy(space({FaultKind::Crash}, 1), kNodes, 1, kWorkload);
+  s->observe(delivered_after_three());
+  auto p = s->propose();
+  ASSERT_TRUE(p);
+  const std::set<std::string> expected{FaultPlan{{crash(send("a", "b", 3), false)}}.id(),
+                                       FaultPlan{{crash(send("a", "b", 2), true)}}.id()};
+  EXPECT_TRUE(expected.count(p->id())) << describe(p->faults.front());
+}
+
+// Omissions alone go the other way: the earliest message's drop, at its send or receive.
+TEST(Ldfi, TheEarliestOmissionOfOneSizeRunsFirst) {
+  auto s = make_ldfi_strategy(space({FaultKind::Drop}, 1), kNodes, 1, kWorkload);
+  s->observe(delivered_after_three());
+  auto p = s->propose();
+  ASSERT_TRUE(p);
+  const std::set<std::string> expected{FaultPlan{{drop(send("a", "b", 1))}}.id(),
+                                       FaultPlan{{drop(recv("b", "a", 1))}}.id()};
+  EXPECT_TRUE(expected.count(p->id())) << describe(p->faults.front());
 }
 
 // A history's answers: the client's j-th answer needs a's messages 1..j to b, so cutting an
@@ -178,7 +220,6 @@ TEST(Ldfi, AReplicasCopyIsCutByItsCrashEvenAfterItsLastCall) {
   EXPECT_TRUE(found) << "no hypothesis crashed a after its acknowledgement";
 }
 
-
 TEST(Ldfi, CertifiesOnlyWhenEveryWayIsCut) {
   auto s = make_ldfi_strategy(space({FaultKind::Drop}, 1), kNodes, 1, kWorkload);
   s->observe(delivered(1));
@@ -208,8 +249,8 @@ TEST(Ldfi, NeverCertifiesWithoutCuttingTheSoundLineage) {
   auto s = make_ldfi_strategy(fs, kNodes, 1, kWorkload);
   Observation o;
   o.verdict = "good";
-  o.points = {send("b", "a", 1), recv("a", "b", 1), send("client", "a", 1), recv("a", "client", 1),
-              send("a", "client", 1), recv("client", "a", 1)};
+  o.points = {send("b", "a", 1),      recv("a", "b", 1),      send("client", "a", 1),
+              recv("a", "client", 1), send("a", "client", 1), recv("client", "a", 1)};
   o.signature = "s";
   std::vector<InjectionPoint> precise{recv("a", "client", 1), send("a", "client", 1),
                                       recv("client", "a", 1), send("client", "a", 1)};
@@ -292,8 +333,8 @@ TEST(Ldfi, CallsThatFindNothingChangeNothing) {
 }
 
 TEST(Hybrid, LdfiFirstThenCoverage) {
-  auto s = make_strategy("hybrid", space({FaultKind::Drop, FaultKind::Delay}, 1), kNodes, 1,
-                         kWorkload);
+  auto s =
+      make_strategy("hybrid", space({FaultKind::Drop, FaultKind::Delay}, 1), kNodes, 1, kWorkload);
   EXPECT_EQ(s->name(), "hybrid");
   s->observe(delivered(1));
   std::vector<std::string> by;
