@@ -7,7 +7,8 @@
 #   scripts/fresh-check.sh [--root DIR] [--keep] [--repeat N] [--tests-only]
 #
 #   --root DIR    build the root in DIR and keep it, or reuse the one a previous run left
-#                 there (its packages stay, the clone moves to the current commit, build/ stays)
+#                 there (its packages stay, the clone moves to the current commit, build/ and
+#                 runs/, main.sh's earlier campaigns and reports, stay)
 #   --keep [DIR]  keep the root afterwards (with DIR: same as --root DIR); by default a new
 #                 root under /var/tmp/fissure-fresh is made, and deleted at the end
 #   --repeat N    run `bash scripts/test.sh` N times (default 1)
@@ -32,7 +33,7 @@ while (($#)); do
       shift ;;
     --repeat) repeat="${2:?--repeat needs a count}"; shift 2 ;;
     --tests-only) run_main=0; shift ;;
-    -h|--help) sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "fresh-check: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -132,7 +133,9 @@ commit="$(git -C "$repo" rev-parse HEAD)"
 if [[ -d "$root/root/fissure/.git" ]]; then
   git -C "$root/root/fissure" fetch -q "$repo" "$commit"
   git -C "$root/root/fissure" checkout -q --detach "$commit"
-  git -C "$root/root/fissure" clean -q -fdx -e /build/
+  # main.sh's runs/ stay too: an earlier commit's campaign and report are what a later one
+  # is compared with.
+  git -C "$root/root/fissure" clean -q -fdx -e /build/ -e /runs/
 else
   git clone -q "$repo" "$root/root/fissure"
   git -C "$root/root/fissure" checkout -q --detach "$commit"
