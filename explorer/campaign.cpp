@@ -131,7 +131,8 @@ class Campaign {
     if (auto c = strategy_->certificate(); c && state_.certified_at != 0 && state_.bugs.empty())
       out.certified = CertifiedBounds{*c, state_.certified_at};
     for (const auto& e : state_.journal)
-      if (e.index >= state_.baseline && (e.verdict == "bug" || e.verdict == "hang")) {
+      if (auto kind = verdict_kind_from_string(e.verdict);
+          e.index >= state_.baseline && (kind == VerdictKind::Bug || kind == VerdictKind::Hang)) {
         out.runs_to_first_bug = 1 + (e.index - state_.baseline + 1);
         break;
       }
@@ -187,7 +188,8 @@ class Campaign {
       const Job& j = jobs[i];
       ran_ += !j.taken;
       state_.journal.push_back({state_.journal.size(), i < proposed ? batch : 0, j.dir.string(),
-                                j.seen.verdict, i < proposed ? j.proposer : "",
+                                std::string(to_string(j.seen.verdict)),
+                                i < proposed ? j.proposer : "",
                                 i < proposed ? observed : JournalEntry::kBatchStart});
       observe(j.seen);
       if (opt_.keep_all || state_.journal.size() == 1) executor_->keep_trace(j.dir);
@@ -198,7 +200,7 @@ class Campaign {
     signatures_.insert(o.signature);
     // The outcomes of the campaign's first run are the good outcome's: a later run that does
     // not reach one of them says so.
-    if (expected_keys_.empty() && o.plan.faults.empty() && o.verdict == "good")
+    if (expected_keys_.empty() && o.plan.faults.empty() && o.verdict == VerdictKind::Good)
       for (const auto& l : o.outcomes) expected_keys_.push_back(l.key);
     strategy_->observe(o);
   }

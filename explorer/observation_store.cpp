@@ -64,8 +64,8 @@ struct StoredObservation {
 
 Observation observation_of(const FaultPlan& plan, const RunResult& r,
                            const std::vector<std::string>& expected_keys) {
-  std::string verdict(to_string(r.verdict.kind));
-  Observation o{plan, verdict, {}, coverage_signature(r.trace, verdict), {}, r.unreached, {}};
+  Observation o{plan, r.verdict.kind, {}, {}, {}, r.unreached, {}};
+  o.signature = coverage_signature(r.trace, to_string(r.verdict.kind));
   std::set<InjectionPoint> dgram;
   for (const Event& e : r.trace.events) {
     if (e.point.empty()) continue;
@@ -87,7 +87,7 @@ Observation observation_of(const FaultPlan& plan, const RunResult& r,
 
 std::string encode_observation(const Observation& o) {
   StoredObservation s;
-  s.verdict = o.verdict;
+  s.verdict = to_string(o.verdict);  // by name, as observation.bin always had it
   s.signature = o.signature;
   std::map<std::array<std::string, 3>, std::uint32_t> numbered;
   auto name_of = [&](const InjectionPoint& p) {
@@ -175,7 +175,9 @@ Observation decode_observation(const FaultPlan& plan, const std::string& bytes,
     p.k = k;
     return p;
   };
-  Observation o{plan, s.verdict, {}, s.signature, {}, {}, {}};
+  auto verdict = verdict_kind_from_string(s.verdict);
+  if (!verdict) throw RunError(fmt::format("{}: verdict {:?}", file, s.verdict));
+  Observation o{plan, *verdict, {}, s.signature, {}, {}, {}};
   o.points.reserve(std::min(s.name_of.size(), s.k.size()));
   for (std::size_t i = 0; i < s.name_of.size() && i < s.k.size(); ++i)
     o.points.push_back(point(s.name_of[i], s.k[i], i));

@@ -85,7 +85,8 @@ std::optional<Trace> baseline_trace(const std::filesystem::path& campaign) {
   auto dir = campaign / "runs" / "00000";
   if (!std::filesystem::exists(dir / "run.json")) return std::nullopt;
   RunRecord rec = read_run_record(dir);
-  if (rec.verdict != "good") return std::nullopt;
+  auto verdict = rec.read_verdict();
+  if (!verdict || verdict->kind != VerdictKind::Good) return std::nullopt;
   return load_run_trace(dir);
 }
 

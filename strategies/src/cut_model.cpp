@@ -111,7 +111,8 @@ std::size_t CutModel::learn(const Observation& o) {
     for (std::size_t u : universe_.at(p))
       if (universe_.units()[u].faults.front().kind == FaultKind::Drop) unfireable_.insert(u);
   std::size_t added = 0;
-  if (o.verdict != "good") return added;  // a bad run's outcomes are no way to the good one
+  // A bad run's outcomes are no way to the good one.
+  if (o.verdict != VerdictKind::Good) return added;
   for (const auto& out : o.outcomes) {
     if (!out.reached) continue;
     Outcome& known_out = outcomes_[out.key];

@@ -284,7 +284,7 @@ void LdfiStrategy::observe(const Observation& o) {
       untested_.push_back(plan ? describe(plan->faults.front()) : id);
     return;
   }
-  if (o.verdict == "good" && !model_.breaks(*mine, Lineage::Sound, Scope::All)) {
+  if (o.verdict == VerdictKind::Good && !model_.breaks(*mine, Lineage::Sound, Scope::All)) {
     refuted_.push_back(*mine);
     ++stats_.refuted;
   }

@@ -24,7 +24,7 @@ class OverlappingExecutor : public RunExecutor {
       j.result.verdict = faulty ? Verdict{VerdictKind::Bug, "lost the write", VerdictClass::Safety}
                                 : Verdict::good("ok");
       j.seen.plan = j.plan;
-      j.seen.verdict = faulty ? "bug" : "good";
+      j.seen.verdict = faulty ? VerdictKind::Bug : VerdictKind::Good;
       j.seen.signature = faulty ? "lost" : "fine";
       j.seen.points.clear();
       for (unsigned k = 1; k <= points_; ++k)

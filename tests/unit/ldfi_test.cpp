@@ -35,7 +35,7 @@ const InjectionPoint kDeliver{"b", OpClass::FileWrite, "${RUN_DIR}/deliver-b.log
 Observation delivered(std::uint32_t k, FaultPlan plan = {}) {
   Observation o;
   o.plan = std::move(plan);
-  o.verdict = "good";
+  o.verdict = VerdictKind::Good;
   for (std::uint32_t i = 1; i <= k; ++i) o.points.push_back(send("a", "b", i));
   o.points.push_back(recv("b", "a", k));
   o.points.push_back(kDeliver);
@@ -106,7 +106,7 @@ TEST(Ldfi, EveryHypothesisOfTheFirstRoundIsMinimalAndNew) {
 // b delivers once it has all three of a's messages.
 Observation delivered_after_three() {
   Observation o;
-  o.verdict = "good";
+  o.verdict = VerdictKind::Good;
   o.signature = "delivered";
   std::vector<InjectionPoint> support;
   for (std::uint32_t k = 1; k <= 3; ++k) {
@@ -152,7 +152,7 @@ TEST(Ldfi, TheEarliestOmissionOfOneSizeRunsFirst) {
 TEST(Ldfi, NestedAnswersAreCutAtEveryMessageOfTheLongest) {
   auto s = make_ldfi_strategy(space({FaultKind::Drop}, 1), kNodes, 1, kWorkload);
   Observation o;
-  o.verdict = "good";
+  o.verdict = VerdictKind::Good;
   o.signature = "answered";
   std::vector<InjectionPoint> support;
   for (std::uint32_t j = 1; j <= 3; ++j) {
@@ -199,7 +199,7 @@ TEST(Ldfi, AReplicasCopyIsCutByItsCrashEvenAfterItsLastCall) {
   auto s = make_ldfi_strategy(space({FaultKind::Crash}, 1), kNodes, 1, kWorkload);
   const InjectionPoint wrote{"a", OpClass::FileWrite, "${RUN_DIR}/log-a.log", 1};
   Observation o;
-  o.verdict = "good";
+  o.verdict = VerdictKind::Good;
   o.signature = "acked";
   o.points = {send("client", "a", 1), recv("a", "client", 1), wrote, send("a", "client", 1),
               recv("client", "a", 1)};
@@ -248,7 +248,7 @@ TEST(Ldfi, NeverCertifiesWithoutCuttingTheSoundLineage) {
   FaultSpace fs = space({FaultKind::Drop}, 1);
   auto s = make_ldfi_strategy(fs, kNodes, 1, kWorkload);
   Observation o;
-  o.verdict = "good";
+  o.verdict = VerdictKind::Good;
   o.points = {send("b", "a", 1),      recv("a", "b", 1),      send("client", "a", 1),
               recv("a", "client", 1), send("a", "client", 1), recv("client", "a", 1)};
   o.signature = "s";
@@ -297,7 +297,7 @@ TEST(Ldfi, AFaultWhosePointWasNotReachedIsPlannedOnceMore) {
   ASSERT_TRUE(p);
   Observation o;
   o.plan = *p;
-  o.verdict = "good";
+  o.verdict = VerdictKind::Good;
   o.signature = "short";
   o.unreached = {0};
   s->observe(o);

@@ -32,11 +32,11 @@ std::vector<InjectionPoint> three_points() {
 }
 
 // A run that passed `points`, with no lineage.
-Observation ran(std::string verdict, std::vector<InjectionPoint> points, std::string signature,
+Observation ran(VerdictKind verdict, std::vector<InjectionPoint> points, std::string signature,
                 FaultPlan plan = {}) {
   Observation o;
   o.plan = std::move(plan);
-  o.verdict = std::move(verdict);
+  o.verdict = verdict;
   o.points = std::move(points);
   o.signature = std::move(signature);
   return o;
@@ -71,7 +71,7 @@ TEST(Strategies, FaultUnitsFollowTheSpace) {
 TEST(Strategies, ExhaustiveProposesEveryPlanSmallestFirstThenStops) {
   auto ex = make_exhaustive_strategy(space({FaultKind::Crash}, 2), kNodes);
   EXPECT_EQ(ex->total(), 0u);
-  ex->observe(ran("good", three_points(), "sig"));
+  ex->observe(ran(VerdictKind::Good, three_points(), "sig"));
   // 3 points x 2 crash variants: 6 single plans, and 3 pairs of points x 2 x 2 = 12 doubles.
   EXPECT_EQ(ex->total(), 18u);
   std::set<std::string> ids;
@@ -86,14 +86,14 @@ TEST(Strategies, ExhaustiveProposesEveryPlanSmallestFirstThenStops) {
   }
   EXPECT_EQ(ids.size(), 18u);
   EXPECT_FALSE(ex->propose().has_value()) << "exhausted stays exhausted";
-  ex->observe(ran("good", {{"backup", OpClass::Recv, "server", 1}}, "sig2"));
+  ex->observe(ran(VerdictKind::Good, {{"backup", OpClass::Recv, "server", 1}}, "sig2"));
   EXPECT_FALSE(ex->propose().has_value()) << "bounded by the first run's points";
 }
 
 TEST(Strategies, RandomIsSeededNewAndWithinBounds) {
   auto run = [](std::uint64_t seed) {
     auto r = make_random_strategy(space(kAll, 3), kNodes, seed);
-    r->observe(ran("good", three_points(), "sig"));
+    r->observe(ran(VerdictKind::Good, three_points(), "sig"));
     std::vector<std::string> ids;
     for (int i = 0; i < 40; ++i) {
       auto p = r->propose();
@@ -117,11 +117,11 @@ TEST(Strategies, RandomIsSeededNewAndWithinBounds) {
 TEST(Strategies, RandomLearnsPointsFromEveryRun) {
   auto r = make_random_strategy(space({FaultKind::Crash}, 1), kNodes, 1);
   EXPECT_FALSE(r->propose().has_value()) << "no point seen yet";
-  r->observe(ran("good", {{"client", OpClass::Send, "server", 1}}, "sig"));
+  r->observe(ran(VerdictKind::Good, {{"client", OpClass::Send, "server", 1}}, "sig"));
   std::set<std::string> ids;
   while (auto p = r->propose()) ids.insert(p->id());
   EXPECT_EQ(ids.size(), 2u) << "before and after the one point";
-  r->observe(ran("bug", {{"server", OpClass::Send, "client", 1}}, "sig2"));
+  r->observe(ran(VerdictKind::Bug, {{"server", OpClass::Send, "client", 1}}, "sig2"));
   auto p = r->propose();
   ASSERT_TRUE(p.has_value()) << "a point seen in a later run is new ground";
   EXPECT_EQ(p->faults[0].at.node, "server");
@@ -132,8 +132,8 @@ TEST(Strategies, RandomLearnsPointsFromEveryRun) {
 TEST(Strategies, RandomFindingNothingChangesNothing) {
   auto live = make_random_strategy(space({FaultKind::Crash}, 1), kNodes, 9);
   auto rebuilt = make_random_strategy(space({FaultKind::Crash}, 1), kNodes, 9);
-  Observation first = ran("good", {{"client", OpClass::Send, "server", 1}}, "a");
-  Observation later = ran("good", three_points(), "b");
+  Observation first = ran(VerdictKind::Good, {{"client", OpClass::Send, "server", 1}}, "a");
+  Observation later = ran(VerdictKind::Good, three_points(), "b");
   live->observe(first);
   rebuilt->observe(first);
   for (auto* s : {live.get(), rebuilt.get()})

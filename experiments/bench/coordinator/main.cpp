@@ -37,7 +37,8 @@ std::string slurp(const fs::path& p) {
 // A recorded run as a worker would send it: for its own plan, and for another plan (a
 // different plan's faults did not fire where this one's did not: none are listed unreached).
 struct Recorded {
-  std::string plan_id, verdict, message, run_json, observation, observation_any_plan;
+  std::string plan_id, message, run_json, observation, observation_any_plan;
+  VerdictKind verdict = VerdictKind::Good;
   bool fault_free = false;
 };
 
@@ -61,9 +62,13 @@ class SimulatedWorkers : public RunExecutor {
       }
       while (!r) {
         const Recorded& next = runs_[next_++ % runs_.size()];
-        if (!j.plan.faults.empty() || (next.fault_free && next.verdict == "good")) r = &next;
+        if (!j.plan.faults.empty() || (next.fault_free && next.verdict == VerdictKind::Good))
+          r = &next;
       }
-      mpi::RunDone done{0, "", same ? r->verdict : "good", same ? r->message : "",
+      // The worker's message names the verdict, as mpi_worker sends it.
+      std::string verdict(to_string(same ? r->verdict : VerdictKind::Good));
+      mpi::RunDone done{0,           "",
+                        verdict,     same ? r->message : "",
                         r->run_json, same ? r->observation : r->observation_any_plan};
       take_result(j, done, "simulated:" + j.dir.string());
       ++taken_;

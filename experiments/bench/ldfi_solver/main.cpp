@@ -34,7 +34,7 @@ int main(int argc, char** argv) {
   space.heals = {std::chrono::milliseconds(0)};
 
   fissure::Observation o;
-  o.verdict = "good";
+  o.verdict = fissure::VerdictKind::Good;
   o.signature = "s";
   std::map<std::pair<std::string, std::string>, std::uint32_t> k;
   fissure::OutcomeLineage out{"client answer #1", "client", true, {}, {}};

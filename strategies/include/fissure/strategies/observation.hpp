@@ -8,12 +8,14 @@
 
 #include "fissure/model/outcome_lineage.hpp"
 #include "fissure/tracer/faults.hpp"
+#include "fissure/tracer/verdict.hpp"
 
 namespace fissure {
 
 struct Observation {
   FaultPlan plan;
-  std::string verdict;                 // "good", "bug", "hang", "start-failed"
+  // Typed in memory; observation.bin keeps it as to_string(verdict), its name.
+  VerdictKind verdict = VerdictKind::Good;
   std::vector<InjectionPoint> points;  // the points the run passed through, in order
   std::string signature;               // its coverage signature
   // Each outcome the run reached, with its lineage; outcomes of the campaign's first run that
