@@ -70,9 +70,6 @@ struct LdfiStrategy::Round {
   std::set<std::size_t> sticky;  // units of hypotheses proposed: their classes' representatives
   std::vector<Hypothesis> blocked;
   std::array<std::unique_ptr<LdfiFormula>, 2> formulas;  // by Lineage
-  // Per (size, tier), hypotheses found and not proposed yet: the latest first (see
-  // kCandidates).
-  std::map<std::pair<std::uint32_t, std::size_t>, std::vector<Hypothesis>> queued;
 
   LdfiFormula& formula(Lineage l) {
     auto& f = formulas[static_cast<std::size_t>(l)];
@@ -114,6 +111,18 @@ void LdfiStrategy::start_round() {
         fmt::print(stderr, "fissure ldfi: {} ({}) needs {}\n", key, o.node, fmt::join(names, "; "));
       }
   for (const auto& h : proposed_) r.sticky.insert(h.begin(), h.end());
+  // Hypotheses found in an earlier round and not proposed yet stay candidates while they still
+  // cut what their tier asks (supports only grow, so a subset that did not cut does not
+  // either: a minimal one stays minimal) and nobody ran them; blocked, so that the solver
+  // finds others. Finding all kCandidates again each round made four checks of five on
+  // redis-replication, whose rounds follow every observation.
+  for (auto& [key, q] : queued_) {
+    const auto [lineage, scope] = kTiers[key.second];
+    std::erase_if(q, [&](const Hypothesis& h) {
+      return ran_.count(plan_of(h)->id()) != 0 || !model_.breaks(h, lineage, scope);
+    });
+    for (const auto& h : q) r.block(h);
+  }
   for (const auto& h : proposed_) {
     bool pending = std::any_of(pending_.begin(), pending_.end(),
                                [&](const auto& kv) { return kv.second == h; });
@@ -171,7 +180,7 @@ std::optional<LdfiStrategy::Hypothesis> LdfiStrategy::next_hypothesis() {
   // ties in the order found.
   auto latest = [&](LdfiFormula& f, const std::vector<z3::expr>& assume,
                     std::pair<std::uint32_t, std::size_t> key) -> std::optional<Hypothesis> {
-    auto& q = r.queued[key];
+    auto& q = queued_[key];
     std::erase_if(q, [&](const Hypothesis& h) { return ran_.count(plan_of(h)->id()) != 0; });
     while (q.size() < kCandidates)
       if (auto h = find(f, assume))

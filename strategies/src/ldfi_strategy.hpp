@@ -52,6 +52,9 @@ class LdfiStrategy : public Strategy {
   std::map<std::string, Hypothesis> pending_;  // proposed, not observed yet, by plan id
   std::vector<Hypothesis> proposed_;
   std::set<std::string> ran_;  // plan ids run by anyone, or proposed here
+  // Per (size, tier), hypotheses found and not proposed yet, kept across rounds: the latest
+  // of them runs first (see kCandidates in ldfi_strategy.cpp).
+  std::map<std::pair<std::uint32_t, std::size_t>, std::vector<Hypothesis>> queued_;
   std::deque<Hypothesis> retry_;
   std::set<std::string> retried_;
   std::vector<std::string> untested_;  // planned twice, a fault never fired, point not reached
