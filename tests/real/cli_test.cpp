@@ -126,10 +126,12 @@ TEST(Cli, BugVerdictExitsOne) {
 namespace fissure::testing {
 namespace {
 
+// The client's error ends the run, so the server's reads are in each replay's pattern only if
+// the workload waits for them.
 TEST(Cli, RunPrintsFiredAndUnreachedFaultsAndReplayReproduces) {
   ScratchDir dir;
   auto port = free_port();
-  auto spec = dir.write("target.toml", tcp_pair_spec(port));
+  auto spec = dir.write("target.toml", tcp_pair_until_the_server_complains(port));
   auto plan = dir.write("plan.json", R"({"faults": [
     {"kind": "error", "errno": "EPIPE", "at": {"node": "client", "op": "send", "peer": "server", "k": 3}},
     {"kind": "delay", "ms": 10, "at": {"node": "client", "op": "send", "peer": "server", "k": 9}}]})");
@@ -372,8 +374,7 @@ TEST(Cli, ExploreResumesDroppingFaultsWhereItStopped) {
   ASSERT_NE(checkpoint.find("\"next_drop\": 1"), std::string::npos)
       << "dropping the first fault lost the symptom\n"
       << checkpoint;
-  ASSERT_NE(slurp(out / "runs" / "00007" / "plan.json").find("${RUN_DIR}/two"),
-            std::string::npos);
+  ASSERT_NE(slurp(out / "runs" / "00007" / "plan.json").find("${RUN_DIR}/two"), std::string::npos);
   run_fissure(fmt::format("explore --resume {} --runs 12", out.string()));
   std::string next = slurp(out / "runs" / "00008" / "plan.json");
   EXPECT_NE(next.find("${RUN_DIR}/one"), std::string::npos)
@@ -675,10 +676,10 @@ TEST(Cli, ExploreResumesAfterSigkillWithoutGapOrDuplicate) {
 TEST(Cli, ExploreResumesFromAJournalCutMidRecord) {
   ScratchDir dir;
   auto port = free_port();
-  auto spec = dir.write("target.toml",
-                        server_client_spec("cut", {prog("tcp_server"), std::to_string(port)},
-                                           fmt::format("tcp:{}", port),
-                                           {prog("tcp_client"), std::to_string(port)}));
+  auto spec =
+      dir.write("target.toml", server_client_spec("cut", {prog("tcp_server"), std::to_string(port)},
+                                                  fmt::format("tcp:{}", port),
+                                                  {prog("tcp_client"), std::to_string(port)}));
   auto out = dir.path() / "c";
   CommandResult r =
       run_fissure(fmt::format("explore {} --strategy random --seed 5 --runs 24 --jobs 2 "
@@ -714,8 +715,7 @@ TEST(Cli, ExploreResumesFromAJournalCutMidRecord) {
 
   CommandResult resumed = run_fissure(fmt::format("explore --resume {}", out.string()));
   EXPECT_TRUE(resumed.exit_code == 0 || resumed.exit_code == 1) << resumed.output;
-  EXPECT_NE(resumed.output.find(fmt::format("resumed after {} runs", committed)),
-            std::string::npos)
+  EXPECT_NE(resumed.output.find(fmt::format("resumed after {} runs", committed)), std::string::npos)
       << resumed.output;
   EXPECT_EQ(committed_runs(out), whole) << "the same runs, in the same order, once each";
   for (const auto& [run, written] : made_after)

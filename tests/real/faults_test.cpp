@@ -41,19 +41,6 @@ const Event& fired_event(const RunResult& r, std::size_t i = 0) {
   return r.trace.events.at(r.trace.fired.at(i).event);
 }
 
-// tcp_pair_spec, but the client's shell exits (with tcp_client's code) only once the server
-// has said on its stderr why it stopped. A run ends with its workload, and when a fault makes
-// the client give up first, the server's reads of what it had sent race the teardown: on a
-// loaded machine the teardown came first in 15 of 40 runs of the drop test below (server.err
-// empty) and in 18 of 75 of the error test (the server had read nothing).
-std::string tcp_pair_until_the_server_complains(std::uint16_t port) {
-  std::string client =
-      fmt::format("{} {}; rc=$?; until [ -s server.err ]; do sleep 0.01; done; exit $rc",
-                  prog("tcp_client"), port);
-  return server_client_spec("pair", {prog("tcp_server"), std::to_string(port)},
-                            fmt::format("tcp:{}", port), {"sh", "-c", client});
-}
-
 TEST(Faults, CrashBeforeASendDropsTheClientsConnection) {
   ScratchDir dir;
   RunResult r =

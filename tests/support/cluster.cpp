@@ -87,6 +87,14 @@ std::string tcp_pair_spec(std::uint16_t port) {
                             {prog("tcp_client"), std::to_string(port)});
 }
 
+std::string tcp_pair_until_the_server_complains(std::uint16_t port) {
+  std::string client =
+      fmt::format("{} {}; rc=$?; until [ -s server.err ]; do sleep 0.01; done; exit $rc",
+                  prog("tcp_client"), port);
+  return server_client_spec("pair", {prog("tcp_server"), std::to_string(port)},
+                            fmt::format("tcp:{}", port), {"sh", "-c", client});
+}
+
 std::string udp_pair_spec(std::uint16_t port, const std::string& timeout, bool check_exit) {
   return fmt::format(
       R"(name = "udp"
