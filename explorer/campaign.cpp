@@ -6,9 +6,9 @@
 #include <cereal/archives/binary.hpp>
 #include <cereal/archives/json.hpp>
 #include <cereal/types/array.hpp>
-#include <cereal/types/utility.hpp>
 #include <cereal/types/set.hpp>
 #include <cereal/types/string.hpp>
+#include <cereal/types/utility.hpp>
 #include <cereal/types/vector.hpp>
 #include <chrono>
 #include <cstdio>
@@ -21,11 +21,11 @@
 #include <thread>
 #include <type_traits>
 
+#include "campaign_journal.hpp"
 #include "fissure/model/outcome_lineage.hpp"
 #include "fissure/model/pattern.hpp"
 #include "fissure/strategies/strategy.hpp"
 #include "fissure/tracer/tracer.hpp"
-#include "campaign_journal.hpp"
 #include "job.hpp"
 #include "local_executor.hpp"
 #include "observation_store.hpp"
@@ -76,6 +76,9 @@ std::size_t minimization_runs(const FaultPlan& plan) {
   return runs + (faults > 1 ? faults : 0);
 }
 
+// Who proposed a run of --plan's.
+const std::string kGivenProposer = "plan";
+
 class Campaign {
  public:
   Campaign(const Spec& spec, CampaignOptions opt) : spec_(spec), opt_(std::move(opt)) {
@@ -111,6 +114,12 @@ class Campaign {
     } else {
       local_ = std::make_unique<LocalExecutor>(spec_, state_.jobs);
       executor_ = local_.get();
+    }
+    for (const FaultPlan& p : opt_.plans) {
+      const std::string id = p.canonical().id();
+      const bool ran = std::any_of(given_ran_.begin(), given_ran_.end(),
+                                   [&](const std::string& r) { return r == id; });
+      if (!ran) given_.push_back(p);
     }
     std::filesystem::create_directories(opt_.dir);
     CampaignJournal::write_snapshot(state_, opt_.dir);
@@ -278,10 +287,10 @@ class Campaign {
     for (const auto& e : state_.journal)
       if (e.dir == j.dir.string()) {
         bug.found_at = e.index + 1;
-        bug.found_by = e.proposer.empty() ? (e.batch == 0 && e.index < state_.baseline
-                                                 ? "baseline"
-                                                 : "replay or minimization")
-                                          : e.proposer;
+        bug.found_by = e.proposer.empty()
+                           ? (e.batch == 0 && e.index < state_.baseline ? "baseline"
+                                                                        : "replay or minimization")
+                           : e.proposer;
       }
   }
 
@@ -299,9 +308,15 @@ class Campaign {
     const std::size_t wanted = strategy_->batch_size(state_.jobs);
     while (batch.size() < wanted && batch.size() + replays < 4 * state_.jobs &&
            budget_left(in_flight + batch.size() + replays + 1)) {
+      if (!given_.empty()) {
+        batch.push_back({given_.front(), {}, {}, {}, {}, false, kGivenProposer});
+        given_.erase(given_.begin());
+        continue;
+      }
       auto plan = strategy_->propose();
       if (!plan) break;
-      batch.push_back({std::move(*plan), {}, {}, {}, {}, false, std::string(strategy_->proposer())});
+      batch.push_back(
+          {std::move(*plan), {}, {}, {}, {}, false, std::string(strategy_->proposer())});
     }
     note_certificate();
     return batch;
@@ -312,7 +327,8 @@ class Campaign {
     std::vector<std::size_t> replay_of;  // the bug each replay is for
     for (std::size_t b = 0; b < state_.bugs.size(); ++b)
       for (unsigned r = state_.bugs[b].replays; r < state_.replays; ++r)
-        if (state_.bugs[b].minimized && replay_of.size() < room && budget_left(replay_of.size() + 1))
+        if (state_.bugs[b].minimized && replay_of.size() < room &&
+            budget_left(replay_of.size() + 1))
           replay_of.push_back(b);
     return replay_of;
   }
@@ -331,8 +347,7 @@ class Campaign {
     std::size_t new_bug = 0;
     for (std::size_t i = 0; i < proposed && i < batch.size(); ++i)
       if (!batch[i].plan.faults.empty())
-        new_bug =
-            std::max<std::size_t>(new_bug, state_.replays + minimization_runs(batch[i].plan));
+        new_bug = std::max<std::size_t>(new_bug, state_.replays + minimization_runs(batch[i].plan));
     return owed + new_bug;
   }
 
@@ -371,7 +386,8 @@ class Campaign {
         break;
       }
       const std::size_t proposed = batch.size();
-      for (std::size_t b : replay_of) batch.push_back({plan_from_json(state_.bugs[b].plan), {}, {}, {}, {}, false, {}});
+      for (std::size_t b : replay_of)
+        batch.push_back({plan_from_json(state_.bugs[b].plan), {}, {}, {}, {}, false, {}});
       for (std::size_t i = 0; i < batch.size(); ++i) batch[i].dir = next_dir(i);
       // Before start_batch, which hands the jobs to the executor.
       const std::size_t held = held_back(batch, proposed, replay_of.size());
@@ -526,6 +542,10 @@ class Campaign {
         if (seen == JournalEntry::kBatchStart || seen > i) seen = i;
         tell_up_to(static_cast<std::size_t>(seen));
         for (std::size_t k = i; k < end; ++k) {
+          if (journal[k].proposer == kGivenProposer) {  // --plan's: no strategy proposed it
+            given_ran_.push_back(plans[k].canonical().id());
+            continue;
+          }
           auto proposed = strategy_->propose();
           if (!proposed || proposed->canonical().id() != plans[k].canonical().id())
             throw RunError(fmt::format(
@@ -543,13 +563,15 @@ class Campaign {
   const Spec& spec_;
   CampaignOptions opt_;
   std::vector<std::string> nodes_, workload_;
+  std::vector<FaultPlan> given_;        // --plan's plans not run yet
+  std::vector<std::string> given_ran_;  // ids of --plan's plans a resumed journal holds
   Checkpoint state_;
   std::unique_ptr<Strategy> strategy_;
   std::unique_ptr<CampaignJournal> journal_;
   std::unique_ptr<LocalExecutor> local_;
   RunExecutor* executor_ = nullptr;
-  std::vector<Job> pending_;            // the runs of the batch the executor is making
-  std::vector<std::size_t> pending_of_;  // where each is in its batch
+  std::vector<Job> pending_;                // the runs of the batch the executor is making
+  std::vector<std::size_t> pending_of_;     // where each is in its batch
   std::vector<std::string> expected_keys_;  // the outcomes of the first fault-free run
   std::set<std::string> signatures_;
   bool exhausted_ = false;
@@ -605,7 +627,8 @@ CampaignResult read_summary(const std::filesystem::path& file) {
     ar.setNextName("search");
     ar.startNode();
     ar(cereal::make_nvp("hypotheses", r.search.hypotheses),
-       cereal::make_nvp("refuted", r.search.refuted), cereal::make_nvp("supports", r.search.supports),
+       cereal::make_nvp("refuted", r.search.refuted),
+       cereal::make_nvp("supports", r.search.supports),
        cereal::make_nvp("solver_seconds", r.search.solver_seconds));
     ar.finishNode();
     bool certified = false;
@@ -647,8 +670,8 @@ CampaignResult read_summary(const std::filesystem::path& file) {
         cls = "?";
       }
       auto kind = verdict_kind_from_string(b.verdict);
-      b.cls = verdict_class_from_string(cls).value_or(kind ? legacy_class(*kind)
-                                                          : VerdictClass::None);
+      b.cls =
+          verdict_class_from_string(cls).value_or(kind ? legacy_class(*kind) : VerdictClass::None);
       if (b.title.empty()) b.title = symptom_title(b.cls, b.message);
       ar.finishNode();
       b.plan = plan_from_json(plan);
@@ -676,7 +699,8 @@ void write_summary(const CampaignResult& r, const std::filesystem::path& file) {
     ar.setNextName("search");
     ar.startNode();
     ar(cereal::make_nvp("hypotheses", r.search.hypotheses),
-       cereal::make_nvp("refuted", r.search.refuted), cereal::make_nvp("supports", r.search.supports),
+       cereal::make_nvp("refuted", r.search.refuted),
+       cereal::make_nvp("supports", r.search.supports),
        cereal::make_nvp("solver_seconds", r.search.solver_seconds));
     ar.finishNode();
     ar.setNextName("certified");

@@ -37,6 +37,10 @@ struct CampaignOptions {
   // (before minimizing it), or when the strategy certified its space (resumable). For
   // measuring runs to a first counterexample, or to a certificate.
   bool until_answer = false;
+  // --plan: plans to run first, after the baseline and before the strategy's, each once (a
+  // resumed campaign runs those its journal does not hold yet). Their runs feed the strategy
+  // like any other; journal and report say they were given ("plan").
+  std::vector<FaultPlan> plans;
   std::filesystem::path dir;
   bool resume = false;  // go on with the campaign in `dir` (its checkpoint's settings)
   std::optional<std::chrono::microseconds> time;     // wall-clock budget of this invocation
@@ -55,7 +59,7 @@ struct BugReport {
   std::string first_run;   // run directory (of the minimized plan, once minimized)
   bool minimized = false;  // no single fault of the plan can go with the symptom staying
   unsigned replays = 0, reproduced = 0;
-  std::string found_by;    // the search that proposed the plan that showed it first
+  std::string found_by;        // the search that proposed the plan that showed it first
   std::uint64_t found_at = 0;  // that run's number in the campaign (from 1)
   VerdictClass cls = VerdictClass::None;
   std::string title;  // symptom_title of the first run's class and message: what people read

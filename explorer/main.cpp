@@ -233,7 +233,7 @@ struct MpiRole {
 
 int cmd_explore(const std::string& spec_path, const std::string& out, const std::string& resume,
                 fissure::CampaignOptions opt, const GivenFlags& given, const std::string& time,
-                const MpiRole& mpi) {
+                const MpiRole& mpi, const std::vector<std::string>& plan_files) {
   // A worker is told the spec and the campaign by the coordinator: the campaign directory is
   // on the coordinator's disk only.
   if (mpi.world && fissure::mpi::rank() != 0)
@@ -246,6 +246,9 @@ int cmd_explore(const std::string& spec_path, const std::string& out, const std:
     throw fissure::RunError("explore needs a SPEC, or --resume CAMPAIGN_DIR");
   fissure::Spec spec =
       fissure::load_spec(resume.empty() ? fs::path(spec_path) : fissure::campaign_spec(opt.dir));
+  std::vector<std::string> node_names;
+  for (const auto& n : spec.nodes) node_names.push_back(n.name);
+  for (const auto& f : plan_files) opt.plans.push_back(fissure::load_plan(f, node_names));
   const auto& d = spec.explore;
   if (!given.strategy && d.strategy) opt.strategy = *d.strategy;
   if (!given.runs && d.runs && resume.empty()) opt.runs = *d.runs;
@@ -306,8 +309,7 @@ int cmd_explore(const std::string& spec_path, const std::string& out, const std:
   fissure::write_report(opt.dir, r, spec.name);
   std::cout << fmt::format(
       "{} runs, {} unique signatures{}\n", r.runs, r.unique_signatures,
-      r.exhausted ? fmt::format(", and the {} strategy had nothing left to try", r.strategy)
-                  : "");
+      r.exhausted ? fmt::format(", and the {} strategy had nothing left to try", r.strategy) : "");
   // Bugs that did not come back in any replay are listed after the others, as flaky.
   for (bool flaky : {false, true})
     for (const auto& b : r.bugs)
@@ -318,9 +320,10 @@ int cmd_explore(const std::string& spec_path, const std::string& out, const std:
             flaky ? "FLAKY" : "BUG", b.title, b.found_by, b.found_at, b.reproduced, b.replays,
             b.plan.id(), b.first_run, b.first_run);
   if (r.runs_to_first_bug)
-    std::cout << fmt::format("first failure after {} runs, counted as Molly counts (plus {} "
-                             "more baseline runs)\n",
-                             *r.runs_to_first_bug, r.baseline > 0 ? r.baseline - 1 : 0);
+    std::cout << fmt::format(
+        "first failure after {} runs, counted as Molly counts (plus {} "
+        "more baseline runs)\n",
+        *r.runs_to_first_bug, r.baseline > 0 ? r.baseline - 1 : 0);
   if (r.certified) {
     const auto& c = r.certified->bounds;
     std::vector<std::string> kinds;
@@ -416,6 +419,7 @@ int main(int argc, char** argv) {
   fmt_group->require_option(0, 1);
   show->add_option("-o,--output", show_out, "write to this file instead of standard output");
   fissure::CampaignOptions explore_opt;
+  std::vector<std::string> explore_plans;
   CLI::App* explore =
       app.add_subcommand("explore", "Explore faults: baseline runs, then a strategy's plans");
   std::string resume_dir, explore_time;
@@ -425,9 +429,10 @@ int main(int argc, char** argv) {
   explore->add_option("--resume", resume_dir, "go on with a campaign that was stopped or killed");
   explore->add_option("-o,--out", out_dir,
                       "campaign directory (default: runs/NAME-explore-TIMESTAMP)");
-  auto* strategy_option =
-      explore->add_option("--strategy", explore_opt.strategy, "hybrid (default), ldfi, coverage, random or exhaustive")
-          ->default_val(fissure::kDefaultStrategy);
+  auto* strategy_option = explore
+                              ->add_option("--strategy", explore_opt.strategy,
+                                           "hybrid (default), ldfi, coverage, random or exhaustive")
+                              ->default_val(fissure::kDefaultStrategy);
   auto* runs_option =
       explore
           ->add_option("--runs", explore_opt.runs, "runs in all: baseline, exploration and replays")
@@ -437,7 +442,9 @@ int main(int argc, char** argv) {
       explore->add_option("--jobs", explore_opt.jobs, "runs at once, each pinned to its own CPU")
           ->default_val(1)
           ->check(CLI::Range(1u, 64u));
-  auto* seed_option = explore->add_option("--seed", explore_opt.seed, "seed of the strategy (random draws, Z3, mutations)")
+  auto* seed_option = explore
+                          ->add_option("--seed", explore_opt.seed,
+                                       "seed of the strategy (random draws, Z3, mutations)")
                           ->default_val(1);
   explore
       ->add_option("--replays", explore_opt.replays,
@@ -459,6 +466,9 @@ int main(int argc, char** argv) {
                    "with --mpi: where a worker keeps its runs, on its own disk (default: "
                    "$TMPDIR, else /tmp); under DIR/fissure-HOST/CAMPAIGN/")
       ->envname("FISSURE_WORKER_DIR");
+  explore->add_option("--plan", explore_plans,
+                      "a fault plan (JSON, as fissure run takes) to run first, after the "
+                      "baseline and before the strategy's; may be given again");
   explore->add_flag("--until-answer", explore_opt.until_answer,
                     "stop at the first failure (before minimizing it) or once the strategy "
                     "certified its space (resumable): to measure runs to an answer");
@@ -515,7 +525,7 @@ int main(int argc, char** argv) {
         worker_dir = tmp && *tmp ? tmp : "/tmp";
       }
       return cmd_explore(spec_path, out_dir, resume_dir, explore_opt, given, explore_time,
-                         {world ? &*world : nullptr, worker_dir});
+                         {world ? &*world : nullptr, worker_dir}, explore_plans);
     }
   } catch (const fissure::SpecError& e) {
     std::cerr << "fissure: bad spec: " << e.what() << "\n";

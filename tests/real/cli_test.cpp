@@ -382,6 +382,32 @@ TEST(Cli, ExploreResumesDroppingFaultsWhereItStopped) {
       << next;
 }
 
+// --plan's plan runs right after the baseline, before any the strategy proposes, and once:
+// a resumed campaign given it again neither runs it again nor asks the strategy to have
+// proposed it (the replay of the journal through the strategy would refuse).
+TEST(Cli, ExploreRunsAGivenPlanFirstAndOnceAcrossAResume) {
+  ScratchDir dir;
+  const auto spec = std::filesystem::path(FISSURE_SUITE_DIR) / "simple-deliv" / "target.toml";
+  const auto plan = dir.write(
+      "drop.json",
+      R"({"faults": [{"kind": "drop", "at": {"node": "a", "op": "send", "peer": "b", "k": 1}}]})");
+  auto out = dir.path() / "c";
+  auto r = run_fissure(fmt::format("explore {} --plan {} --runs 4 --jobs 1 --replays 0 -o {}",
+                                   spec.string(), plan.string(), out.string()));
+  ASSERT_NE(r.exit_code, 2) << r.output;
+  EXPECT_NE(slurp(out / "runs" / "00003" / "plan.json").find("\"drop\""), std::string::npos);
+  r = run_fissure(fmt::format("explore --resume {} --plan {} --runs 7 --replays 0", out.string(),
+                              plan.string()));
+  ASSERT_NE(r.exit_code, 2) << r.output;
+  const std::string journal = slurp(out / "journal.jsonl");
+  std::size_t given = 0;
+  for (auto at = journal.find("\"proposer\": \"plan\""); at != std::string::npos;
+       at = journal.find("\"proposer\": \"plan\"", at + 1))
+    ++given;
+  EXPECT_EQ(given, 1u) << journal;
+  EXPECT_TRUE(std::filesystem::exists(out / "runs" / "00006")) << "the resumed campaign went on";
+}
+
 // A campaign made with a relative -o resumes and reports from anywhere.
 TEST(Cli, ExploreCampaignsWorkFromAnyDirectory) {
   ScratchDir dir;
