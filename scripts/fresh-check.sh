@@ -187,7 +187,10 @@ for ((i = 1; i <= repeat; i++)); do
   took="$(elapsed "$t")"
   line="$(grep -E 'tests passed|tests failed' "$log" | tail -n1 || true)"
   echo "fresh-check: test.sh run $i: exit $rc in $took: ${line:-no ctest summary}"
-  grep -E '^\s+[0-9]+ - ' "$log" | sed 's/^/fresh-check:   failed: /' || true
+  # ctest lists failed tests and skipped ones ("(Skipped)": a GTEST_SKIP) alike; a skip is no
+  # failure, but it checked nothing, so it is named too.
+  grep -E '^\s+[0-9]+ - ' "$log" | sed -E 's/^[[:space:]]+//; /\((Skipped|Disabled)\)$/ s/^/did not run: /;
+    /^did not run: /! s/^/failed: /; s/^/fresh-check:   /' || true
   ((rc == 0)) || { failed=1; [[ -n "$line" ]] || tail -n 30 "$log"; }
   summary+=("test.sh run $i: exit $rc, $took, ${line:-no ctest summary}")
 done
