@@ -147,24 +147,28 @@ bool FaultInjector::parked(pid_t tid) const {
   return std::ranges::any_of(delayed_, [&](const Delayed& d) { return d.tid == tid; });
 }
 
-std::vector<FaultInjector::Delayed> FaultInjector::due_delays(std::uint64_t now) {
-  std::vector<Delayed> due;
-  std::erase_if(delayed_, [&](const Delayed& d) {
-    if (d.until_ns > now) return false;
-    due.push_back(d);
+namespace {
+
+// Takes out of `pending` what is due by `now` (its time read by `when`), in order.
+template <class T, class When>
+std::vector<T> take_due(std::vector<T>& pending, std::uint64_t now, When when) {
+  std::vector<T> due;
+  std::erase_if(pending, [&](const T& x) {
+    if (when(x) > now) return false;
+    due.push_back(x);
     return true;
   });
   return due;
 }
 
+}  // namespace
+
+std::vector<FaultInjector::Delayed> FaultInjector::due_delays(std::uint64_t now) {
+  return take_due(delayed_, now, [](const Delayed& d) { return d.until_ns; });
+}
+
 std::vector<FaultInjector::Restart> FaultInjector::due_restarts(std::uint64_t now) {
-  std::vector<Restart> due;
-  std::erase_if(restarts_, [&](const Restart& r) {
-    if (r.at_ns > now) return false;
-    due.push_back(r);
-    return true;
-  });
-  return due;
+  return take_due(restarts_, now, [](const Restart& r) { return r.at_ns; });
 }
 
 std::vector<std::size_t> FaultInjector::unreached() const {
