@@ -69,7 +69,9 @@ std::size_t LdfiFormula::class_of(std::size_t u) {
     // A crash after a call cuts from the next one on; the gap is the first premise it cuts.
     const std::uint32_t from =
         model_.position(info.point) + (info.cut == CutModel::Cut::CrashAfter ? 1 : 0);
-    const auto& ps = premises_[at.node];
+    static const std::vector<std::uint32_t> kNone;
+    auto found = premises_.find(at.node);
+    const auto& ps = found == premises_.end() ? kNone : found->second;
     const std::size_t gap =
         static_cast<std::size_t>(std::lower_bound(ps.begin(), ps.end(), from) - ps.begin());
     std::vector<Fault> faults = model_.universe().units()[u].faults;

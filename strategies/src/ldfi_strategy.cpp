@@ -6,9 +6,7 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdlib>
 #include <optional>
-#include <string_view>
 
 #include "ldfi_formula.hpp"
 
@@ -45,12 +43,8 @@ constexpr std::array<std::pair<Lineage, Scope>, 6> kTiers{{
 // also cut a's own delivery, and the search started over (4 runs against Molly's 3).
 constexpr std::size_t kCandidates = 8;
 
-bool debugging() {
-  return ldfi_debugging();
-}
-
 void debug(const char* what, std::chrono::steady_clock::time_point since) {
-  if (!debugging()) return;
+  if (!ldfi_debugging()) return;
   auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - since);
   fmt::print(stderr, "fissure ldfi: {} {:.1f} ms\n", what, ms.count());
 }
@@ -103,7 +97,7 @@ void LdfiStrategy::start_round() {
   round_.reset();
   round_ = std::make_unique<Round>(model_, space_.max, static_cast<unsigned>(seed_ & 0xffffffffu));
   Round& r = *round_;
-  if (debugging())
+  if (ldfi_debugging())
     for (const auto& [key, o] : model_.outcomes())
       for (const auto& sup : o.precise) {
         std::vector<std::string> names;
