@@ -50,13 +50,22 @@ LdfiFormula::LdfiFormula(z3::context& ctx, const CutModel& model, Lineage lineag
     if (info.crash) crashing_.insert(model_.point(info.point).node);
     for (std::size_t s : model_.seed(info.point)) seeding_.insert(s);
   }
-  std::map<std::string, std::set<std::uint32_t>> positions;
+  std::map<std::string, std::set<std::uint32_t>> positions, last;
   for (const auto& [key, o] : model_.outcomes())
-    for (const auto& s : lineage_ == Lineage::Precise ? o.precise : o.sound)
-      for (std::uint32_t pt : s)
-        if (!model_.is_end(pt) && model_.faultable(pt))
-          positions[model_.point(pt).node].insert(model_.position(pt));
+    for (const auto& s : lineage_ == Lineage::Precise ? o.precise : o.sound) {
+      std::map<std::string, std::uint32_t> latest;  // per node, its last premise in s
+      for (std::uint32_t pt : s) {
+        if (model_.is_end(pt) || !model_.faultable(pt)) continue;
+        const std::string& node = model_.point(pt).node;
+        const std::uint32_t pos = model_.position(pt);
+        positions[node].insert(pos);
+        auto [it, fresh] = latest.try_emplace(node, pos);
+        if (!fresh) it->second = std::max(it->second, pos);
+      }
+      for (const auto& [node, pos] : latest) last[node].insert(pos);
+    }
   for (auto& [node, ps] : positions) premises_[node] = {ps.begin(), ps.end()};
+  for (auto& [node, ps] : last) last_premises_[node] = {ps.begin(), ps.end()};
 }
 
 std::size_t LdfiFormula::class_of(std::size_t u) {
@@ -70,8 +79,9 @@ std::size_t LdfiFormula::class_of(std::size_t u) {
     const std::uint32_t from =
         model_.position(info.point) + (info.cut == CutModel::Cut::CrashAfter ? 1 : 0);
     static const std::vector<std::uint32_t> kNone;
-    auto found = premises_.find(at.node);
-    const auto& ps = found == premises_.end() ? kNone : found->second;
+    const auto& bounds = info.crash ? last_premises_ : premises_;
+    auto found = bounds.find(at.node);
+    const auto& ps = found == bounds.end() ? kNone : found->second;
     const std::size_t gap =
         static_cast<std::size_t>(std::lower_bound(ps.begin(), ps.end(), from) - ps.begin());
     std::vector<Fault> faults = model_.universe().units()[u].faults;
