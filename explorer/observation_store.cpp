@@ -64,8 +64,13 @@ struct StoredObservation {
 
 Observation observation_of(const FaultPlan& plan, const RunResult& r,
                            const std::vector<std::string>& expected_keys) {
-  Observation o{plan, r.verdict.kind, {}, {}, {}, r.unreached, {}};
+  Observation o{plan, r.verdict.kind, {}, {}, outcome_lineages(r.trace), r.unreached, {}};
   o.signature = coverage_signature(r.trace, to_string(r.verdict.kind));
+  // One table for the run's points and its lineages' (whose points are among them).
+  auto table = o.outcomes.empty() ? std::make_shared<PointTable>() : o.outcomes[0].precise.table();
+  if (!table) table = std::make_shared<PointTable>();
+  o.points = PointList(table);
+  o.datagram_receives = PointList(table);
   std::set<InjectionPoint> dgram;
   for (const Event& e : r.trace.events) {
     if (e.point.empty()) continue;
@@ -76,8 +81,7 @@ Observation observation_of(const FaultPlan& plan, const RunResult& r,
       if (k == ChannelKind::Udp || k == ChannelKind::UnixDgram) dgram.insert(e.point);
     }
   }
-  o.datagram_receives.assign(dgram.begin(), dgram.end());
-  o.outcomes = outcome_lineages(r.trace);
+  for (const auto& p : dgram) o.datagram_receives.push_back(p);
   for (const auto& key : expected_keys)
     if (std::none_of(o.outcomes.begin(), o.outcomes.end(),
                      [&](const OutcomeLineage& l) { return l.key == key; }))
@@ -89,22 +93,32 @@ std::string encode_observation(const Observation& o) {
   StoredObservation s;
   s.verdict = to_string(o.verdict);  // by name, as observation.bin always had it
   s.signature = o.signature;
+  // Each list's table read once: its names, then its rows, numbered in the file's terms.
   std::map<std::array<std::string, 3>, std::uint32_t> numbered;
-  auto name_of = [&](const InjectionPoint& p) {
-    std::array<std::string, 3> name{p.node, std::string(to_string(p.op)), p.peer};
-    auto [it, fresh] = numbered.try_emplace(name, static_cast<std::uint32_t>(s.names.size()));
-    if (fresh) s.names.push_back(name);
-    return it->second;
+  std::map<const PointTable*, std::vector<std::uint32_t>> names_of;
+  auto stored_names = [&](const PointTable& t) -> const std::vector<std::uint32_t>& {
+    auto& out = names_of[&t];
+    for (std::size_t n = out.size(); n < t.names().size(); ++n) {
+      const PointName& pn = t.names()[n];
+      std::array<std::string, 3> name{pn.node, std::string(to_string(pn.op)), pn.peer};
+      auto [it, fresh] = numbered.try_emplace(name, static_cast<std::uint32_t>(s.names.size()));
+      if (fresh) s.names.push_back(name);
+      out.push_back(it->second);
+    }
+    return out;
   };
-  for (const auto& p : o.points) {
-    s.name_of.push_back(name_of(p));
-    s.k.push_back(p.k);
+  for (std::uint32_t r : o.points.rows()) {
+    const PointTable& t = *o.points.table();
+    s.name_of.push_back(stored_names(t)[t.name_of(r)]);
+    s.k.push_back(t.k_of(r));
   }
   std::map<std::pair<std::uint32_t, std::uint32_t>, std::uint32_t> row;
-  auto index = [&](const std::vector<InjectionPoint>& points) {
+  auto index = [&](const PointList& points) {
     std::vector<std::uint32_t> out;
-    for (const auto& p : points) {
-      auto key = std::make_pair(name_of(p), p.k);
+    out.reserve(points.size());
+    for (std::uint32_t r : points.rows()) {
+      const PointTable& t = *points.table();
+      auto key = std::make_pair(stored_names(t)[t.name_of(r)], t.k_of(r));
       auto [it, fresh] = row.try_emplace(key, static_cast<std::uint32_t>(s.table.size()));
       if (fresh) s.table.push_back(key);
       out.push_back(it->second);
@@ -162,30 +176,34 @@ Observation decode_observation(const FaultPlan& plan, const std::string& bytes,
         "{}: observation format {} (this fissure reads format {}); a campaign from an older "
         "fissure cannot be resumed",
         file, s.magic == kObservationMagic ? s.format : 1, kObservationFormat));
-  // Each name read once: a run has thousands of points over a few dozen names, and a
-  // coordinator decodes every run's observation.
-  std::vector<std::optional<InjectionPoint>> named(s.names.size());
-  for (std::size_t n = 0; n < s.names.size(); ++n)
-    if (auto op = op_class_from_string(s.names[n][1]))
-      named[n] = InjectionPoint{s.names[n][0], *op, s.names[n][2], 0};
-  auto point = [&](std::uint32_t name, std::uint32_t k, std::size_t i) -> InjectionPoint {
-    if (name >= named.size() || !named[name])
-      throw RunError(fmt::format("{}: corrupt point {}", file, i));
-    InjectionPoint p = *named[name];
-    p.k = k;
-    return p;
-  };
+  // Into one table the lists share: the file's distinct points first, as rows of the same
+  // numbers, then the run's points in order. Nothing is looked up by name: a coordinator
+  // decodes every run's observation.
+  auto table = std::make_shared<PointTable>();
+  for (std::size_t n = 0; n < s.names.size(); ++n) {
+    auto op = op_class_from_string(s.names[n][1]);
+    if (!op) throw RunError(fmt::format("{}: corrupt point name {}", file, n));
+    if (table->add_name({s.names[n][0], *op, s.names[n][2]}) != n)
+      throw RunError(fmt::format("{}: point name {} twice", file, n));
+  }
+  for (std::size_t r = 0; r < s.table.size(); ++r) {
+    if (s.table[r].first >= s.names.size()) throw RunError(fmt::format("{}: corrupt point {}", file, r));
+    table->add_row(s.table[r].first, s.table[r].second);
+  }
   auto verdict = verdict_kind_from_string(s.verdict);
   if (!verdict) throw RunError(fmt::format("{}: verdict {:?}", file, s.verdict));
-  Observation o{plan, *verdict, {}, s.signature, {}, {}, {}};
+  Observation o{plan, *verdict, PointList(table), s.signature, {}, {}, PointList(table)};
   o.points.reserve(std::min(s.name_of.size(), s.k.size()));
-  for (std::size_t i = 0; i < s.name_of.size() && i < s.k.size(); ++i)
-    o.points.push_back(point(s.name_of[i], s.k[i], i));
+  for (std::size_t i = 0; i < s.name_of.size() && i < s.k.size(); ++i) {
+    if (s.name_of[i] >= s.names.size()) throw RunError(fmt::format("{}: corrupt point {}", file, i));
+    o.points.push_row(table->add_row(s.name_of[i], s.k[i]));
+  }
   auto points = [&](const std::vector<std::uint32_t>& rows) {
-    std::vector<InjectionPoint> out;
+    PointList out(table);
+    out.reserve(rows.size());
     for (std::uint32_t r : rows) {
       if (r >= s.table.size()) throw RunError(fmt::format("{}: corrupt outcome", file));
-      out.push_back(point(s.table[r].first, s.table[r].second, r));
+      out.push_row(r);
     }
     return out;
   };

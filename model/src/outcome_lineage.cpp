@@ -11,13 +11,16 @@ namespace fissure {
 
 namespace {
 
-std::vector<InjectionPoint> points_of(const Trace& t, const std::vector<std::uint64_t>& events) {
-  std::set<InjectionPoint> out;
+PointList points_of(const Trace& t, const std::vector<std::uint64_t>& events,
+                    const std::shared_ptr<PointTable>& table) {
+  std::set<InjectionPoint> distinct;
   for (std::uint64_t e : events) {
     const Event& ev = t.events[e];
-    if (!ev.point.empty() && !ev.injected) out.insert(ev.point);
+    if (!ev.point.empty() && !ev.injected) distinct.insert(ev.point);
   }
-  return {out.begin(), out.end()};
+  PointList out(table);
+  for (const auto& p : distinct) out.push_back(p);
+  return out;
 }
 
 }  // namespace
@@ -60,9 +63,11 @@ std::vector<OutcomeLineage> outcome_lineages(const Trace& t) {
   std::vector<std::string> keys = outcome_keys(t, outcomes);
   // A replica's copy also needs its replica up to the end of the run: the strategies add
   // that premise themselves, as no call names it (see is_replica_outcome()).
+  auto table = std::make_shared<PointTable>();
   for (std::size_t i = 0; i < outcomes.size(); ++i)
     out.push_back({keys[i], t.nodes.at(t.events[outcomes[i]].node).name, true,
-                   points_of(t, supports[i].events), points_of(t, sound_past(t, outcomes[i]))});
+                   points_of(t, supports[i].events, table),
+                   points_of(t, sound_past(t, outcomes[i]), table)});
   return out;
 }
 

@@ -3,6 +3,7 @@
 #include "fissure/model/lineage.hpp"
 
 #include <algorithm>
+#include <array>
 
 namespace fissure {
 
@@ -44,51 +45,115 @@ CutModel::CutModel(FaultSpace space, std::vector<std::string> nodes,
                    std::vector<std::string> workload)
     : universe_(std::move(space), std::move(nodes), std::move(workload)) {}
 
-std::uint32_t CutModel::intern(const InjectionPoint& p) {
-  auto [it, fresh] = id_.try_emplace(p, static_cast<std::uint32_t>(points_.size()));
-  if (fresh) {
-    points_.push_back(p);
-    position_.push_back(0);
-    seed_.emplace_back();
-    auto [n, added] = node_id_.try_emplace(p.node, static_cast<std::uint32_t>(faultable_.size()));
-    if (added) faultable_.push_back(false);
-    node_of_.push_back(n->second);
-  }
-  return it->second;
-}
-
-std::vector<std::uint32_t> CutModel::ids(const std::vector<InjectionPoint>& points) {
-  std::set<std::uint32_t> out;
-  for (const auto& p : points) out.insert(intern(p));
-  return {out.begin(), out.end()};
-}
-
-void CutModel::place(const std::vector<InjectionPoint>& points) {
-  std::map<std::string, std::uint32_t> last;  // per node, the last point of this run placed
-  std::set<std::string> touched;
-  for (const auto& p : points) {
-    const std::size_t before = points_.size();
-    const std::uint32_t id = intern(p);
-    auto& order = order_[p.node];
-    if (id >= before) {  // new: just after this run's previous point of the node
-      auto prev = last.find(p.node);
-      auto at = prev == last.end() ? order.begin()
-                                   : std::find(order.begin(), order.end(), prev->second) + 1;
-      order.insert(at, id);
-      touched.insert(p.node);
+void CutModel::grow() {
+  const PointIndex& index = universe_.index();
+  for (std::uint32_t n = static_cast<std::uint32_t>(names_.size()); n < index.names(); ++n) {
+    const PointName& name = index.name(n);
+    NameInfo info;
+    auto [it, added] = node_id_.try_emplace(name.node, static_cast<std::uint32_t>(faultable_.size()));
+    if (added) {
+      faultable_.push_back(false);
+      in_space_.push_back(std::find(universe_.space().nodes.begin(), universe_.space().nodes.end(),
+                                    name.node) != universe_.space().nodes.end());
     }
-    last[p.node] = id;
+    info.node = it->second;
+    // Which units may land on such a point is the space's, whatever its k: an omission
+    // (error, drop, disk) or only the node's crashes and partitions.
+    for (const auto& u : fault_units({name.node, name.op, name.peer, 1}, universe_.space(), {"", ""}))
+      info.omission |= cut_of(u) == Cut::AtPoint;
+    if (name.op == OpClass::Send || name.op == OpClass::Recv || name.op == OpClass::Connect) {
+      auto [c, fresh] = channel_id_.try_emplace({name.node, name.peer},
+                                                static_cast<std::uint32_t>(channel_id_.size()));
+      info.channel = c->second;
+    }
+    names_.push_back(info);
   }
-  for (const auto& n : touched) {
-    const auto& order = order_[n];
-    for (std::uint32_t i = 0; i < order.size(); ++i) position_[order[i]] = i;
+  for (std::uint32_t id = static_cast<std::uint32_t>(node_of_.size()); id < index.size(); ++id) {
+    node_of_.push_back(names_[index.name_of(id)].node);
+    position_.push_back(0);
+    placed_.push_back(false);
+    seed_.emplace_back();
   }
+}
+
+std::uint32_t CutModel::intern(const InjectionPoint& p) {
+  const std::uint32_t id = universe_.index().intern(p).first;
+  grow();
+  return id;
+}
+
+void CutModel::place(const PointList& points, const std::vector<std::uint32_t>& ids) {
+  // Per node number, the last point of this run placed; and whether a new point moved its
+  // order.
+  std::vector<std::uint32_t> last(faultable_.size(), PointIndex::kNone);
+  std::vector<bool> touched(faultable_.size(), false);
+  for (std::uint32_t r : points.rows()) {
+    const std::uint32_t id = ids[r];
+    const std::uint32_t node = node_of_[id];
+    if (!placed_[id]) {  // new: just after this run's previous point of the node
+      placed_[id] = true;
+      ++placed_count_;
+      auto& order = order_[point(id).node];
+      auto at = last[node] == PointIndex::kNone
+                    ? order.begin()
+                    : std::find(order.begin(), order.end(), last[node]) + 1;
+      order.insert(at, id);
+      touched[node] = true;
+    }
+    last[node] = id;
+  }
+  for (auto& [name, order] : order_)
+    if (touched[node_id_.at(name)])
+      for (std::uint32_t i = 0; i < order.size(); ++i) position_[order[i]] = i;
+}
+
+std::vector<std::uint32_t> CutModel::support_of(const PointList& lineage,
+                                                const std::vector<std::uint32_t>& ids) {
+  const PointIndex& index = universe_.index();
+  std::vector<std::uint32_t> out, last(faultable_.size(), PointIndex::kNone),
+      last_on(channel_id_.size(), PointIndex::kNone);
+  auto later = [&](std::uint32_t& best, std::uint32_t id) {
+    if (best == PointIndex::kNone || position_[id] > position_[best]) best = id;
+  };
+  for (std::uint32_t r : lineage.rows()) {
+    const std::uint32_t id = ids[r];
+    const NameInfo& n = names_[index.name_of(id)];
+    if (!in_space_[n.node]) continue;
+    if (n.omission) out.push_back(id);
+    later(last[n.node], id);
+    if (n.channel != PointIndex::kNone) later(last_on[n.channel], id);
+  }
+  for (auto* lasts : {&last, &last_on})
+    for (std::uint32_t id : *lasts)
+      if (id != PointIndex::kNone) out.push_back(id);
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+std::array<std::size_t, 7> CutModel::extent() const {
+  std::size_t precise = 0, sound = 0;
+  for (const auto& [key, o] : outcomes_) {
+    precise += o.precise.size();
+    sound += o.sound.size();
+  }
+  return {universe_.index().size(), placed_count_, info_.size(), unfireable_.size(),
+          outcomes_.size(), precise, sound};
 }
 
 std::size_t CutModel::learn(const Observation& o) {
-  const std::size_t known = points_.size();
+  const auto before = extent();
+  const std::size_t added = learn_run(o);
+  if (extent() != before) ++generation_;
+  return added;
+}
+
+std::size_t CutModel::learn_run(const Observation& o) {
+  const std::size_t known = universe_.index().size();
   universe_.learn(o.points);
-  place(o.points);  // before the units' points are interned: place() orders the new ones
+  const std::vector<std::uint32_t> ids = universe_.index().ids(o.points.table());
+  grow();
+  place(o.points, ids);  // before the units' points are interned: place() orders the new ones
   while (info_.size() < universe_.units().size()) {
     const FaultPlan& u = universe_.units()[info_.size()];
     info_.push_back(
@@ -104,11 +169,14 @@ std::size_t CutModel::learn(const Observation& o) {
         fired.faults.push_back(o.plan.faults[i]);
     auto seed = universe_.decompose(fired);
     if (seed)
-      for (std::uint32_t id = static_cast<std::uint32_t>(known); id < points_.size(); ++id)
+      for (std::uint32_t id = static_cast<std::uint32_t>(known); id < node_of_.size(); ++id)
         seed_[id] = *seed;
   }
-  for (const auto& p : o.datagram_receives)
-    for (std::size_t u : universe_.at(p))
+  const auto& dgram_ids = o.datagram_receives.table() == o.points.table()
+                              ? ids
+                              : universe_.index().ids(o.datagram_receives.table());
+  for (std::uint32_t r : o.datagram_receives.rows())
+    for (std::size_t u : universe_.at(dgram_ids[r]))
       if (universe_.units()[u].faults.front().kind == FaultKind::Drop) unfireable_.insert(u);
   std::size_t added = 0;
   // A bad run's outcomes are no way to the good one.
@@ -117,7 +185,12 @@ std::size_t CutModel::learn(const Observation& o) {
     if (!out.reached) continue;
     Outcome& known_out = outcomes_[out.key];
     known_out.node = out.node;
-    std::vector<std::uint32_t> precise = ids(out.precise), sound = ids(out.sound);
+    auto support = [&](const PointList& l) {
+      const auto& l_ids = l.table() == o.points.table() ? ids : universe_.index().ids(l.table());
+      grow();
+      return support_of(l, l_ids);
+    };
+    std::vector<std::uint32_t> precise = support(out.precise), sound = support(out.sound);
     if (is_replica_outcome(out.key)) {  // the copy lasts while its replica does
       const std::uint32_t end = end_of(out.node);
       for (auto* s : {&precise, &sound}) s->insert(std::upper_bound(s->begin(), s->end(), end), end);
@@ -153,8 +226,8 @@ bool CutModel::usable(std::size_t unit) const {
 bool CutModel::cuts(std::size_t unit, std::uint32_t premise, Scope scope,
                     const std::string& own) const {
   const UnitInfo& u = info_[unit];
-  const InjectionPoint& at = points_[u.point];
-  const InjectionPoint& p = points_[premise];
+  const InjectionPoint& at = point(u.point);
+  const InjectionPoint& p = point(premise);
   if (is_end(premise))
     return u.crash && at.node == p.node &&
            !(scope == Scope::Omission || (scope == Scope::NotOwnNode && at.node == own));
@@ -187,7 +260,7 @@ bool CutModel::breaks(const std::vector<std::size_t>& h, Lineage lineage, Scope 
   for (std::size_t u : h) {
     const UnitInfo& i = info_[u];
     touched[node_of_[i.point]] = true;
-    const std::string& node = points_[i.point].node;
+    const std::string& node = point(i.point).node;
     if (i.cut == Cut::AtPoint) at.insert(i.point);
     if (i.cut == Cut::CrashBefore || i.cut == Cut::CrashAfter) {
       std::uint32_t from = position_[i.point] + (i.cut == Cut::CrashAfter ? 1 : 0);
@@ -202,7 +275,7 @@ bool CutModel::breaks(const std::vector<std::size_t>& h, Lineage lineage, Scope 
     auto cut = [&](std::uint32_t p) {
       if (!touched[node_of_[p]]) return false;
       if (at.count(p)) return true;
-      const InjectionPoint& pt = points_[p];
+      const InjectionPoint& pt = point(p);
       if (scope == Scope::All || (scope == Scope::NotOwnNode && pt.node != o.node)) {
         auto c = crashed_from.find(pt.node);
         if (c != crashed_from.end() && (is_end(p) || position_[p] >= c->second)) return true;

@@ -25,6 +25,7 @@
 // effect on the partitioned node.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <set>
@@ -43,7 +44,8 @@ class CutModel {
     std::uint32_t point = 0;  // where it lands (a point id)
     bool crash = false;       // a crash (with or without restart): one per node
   };
-  // What must hold for an outcome: every support cut. Supports as sorted point ids.
+  // What must hold for an outcome: every support cut. Supports as sorted point ids, each
+  // reduced to the premises its cut depends on (support_of).
   struct Outcome {
     std::string node;  // the node whose act the outcome is
     std::set<std::vector<std::uint32_t>> precise, sound;
@@ -58,12 +60,15 @@ class CutModel {
   // Learns the points (with their seed) and, from a good run, the supports of the outcomes it
   // reached. Returns how many supports were new.
   std::size_t learn(const Observation& o);
-  void mark_unfireable(std::size_t unit) { unfireable_.insert(unit); }
+  void mark_unfireable(std::size_t unit) { generation_ += unfireable_.insert(unit).second; }
+  // Changes whenever what a formula is made of changes (points, their order, units, supports,
+  // unfireable units): a run that taught nothing leaves the search's round as it was.
+  std::size_t generation() const { return generation_; }
 
   const Universe& universe() const { return universe_; }
   const UnitInfo& info(std::size_t unit) const { return info_.at(unit); }
-  const InjectionPoint& point(std::uint32_t id) const { return points_.at(id); }
-  std::size_t points() const { return points_.size(); }
+  const InjectionPoint& point(std::uint32_t id) const { return universe_.index().point(id); }
+  std::size_t points() const { return universe_.index().size(); }
   std::uint32_t position(std::uint32_t point) const { return position_.at(point); }
   const std::map<std::string, std::vector<std::uint32_t>>& order() const { return order_; }
   const std::vector<std::size_t>& seed(std::uint32_t point) const { return seed_.at(point); }
@@ -73,10 +78,10 @@ class CutModel {
   // Whether the unit can take part in a hypothesis: it cuts something, or seeds a unit that
   // does, and it has not shown that it cannot fire.
   bool usable(std::size_t unit) const;
-  std::uint32_t id_of(const InjectionPoint& p) const { return id_.at(p); }
+  std::uint32_t id_of(const InjectionPoint& p) const { return universe_.index().find(p); }
   // The premise "node is up at the end of the run"; whether a premise is one.
   std::uint32_t end_of(const std::string& node);
-  bool is_end(std::uint32_t premise) const { return points_[premise].k == 0; }
+  bool is_end(std::uint32_t premise) const { return point(premise).k == 0; }
   // Whether some unit lands on a call of the premise's node: no other premise can be cut (a
   // unit cuts only its own point, its node's later calls, or its node's calls to the other
   // side). On redis-sentinel, faulting the master alone, that leaves the master's calls, a
@@ -92,21 +97,44 @@ class CutModel {
   bool minimal(const std::vector<std::size_t>& h) const;
 
  private:
+  // Per point name: its node's number, whether an omission of the space may land on such a
+  // point, and its channel (node and peer of a message; kNone for others).
+  struct NameInfo {
+    std::uint32_t node = 0;
+    bool omission = false;
+    std::uint32_t channel = PointIndex::kNone;
+  };
+  std::size_t learn_run(const Observation& o);
+  std::array<std::size_t, 7> extent() const;  // sizes that grow with whatever learn() adds
+  // Extends the per-name and per-point tables to the points the index holds.
+  void grow();
   std::uint32_t intern(const InjectionPoint& p);
   // Each node's points from one run, in the run's order, placed among those known: a point
   // seen for the first time goes just after the one before it in that run.
-  void place(const std::vector<InjectionPoint>& points);
-  std::vector<std::uint32_t> ids(const std::vector<InjectionPoint>& points);
+  void place(const PointList& points, const std::vector<std::uint32_t>& ids);
+  // The premises of a lineage that cutting it depends on, sorted: those an omission may land
+  // on, and of the rest, per node its last premise (a crash of the node cuts the lineage when
+  // it comes at or before that one) and per channel its last (a partition likewise). A crash
+  // or a partition that cuts any premise cuts those too, so the support is cut by exactly the
+  // same units. On redis-replication a support of 20,000 points is a few premises, which is
+  // what let the coordinator take in more than a few hundred runs a second (see "Past one
+  // machine" in README.md).
+  std::vector<std::uint32_t> support_of(const PointList& lineage,
+                                        const std::vector<std::uint32_t>& ids);
 
   Universe universe_;
   std::vector<UnitInfo> info_;
-  std::vector<InjectionPoint> points_;
-  std::map<InjectionPoint, std::uint32_t> id_;
   std::map<std::string, std::vector<std::uint32_t>> order_;
   std::vector<std::uint32_t> position_;
+  std::vector<bool> placed_;  // per point: in its node's order
+  std::size_t placed_count_ = 0;
+  std::size_t generation_ = 0;
   std::map<std::string, std::uint32_t> node_id_;
+  std::map<std::pair<std::string, std::string>, std::uint32_t> channel_id_;
+  std::vector<NameInfo> names_;         // per name of the index
   std::vector<std::uint32_t> node_of_;  // per point, its node's number
   std::vector<bool> faultable_;         // per node number
+  std::vector<bool> in_space_;          // per node number: the space's nodes
   std::vector<std::vector<std::size_t>> seed_;
   std::map<std::string, Outcome> outcomes_;
   std::set<std::size_t> unfireable_;

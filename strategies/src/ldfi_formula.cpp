@@ -197,7 +197,7 @@ const std::vector<z3::expr>& LdfiFormula::crashed(const std::string& node) {
     std::vector<z3::expr> terms = after_prev;
     after_prev.clear();
     if (i > 0) terms.push_back(chain.back());
-    for (std::size_t u : model_.universe().at(model_.point(order[i]))) {
+    for (std::size_t u : model_.universe().at(order[i])) {
       if (!model_.info(u).crash) continue;
       auto v = unit(u);
       if (!v || !entered.insert(class_of(u)).second) continue;
@@ -221,7 +221,7 @@ const std::vector<z3::expr>& LdfiFormula::partitioned(const std::string& node,
   for (std::uint32_t i = 0; i < order.size(); ++i) {
     std::vector<z3::expr> terms;
     if (i > 0) terms.push_back(chain.back());
-    for (std::size_t u : model_.universe().at(model_.point(order[i])))
+    for (std::size_t u : model_.universe().at(order[i]))
       // The unit at this point cuts calls to `peer` from here on, if it separates them.
       if (model_.info(u).cut == CutModel::Cut::Partition && model_.usable(u) &&
           model_.separates(u, node, peer) && entered.insert(class_of(u)).second)
@@ -243,7 +243,7 @@ z3::expr LdfiFormula::premise(std::uint32_t point, bool with_crashes) {
     if (with_crashes && crashing_.count(p.node)) {
       std::set<std::size_t> entered;
       for (std::uint32_t q : model_.order().at(p.node))
-        for (std::size_t u : model_.universe().at(model_.point(q)))
+        for (std::size_t u : model_.universe().at(q))
           if (model_.info(u).crash)
             if (auto v = unit(u); v && entered.insert(class_of(u)).second) terms.push_back(*v);
     }

@@ -35,9 +35,10 @@ class LdfiStrategy : public Strategy {
   using Hypothesis = std::vector<std::size_t>;  // unit indices, sorted
   struct Round;
   // The solver for the current batch, built from the model on the solver thread. A round is
-  // made fresh after every observation, so what Z3 returns depends only on what was observed
-  // and proposed, never on calls that found nothing: a resumed campaign rebuilds the same
-  // strategy (see Strategy::propose).
+  // made fresh after every observation that changed the model or refuted a hypothesis, and a
+  // round that found nothing finds nothing until then, so what Z3 returns depends only on
+  // what was observed and proposed, never on calls that found nothing: a resumed campaign
+  // rebuilds the same strategy (see Strategy::propose).
   void start_round();
   std::optional<Hypothesis> next_hypothesis();
   std::optional<FaultPlan> plan_of(const Hypothesis& h) const;
@@ -48,6 +49,7 @@ class LdfiStrategy : public Strategy {
   CutModel model_;
   std::unique_ptr<Round> round_;  // lives on thread_
   bool dirty_ = true;
+  bool round_exhausted_ = false;  // this round's last call found nothing
   std::vector<Hypothesis> refuted_;  // to extend, latest last: the fallback it just revealed
   std::map<std::string, Hypothesis> pending_;  // proposed, not observed yet, by plan id
   std::vector<Hypothesis> proposed_;

@@ -21,22 +21,39 @@ std::optional<FaultPlan> combine(const std::vector<const FaultPlan*>& units) {
   return plan;
 }
 
-std::size_t Universe::learn(const std::vector<InjectionPoint>& points) {
+std::size_t Universe::learn(const PointList& points) {
   std::size_t before = units_.size();
-  for (const auto& p : points)
-    if (seen_.insert(p).second)
-      for (auto& u : fault_units(p, space_, nodes_, workload_)) {
-        at_[p].push_back(units_.size());
-        by_faults_.emplace(u.faults, units_.size());
-        units_.push_back(std::move(u));
-      }
+  const auto& ids = index_.ids(points.table());
+  for (std::uint32_t r : points.rows()) {
+    const std::uint32_t id = ids[r];
+    if (id >= learned_.size()) {
+      learned_.resize(index_.size(), false);
+      at_.resize(index_.size());
+    }
+    if (learned_[id]) continue;
+    learned_[id] = true;
+    const InjectionPoint& p = index_.point(id);
+    for (auto& u : fault_units(p, space_, nodes_, workload_)) {
+      at_[id].push_back(units_.size());
+      by_faults_.emplace(u.faults, units_.size());
+      units_.push_back(std::move(u));
+    }
+  }
   return units_.size() - before;
 }
 
-const std::vector<std::size_t>& Universe::at(const InjectionPoint& p) const {
+const std::vector<std::size_t>& Universe::at(std::uint32_t id) const {
   static const std::vector<std::size_t> none;
-  auto it = at_.find(p);
-  return it == at_.end() ? none : it->second;
+  return id < at_.size() ? at_[id] : none;
+}
+
+const std::vector<std::size_t>& Universe::at(const InjectionPoint& p) const {
+  return at(index_.find(p));
+}
+
+bool Universe::seen(const InjectionPoint& p) const {
+  const std::uint32_t id = index_.find(p);
+  return id < learned_.size() && learned_[id];
 }
 
 std::optional<std::vector<std::size_t>> Universe::decompose(const FaultPlan& plan) const {

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "fissure/model/point_list.hpp"
 #include "fissure/tracer/faults.hpp"
 #include "fissure/tracer/trace.hpp"
 
@@ -18,11 +19,11 @@ struct OutcomeLineage {
   bool reached = true;
   // The points of support_of(): the dialog lineage. It can miss a dependency that went
   // through memory shared by two threads of one process.
-  std::vector<InjectionPoint> precise;
+  PointList precise;
   // The points of the outcome's causal past in the workload's window, every thread of a
   // process taken as one lane in the tracer's order (sound_past()): whatever a process did
   // before it acted may have fed the act, through memory the tracer cannot see.
-  std::vector<InjectionPoint> sound;
+  PointList sound;
   bool operator==(const OutcomeLineage&) const = default;
 };
 
@@ -31,8 +32,8 @@ struct OutcomeLineage {
 // only events from the workload's first event on. Sorted.
 std::vector<std::uint64_t> sound_past(const Trace& t, std::uint64_t outcome);
 
-// One per outcome event of `t` (outcome_events()). Calls that a fault changed (injected) are
-// no premise of anything: they did not deliver.
+// One per outcome event of `t` (outcome_events()), their lineages sharing one table. Calls
+// that a fault changed (injected) are no premise of anything: they did not deliver.
 std::vector<OutcomeLineage> outcome_lineages(const Trace& t);
 
 }  // namespace fissure

@@ -16,7 +16,7 @@ struct Observation {
   FaultPlan plan;
   // Typed in memory; observation.bin keeps it as to_string(verdict), its name.
   VerdictKind verdict = VerdictKind::Good;
-  std::vector<InjectionPoint> points;  // the points the run passed through, in order
+  PointList points;  // the points the run passed through, in order
   std::string signature;               // its coverage signature
   // Each outcome the run reached, with its lineage; outcomes of the campaign's first run that
   // this run did not reach are listed with reached = false and no lineage.
@@ -24,7 +24,7 @@ struct Observation {
   // Faults of `plan` (indices) that never fired: the run says nothing about them.
   std::vector<std::size_t> unreached;
   // Receives of datagrams: a drop there cannot fire (the datagram has already arrived).
-  std::vector<InjectionPoint> datagram_receives;
+  PointList datagram_receives;
 };
 
 }  // namespace fissure
