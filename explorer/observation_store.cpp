@@ -163,7 +163,14 @@ Observation load_observation(const FaultPlan& plan, const std::filesystem::path&
 
 Observation decode_observation(const FaultPlan& plan, const std::string& bytes,
                                const std::string& file) {
-  std::istringstream is(bytes, std::ios::binary);
+  // Read in place: an istringstream copies the 50 KB first.
+  struct InPlace : std::streambuf {
+    explicit InPlace(const std::string& b) {
+      char* p = const_cast<char*>(b.data());  // read only: a get area needs char*
+      setg(p, p, p + b.size());
+    }
+  } buffer(bytes);
+  std::istream is(&buffer);
   StoredObservation s;
   try {
     cereal::BinaryInputArchive ar(is);
@@ -180,6 +187,7 @@ Observation decode_observation(const FaultPlan& plan, const std::string& bytes,
   // numbers, then the run's points in order. Nothing is looked up by name: a coordinator
   // decodes every run's observation.
   auto table = std::make_shared<PointTable>();
+  table->reserve(s.table.size() + s.name_of.size());
   for (std::size_t n = 0; n < s.names.size(); ++n) {
     auto op = op_class_from_string(s.names[n][1]);
     if (!op) throw RunError(fmt::format("{}: corrupt point name {}", file, n));
@@ -198,16 +206,12 @@ Observation decode_observation(const FaultPlan& plan, const std::string& bytes,
     if (s.name_of[i] >= s.names.size()) throw RunError(fmt::format("{}: corrupt point {}", file, i));
     o.points.push_row(table->add_row(s.name_of[i], s.k[i]));
   }
-  auto points = [&](const std::vector<std::uint32_t>& rows) {
-    PointList out(table);
-    out.reserve(rows.size());
-    for (std::uint32_t r : rows) {
-      if (r >= s.table.size()) throw RunError(fmt::format("{}: corrupt outcome", file));
-      out.push_row(r);
-    }
-    return out;
+  auto points = [&](std::vector<std::uint32_t>& rows) {
+    if (!rows.empty() && *std::max_element(rows.begin(), rows.end()) >= s.table.size())
+      throw RunError(fmt::format("{}: corrupt outcome", file));
+    return PointList(table, std::move(rows));
   };
-  for (const auto& so : s.outcomes)
+  for (auto& so : s.outcomes)
     o.outcomes.push_back({so.key, so.node, so.reached, points(so.precise), points(so.sound)});
   for (auto i : s.unreached) o.unreached.push_back(static_cast<std::size_t>(i));
   o.datagram_receives = points(s.datagram_receives);

@@ -6,8 +6,8 @@
 #include <random>
 #include <set>
 
+#include "coverage_strategy.hpp"
 #include "fissure/strategies/strategy.hpp"
-#include "plan_universe.hpp"
 
 namespace fissure {
 
@@ -17,17 +17,23 @@ class CoverageStrategy : public Strategy {
  public:
   CoverageStrategy(const FaultSpace& space, std::vector<std::string> nodes, std::uint64_t seed,
                    std::vector<std::string> workload)
-      : universe_(space, std::move(nodes), std::move(workload)), max_(space.max), rng_(seed) {}
+      : own_(std::make_unique<Universe>(space, std::move(nodes), std::move(workload))),
+        universe_(*own_),
+        max_(space.max),
+        rng_(seed) {}
+  CoverageStrategy(const Universe& shared, std::uint64_t seed)
+      : universe_(shared), max_(shared.space().max), rng_(seed) {}
   std::string_view name() const override { return "coverage"; }
 
   void observe(const Observation& o) override {
-    universe_.learn(o.points);
+    if (own_) own_->learn(o.points);
     proposed_.insert(o.plan.canonical().id());
-    if (++seen_[o.signature] > 1) return;
+    auto seen = seen_.try_emplace(o.signature, 0).first;
+    if (++seen->second > 1) return;
     // A plan of faults outside this space (none, for the fault-free run) is queued as the
     // empty plan: mutants of it add a fault.
     auto units = universe_.decompose(o.plan).value_or(std::vector<std::size_t>{});
-    queue_.push_back({std::move(units), o.signature});
+    queue_.push_back({std::move(units), seen});
   }
 
   std::optional<FaultPlan> propose() override {
@@ -35,7 +41,7 @@ class CoverageStrategy : public Strategy {
     // Draws that find nothing new are taken back (see Strategy::propose).
     const std::mt19937_64 before = rng_;
     std::vector<double> energy;
-    for (const auto& e : queue_) energy.push_back(1.0 / static_cast<double>(seen_.at(e.signature)));
+    for (const auto& e : queue_) energy.push_back(1.0 / static_cast<double>(e.seen->second));
     std::discrete_distribution<std::size_t> pick(energy.begin(), energy.end());
     for (int attempt = 0; attempt < 1000; ++attempt) {
       std::vector<std::size_t> units = queue_[pick(rng_)].units;
@@ -55,7 +61,7 @@ class CoverageStrategy : public Strategy {
  private:
   struct Entry {
     std::vector<std::size_t> units;
-    std::string signature;
+    std::map<std::string, std::size_t>::const_iterator seen;  // its signature, and its runs
   };
 
   std::size_t draw(std::size_t n) { return std::uniform_int_distribution<std::size_t>(0, n - 1)(rng_); }
@@ -110,7 +116,8 @@ class CoverageStrategy : public Strategy {
     units.erase(std::unique(units.begin(), units.end()), units.end());
   }
 
-  Universe universe_;
+  std::unique_ptr<Universe> own_;  // null when another strategy keeps it
+  const Universe& universe_;
   std::uint32_t max_;
   std::mt19937_64 rng_;
   std::vector<Entry> queue_;
@@ -126,6 +133,10 @@ std::unique_ptr<Strategy> make_coverage_strategy(const FaultSpace& space,
                                                  std::vector<std::string> workload) {
   return std::make_unique<CoverageStrategy>(space, std::move(node_names), seed,
                                             std::move(workload));
+}
+
+std::unique_ptr<Strategy> make_coverage_strategy(const Universe& shared, std::uint64_t seed) {
+  return std::make_unique<CoverageStrategy>(shared, seed);
 }
 
 }  // namespace fissure

@@ -3,6 +3,7 @@
 // hunting what LDFI's fault model cannot reach (delays, timing) until the budget ends. Every
 // run, whoever proposed it, is told to both: a mutant's run may reveal a point, a fallback
 // or a failure LDFI reasons with next, and LDFI's runs give coverage new signatures to mutate.
+#include "coverage_strategy.hpp"
 #include "fissure/strategies/strategy.hpp"
 #include "ldfi_strategy.hpp"
 
@@ -15,7 +16,7 @@ class HybridStrategy : public Strategy {
   HybridStrategy(const FaultSpace& space, std::vector<std::string> nodes, std::uint64_t seed,
                  std::vector<std::string> workload)
       : ldfi_(space, nodes, seed, workload),
-        coverage_(make_coverage_strategy(space, nodes, seed, workload)) {}
+        coverage_(make_coverage_strategy(ldfi_.model().universe(), seed)) {}
   std::string_view name() const override { return "hybrid"; }
   std::string_view proposer() const override { return last_; }
   std::optional<FaultPlan> propose() override {

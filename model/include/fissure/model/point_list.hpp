@@ -38,6 +38,7 @@ class PointTable {
   std::uint32_t name_of(std::uint32_t row) const { return rows_[row].first; }
   std::uint32_t k_of(std::uint32_t row) const { return rows_[row].second; }
   std::size_t rows() const { return rows_.size(); }
+  void reserve(std::size_t rows) { rows_.reserve(rows); }
 
  private:
   std::vector<PointName> names_;
@@ -51,6 +52,8 @@ class PointList {
  public:
   PointList() = default;
   explicit PointList(std::shared_ptr<PointTable> table) : table_(std::move(table)) {}
+  PointList(std::shared_ptr<PointTable> table, std::vector<std::uint32_t> rows)
+      : table_(std::move(table)), rows_(std::move(rows)) {}
   PointList(std::initializer_list<InjectionPoint> points);
   PointList(const std::vector<InjectionPoint>& points);  // NOLINT: a list is its points
 
