@@ -11,6 +11,7 @@
 #include <cereal/types/vector.hpp>
 #include <fstream>
 #include <iterator>
+#include <limits>
 #include <map>
 #include <optional>
 #include <set>
@@ -112,16 +113,26 @@ std::string encode_observation(const Observation& o) {
     s.name_of.push_back(stored_names(t)[t.name_of(r)]);
     s.k.push_back(t.k_of(r));
   }
+  // A distinct point is one row of the file's table; its rows in the lists' tables are
+  // looked up by name and k only when a table is first met, then by row.
   std::map<std::pair<std::uint32_t, std::uint32_t>, std::uint32_t> row;
+  std::map<const PointTable*, std::vector<std::uint32_t>> rows_of;
+  constexpr std::uint32_t kUnset = std::numeric_limits<std::uint32_t>::max();
   auto index = [&](const PointList& points) {
     std::vector<std::uint32_t> out;
     out.reserve(points.size());
+    if (points.empty()) return out;
+    const PointTable& t = *points.table();
+    auto& mine = rows_of[&t];
+    mine.resize(t.rows(), kUnset);
     for (std::uint32_t r : points.rows()) {
-      const PointTable& t = *points.table();
-      auto key = std::make_pair(stored_names(t)[t.name_of(r)], t.k_of(r));
-      auto [it, fresh] = row.try_emplace(key, static_cast<std::uint32_t>(s.table.size()));
-      if (fresh) s.table.push_back(key);
-      out.push_back(it->second);
+      if (mine[r] == kUnset) {
+        auto key = std::make_pair(stored_names(t)[t.name_of(r)], t.k_of(r));
+        auto [it, fresh] = row.try_emplace(key, static_cast<std::uint32_t>(s.table.size()));
+        if (fresh) s.table.push_back(key);
+        mine[r] = it->second;
+      }
+      out.push_back(mine[r]);
     }
     return out;
   };

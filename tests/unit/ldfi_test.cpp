@@ -147,6 +147,35 @@ TEST(Ldfi, TheEarliestOmissionOfOneSizeRunsFirst) {
   EXPECT_TRUE(expected.count(p->id())) << describe(p->faults.front());
 }
 
+// A support is kept as what its cut depends on: for a crash of a, a's last premise in it,
+// by a's order over all runs, not by the run's own order. Run 1 sends to c, then to b; run 2
+// sends to b first, then to c, then to b again, so the order of a's calls is c#1, b#2, b#1
+// (b#2 goes just after the call before it in run 2, c#1). Run 2's last premise of a is then
+// b#1, and every crash of a up to it cuts both runs: the latest, before b#1 or after b#2 (the
+// same place), runs first. Had b#2 (the run's own last) been taken, a crash at or after b#1
+// would be thought to leave run 2's way, and the first crash would be before b#2.
+TEST(Ldfi, ALastPremiseIsLastInTheNodesOrderNotInItsRun) {
+  auto s = make_ldfi_strategy(space({FaultKind::Crash}, 1), kNodes, 1, kWorkload);
+  const InjectionPoint to_c = send("a", "c", 1), b1 = send("a", "b", 1), b2 = send("a", "b", 2);
+  auto run = [&](std::vector<InjectionPoint> calls) {
+    Observation o;
+    o.verdict = VerdictKind::Good;
+    o.signature = "delivered";
+    for (const auto& p : calls) o.points.push_back(p);
+    o.points.push_back(kDeliver);
+    calls.push_back(kDeliver);
+    o.outcomes.push_back({"last write to ${RUN_DIR}/deliver-b.log", "b", true, calls, calls});
+    return o;
+  };
+  s->observe(run({to_c, b1}));
+  s->observe(run({b1, to_c, b2}));
+  auto p = s->propose();
+  ASSERT_TRUE(p);
+  const std::set<std::string> expected{FaultPlan{{crash(b1, false)}}.id(),
+                                       FaultPlan{{crash(b2, true)}}.id()};
+  EXPECT_TRUE(expected.count(p->id())) << describe(p->faults.front());
+}
+
 // A history's answers: the client's j-th answer needs a's messages 1..j to b, so cutting an
 // earlier answer cuts every later one too. The search keeps only the outcomes no other's cut
 // implies; keeping the wrong one (the first answer, whose cut implies the rest) would leave
