@@ -72,6 +72,7 @@ void CutModel::grow() {
     node_of_.push_back(names_[index.name_of(id)].node);
     position_.push_back(0);
     placed_.push_back(false);
+    seed_id_.push_back(0);
     seed_.emplace_back();
   }
 }
@@ -156,8 +157,14 @@ std::size_t CutModel::learn_run(const Observation& o) {
   place(o.points, ids);  // before the units' points are interned: place() orders the new ones
   while (info_.size() < universe_.units().size()) {
     const FaultPlan& u = universe_.units()[info_.size()];
-    info_.push_back(
-        {cut_of(u), intern(u.faults.front().at), u.faults.front().kind == FaultKind::Crash});
+    std::vector<Fault> shape = u.faults;
+    for (Fault& f : shape) {
+      f.at = {};
+      f.after = false;
+    }
+    auto [it, fresh] = shapes_.try_emplace(std::move(shape), static_cast<std::uint32_t>(shapes_.size()));
+    info_.push_back({cut_of(u), intern(u.faults.front().at),
+                     u.faults.front().kind == FaultKind::Crash, it->second});
     faultable_[node_of_[info_.back().point]] = true;
   }
   // Points first seen now, under faults, carry the faults that fired: a hypothesis at such a
@@ -168,9 +175,13 @@ std::size_t CutModel::learn_run(const Observation& o) {
       if (std::find(o.unreached.begin(), o.unreached.end(), i) == o.unreached.end())
         fired.faults.push_back(o.plan.faults[i]);
     auto seed = universe_.decompose(fired);
-    if (seed)
-      for (std::uint32_t id = static_cast<std::uint32_t>(known); id < node_of_.size(); ++id)
+    if (seed && known < node_of_.size()) {
+      auto [it, fresh] = seed_ids_.try_emplace(*seed, static_cast<std::uint32_t>(seed_ids_.size()));
+      for (std::uint32_t id = static_cast<std::uint32_t>(known); id < node_of_.size(); ++id) {
         seed_[id] = *seed;
+        seed_id_[id] = it->second;
+      }
+    }
   }
   const auto& dgram_ids = o.datagram_receives.table() == o.points.table()
                               ? ids

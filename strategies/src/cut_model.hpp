@@ -43,6 +43,9 @@ class CutModel {
     Cut cut = Cut::None;
     std::uint32_t point = 0;  // where it lands (a point id)
     bool crash = false;       // a crash (with or without restart): one per node
+    // Its fault but for where it lands (kind, restart, errno, partition sides, heal), as a
+    // number: units of one shape at two points of a node differ only in where they land.
+    std::uint32_t shape = 0;
   };
   // What must hold for an outcome: every support cut. Supports as sorted point ids, each
   // reduced to the premises its cut depends on (support_of).
@@ -72,6 +75,10 @@ class CutModel {
   std::uint32_t position(std::uint32_t point) const { return position_.at(point); }
   const std::map<std::string, std::vector<std::uint32_t>>& order() const { return order_; }
   const std::vector<std::size_t>& seed(std::uint32_t point) const { return seed_.at(point); }
+  // The seed as a number (equal seeds, equal numbers; 0 for none), and the point's node's.
+  std::uint32_t seed_id(std::uint32_t point) const { return seed_id_.at(point); }
+  std::uint32_t node_of(std::uint32_t point) const { return node_of_.at(point); }
+  std::size_t nodes() const { return faultable_.size(); }
   const std::map<std::string, Outcome>& outcomes() const { return outcomes_; }
   const std::set<std::size_t>& unfireable() const { return unfireable_; }
   std::size_t supports() const;
@@ -136,6 +143,9 @@ class CutModel {
   std::vector<bool> faultable_;         // per node number
   std::vector<bool> in_space_;          // per node number: the space's nodes
   std::vector<std::vector<std::size_t>> seed_;
+  std::vector<std::uint32_t> seed_id_;  // per point
+  std::map<std::vector<std::size_t>, std::uint32_t> seed_ids_{{{}, 0}};
+  std::map<std::vector<Fault>, std::uint32_t> shapes_;
   std::map<std::string, Outcome> outcomes_;
   std::set<std::size_t> unfireable_;
 };

@@ -50,47 +50,45 @@ LdfiFormula::LdfiFormula(z3::context& ctx, const CutModel& model, Lineage lineag
     if (info.crash) crashing_.insert(model_.point(info.point).node);
     for (std::size_t s : model_.seed(info.point)) seeding_.insert(s);
   }
-  std::map<std::string, std::set<std::uint32_t>> positions, last;
+  premises_.resize(model_.nodes());
+  last_premises_.resize(model_.nodes());
+  class_of_unit_.assign(model_.universe().units().size(), kNoClass);
   for (const auto& [key, o] : model_.outcomes())
     for (const auto& s : lineage_ == Lineage::Precise ? o.precise : o.sound) {
-      std::map<std::string, std::uint32_t> latest;  // per node, its last premise in s
+      std::map<std::uint32_t, std::uint32_t> latest;  // per node, its last premise in s
       for (std::uint32_t pt : s) {
         if (model_.is_end(pt) || !model_.faultable(pt)) continue;
-        const std::string& node = model_.point(pt).node;
-        const std::uint32_t pos = model_.position(pt);
-        positions[node].insert(pos);
+        const std::uint32_t node = model_.node_of(pt), pos = model_.position(pt);
+        premises_[node].push_back(pos);
         auto [it, fresh] = latest.try_emplace(node, pos);
         if (!fresh) it->second = std::max(it->second, pos);
       }
-      for (const auto& [node, pos] : latest) last[node].insert(pos);
+      for (const auto& [node, pos] : latest) last_premises_[node].push_back(pos);
     }
-  for (auto& [node, ps] : positions) premises_[node] = {ps.begin(), ps.end()};
-  for (auto& [node, ps] : last) last_premises_[node] = {ps.begin(), ps.end()};
+  for (auto* bounds : {&premises_, &last_premises_})
+    for (auto& ps : *bounds) {
+      std::sort(ps.begin(), ps.end());
+      ps.erase(std::unique(ps.begin(), ps.end()), ps.end());
+    }
 }
 
 std::size_t LdfiFormula::class_of(std::size_t u) {
-  if (auto it = class_of_unit_.find(u); it != class_of_unit_.end()) return it->second;
+  if (u >= class_of_unit_.size()) class_of_unit_.resize(u + 1, kNoClass);
+  if (class_of_unit_[u] != kNoClass) return class_of_unit_[u];
   const auto& info = model_.info(u);
-  const InjectionPoint& at = model_.point(info.point);
   const bool gapped = (info.crash || info.cut == CutModel::Cut::Partition) && !seeding_.count(u);
-  ClassKey key{-1, "", u, {}, {}};
+  ClassKey key{-1, 0, u, 0, 0};
   if (gapped) {
     // A crash after a call cuts from the next one on; the gap is the first premise it cuts.
     const std::uint32_t from =
         model_.position(info.point) + (info.cut == CutModel::Cut::CrashAfter ? 1 : 0);
-    static const std::vector<std::uint32_t> kNone;
-    const auto& bounds = info.crash ? last_premises_ : premises_;
-    auto found = bounds.find(at.node);
-    const auto& ps = found == bounds.end() ? kNone : found->second;
+    const std::uint32_t node = model_.node_of(info.point);
+    const auto& ps = (info.crash ? last_premises_ : premises_)[node];
     const std::size_t gap =
         static_cast<std::size_t>(std::lower_bound(ps.begin(), ps.end(), from) - ps.begin());
-    std::vector<Fault> faults = model_.universe().units()[u].faults;
-    for (Fault& f : faults) {  // the same fault wherever it lands in the gap
-      f.at = {};
-      f.after = false;
-    }
-    key = {static_cast<int>(info.crash ? CutModel::Cut::CrashBefore : info.cut), at.node, gap,
-           std::move(faults), model_.seed(info.point)};
+    // The same fault wherever it lands in the gap, with the same seed.
+    key = {static_cast<int>(info.crash ? CutModel::Cut::CrashBefore : info.cut), node, gap,
+           info.shape, model_.seed_id(info.point)};
   }
   auto [it, fresh] = class_by_key_.try_emplace(std::move(key), representative_.size());
   const std::size_t c = it->second;
@@ -107,7 +105,7 @@ std::size_t LdfiFormula::class_of(std::size_t u) {
     };
     if (rank(u) < rank(r)) representative_[c] = u;
   }
-  class_of_unit_.emplace(u, c);
+  class_of_unit_[u] = c;
   return c;
 }
 

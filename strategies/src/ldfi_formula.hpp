@@ -65,8 +65,8 @@ class LdfiFormula {
   std::size_t variables() const { return all_.size(); }
 
  private:
-  using ClassKey = std::tuple<int, std::string, std::size_t, std::vector<Fault>,
-                              std::vector<std::size_t>>;  // cut, node, gap, fault, seed
+  // cut, node, gap, shape, seed (see CutModel::UnitInfo); a unit alone: its index as the gap.
+  using ClassKey = std::tuple<int, std::uint32_t, std::size_t, std::uint32_t, std::uint32_t>;
   // The unit's class, made on first use; each unit of one class maps to one index.
   std::size_t class_of(std::size_t u);
   z3::expr fresh(const std::string& name) { return ctx_.bool_const(name.c_str()); }
@@ -85,15 +85,16 @@ class LdfiFormula {
   std::uint32_t max_;
   // Per node, the positions of its premises in this lineage, sorted: a partition's gaps'
   // bounds (which premises it cuts depends on their peers too).
-  std::map<std::string, std::vector<std::uint32_t>> premises_;
+  std::vector<std::vector<std::uint32_t>> premises_;  // by node number
   // Per node, the positions of its last premise in each support, sorted: a crash's gaps'
   // bounds. A crash cuts a support when it comes at or before the node's last premise in it,
   // so crashes between two of these bounds cut the same supports, however many premises lie
   // between. On redis-replication, whose master's calls are nearly all premises, the
   // precise formula of the first round went from 13,705 variables to 14.
-  std::map<std::string, std::vector<std::uint32_t>> last_premises_;
+  std::vector<std::vector<std::uint32_t>> last_premises_;  // by node number
   std::map<ClassKey, std::size_t> class_by_key_;
-  std::unordered_map<std::size_t, std::size_t> class_of_unit_;
+  static constexpr std::size_t kNoClass = static_cast<std::size_t>(-1);
+  std::vector<std::size_t> class_of_unit_;  // per unit, kNoClass until asked
   std::vector<std::size_t> representative_;                  // per class
   std::vector<std::optional<z3::expr>> var_;                 // per class, once made
   std::unordered_map<unsigned, std::size_t> class_of_decl_;  // a class variable's decl -> class
