@@ -202,8 +202,7 @@ Observation decode_observation(const FaultPlan& plan, const std::string& bytes,
   for (std::size_t n = 0; n < s.names.size(); ++n) {
     auto op = op_class_from_string(s.names[n][1]);
     if (!op) throw RunError(fmt::format("{}: corrupt point name {}", file, n));
-    if (table->add_name({s.names[n][0], *op, s.names[n][2]}) != n)
-      throw RunError(fmt::format("{}: point name {} twice", file, n));
+    table->add_name({s.names[n][0], *op, s.names[n][2]});
   }
   for (std::size_t r = 0; r < s.table.size(); ++r) {
     if (s.table[r].first >= s.names.size()) throw RunError(fmt::format("{}: corrupt point {}", file, r));

@@ -5,9 +5,8 @@
 namespace fissure {
 
 std::uint32_t PointTable::add_name(PointName n) {
-  auto [it, fresh] = name_index_.try_emplace(n, static_cast<std::uint32_t>(names_.size()));
-  if (fresh) names_.push_back(std::move(n));
-  return it->second;
+  names_.push_back(std::move(n));
+  return static_cast<std::uint32_t>(names_.size() - 1);
 }
 
 std::uint32_t PointTable::add_row(std::uint32_t name, std::uint32_t k) {
@@ -16,9 +15,17 @@ std::uint32_t PointTable::add_row(std::uint32_t name, std::uint32_t k) {
 }
 
 std::uint32_t PointTable::row(const InjectionPoint& p) {
+  for (; names_indexed_ < names_.size(); ++names_indexed_)
+    name_index_.try_emplace(names_[names_indexed_], static_cast<std::uint32_t>(names_indexed_));
   for (; indexed_ < rows_.size(); ++indexed_)
     row_index_.try_emplace(rows_[indexed_], static_cast<std::uint32_t>(indexed_));
-  const std::uint32_t name = add_name({p.node, p.op, p.peer});
+  PointName n{p.node, p.op, p.peer};
+  auto [at, fresh_name] = name_index_.try_emplace(n, static_cast<std::uint32_t>(names_.size()));
+  if (fresh_name) {
+    names_.push_back(std::move(n));
+    names_indexed_ = names_.size();
+  }
+  const std::uint32_t name = at->second;
   auto [it, fresh] = row_index_.try_emplace({name, p.k}, static_cast<std::uint32_t>(rows_.size()));
   if (fresh) {
     rows_.emplace_back(name, p.k);

@@ -35,8 +35,18 @@ std::uint32_t PointIndex::find(const InjectionPoint& p) const {
 
 const std::vector<std::uint32_t>& PointIndex::ids(const std::shared_ptr<PointTable>& table) {
   if (table != table_) {
+    // Runs of one campaign mostly name the same points in the same order: a name equal to
+    // the last table's at the same place has its number, and is not looked up.
+    std::vector<std::uint32_t> names;
+    if (table) {
+      names.reserve(table->names().size());
+      for (std::size_t n = 0; n < table->names().size(); ++n)
+        names.push_back(table_ && n < table_names_.size() && table_->names()[n] == table->names()[n]
+                            ? table_names_[n]
+                            : name_id(table->names()[n]));
+    }
     table_ = table;
-    table_names_.clear();
+    table_names_ = std::move(names);
     table_ids_.clear();
   }
   if (!table) return table_ids_;

@@ -30,8 +30,10 @@ struct PointName {
 // The distinct points of one run: rows of (name, k).
 class PointTable {
  public:
-  std::uint32_t add_name(PointName n);           // a new name, or the one already numbered
-  std::uint32_t add_row(std::uint32_t name, std::uint32_t k);  // a row, even if one is equal
+  // A name or a row as given, even if an equal one is numbered already (a decoder numbers
+  // them as its file does); row() finds the first of equals.
+  std::uint32_t add_name(PointName n);
+  std::uint32_t add_row(std::uint32_t name, std::uint32_t k);
   std::uint32_t row(const InjectionPoint& p);    // the point's row, added if new
   InjectionPoint point(std::uint32_t row) const;
   const std::vector<PointName>& names() const { return names_; }
@@ -43,9 +45,10 @@ class PointTable {
  private:
   std::vector<PointName> names_;
   std::map<PointName, std::uint32_t> name_index_;
+  std::size_t names_indexed_ = 0;  // names_ entered in name_index_
   std::vector<std::pair<std::uint32_t, std::uint32_t>> rows_;
   std::map<std::pair<std::uint32_t, std::uint32_t>, std::uint32_t> row_index_;
-  std::size_t indexed_ = 0;  // rows_ entered in row_index_ (add_row does not)
+  std::size_t indexed_ = 0;  // rows_ entered in row_index_
 };
 
 class PointList {
