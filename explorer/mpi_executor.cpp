@@ -8,18 +8,10 @@
 #include <sstream>
 
 #include "observation_store.hpp"
-#include "run_record.hpp"
 
 namespace fissure {
 
 namespace {
-
-// Into an existing directory.
-void write_new_file(const std::filesystem::path& file, const std::string& bytes) {
-  std::ofstream os(file, std::ios::binary | std::ios::trunc);
-  os.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  if (!os) throw RunError(fmt::format("cannot write {}", file.string()));
-}
 
 void write_file(const std::filesystem::path& file, const std::string& bytes) {
   std::filesystem::create_directories(file.parent_path());
@@ -29,25 +21,6 @@ void write_file(const std::filesystem::path& file, const std::string& bytes) {
 }
 
 }  // namespace
-
-void take_result(Job& j, const mpi::RunDone& done, const std::string& worker) {
-  auto kind = verdict_kind_from_string(done.verdict);
-  if (!kind) throw RunError(fmt::format("verdict {:?}", done.verdict));
-  j.result.verdict.kind = *kind;
-  j.result.verdict.message = done.message;
-  j.seen = decode_observation(j.plan, done.observation, "the observation of " + j.dir.string());
-  std::filesystem::remove_all(j.dir);  // a run a killed campaign left half done
-  std::filesystem::create_directories(j.dir);
-  std::ostringstream plan;
-  write_plan(j.plan, plan);
-  write_new_file(j.dir / "plan.json", plan.str());
-  write_new_file(j.dir / "run.json", done.run_json);
-  write_new_file(j.dir / "worker.txt", worker + "\n");
-  save_observation_bytes(done.observation, j.dir);  // last: the run is complete
-  // The verdict whole (its class too) as the worker's run.json has it, as a resumed campaign
-  // reads it.
-  if (auto v = parse_run_record(done.run_json, j.dir.string()).read_verdict()) j.result.verdict = *v;
-}
 
 MpiExecutor::MpiExecutor(mpi::World& world, const std::filesystem::path& spec,
                          const std::filesystem::path& dir)
@@ -98,7 +71,13 @@ void MpiExecutor::start(std::vector<Job>& jobs, const std::vector<std::string>& 
 }
 
 void MpiExecutor::finish() {
-  while (!in_flight_.empty()) take(*mpi::receive(-1, mpi::kResult, true));
+  try {
+    while (!in_flight_.empty()) take(*mpi::receive(-1, mpi::kResult, true));
+  } catch (...) {
+    intake_.wait();  // the jobs it writes into go with the exception
+    throw;
+  }
+  intake_.wait();
   batch_ = nullptr;
 }
 
@@ -118,12 +97,10 @@ void MpiExecutor::take(const mpi::Incoming& in) {
     j.error = fmt::format("on {} (rank {}): {}", w.host, w.rank, done.error);
     return;
   }
-  try {
-    take_result(j, done, fmt::format("{}:{}", w.host, (std::filesystem::path(w.root) / name).string()));
-    made_by_[name] = static_cast<std::size_t>(&w - workers_.data());
-  } catch (const std::exception& e) {
-    j.error = fmt::format("from {} (rank {}): {}", w.host, w.rank, e.what());
-  }
+  made_by_[name] = static_cast<std::size_t>(&w - workers_.data());
+  intake_.take(j, std::move(done),
+               fmt::format("{}:{}", w.host, (std::filesystem::path(w.root) / name).string()),
+               fmt::format("from {} (rank {})", w.host, w.rank));
 }
 
 // A run made by an earlier MPI job of the campaign (before a resume) keeps its trace where it

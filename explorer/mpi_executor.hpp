@@ -9,14 +9,10 @@
 #include <vector>
 
 #include "mpi_protocol.hpp"
+#include "result_intake.hpp"
 #include "run_executor.hpp"
 
 namespace fissure {
-
-// What a worker sent of a run, taken into its job and written into the job's directory
-// (plan.json, run.json, worker.txt naming where the rest is, observation.bin last). `worker`
-// names the worker in errors and worker.txt ("HOST:DIR"). Throws RunError on a bad result.
-void take_result(Job& j, const mpi::RunDone& done, const std::string& worker);
 
 class MpiExecutor : public RunExecutor {
  public:
@@ -55,6 +51,7 @@ class MpiExecutor : public RunExecutor {
   std::map<std::uint64_t, std::size_t> worker_of_id_;
   std::uint64_t next_id_ = 1;
   std::map<std::string, std::size_t> made_by_;  // run's name -> its worker, in this MPI job
+  ResultIntake intake_;                         // last: waited for before the rest goes
 };
 
 }  // namespace fissure

@@ -51,12 +51,10 @@ void CutModel::grow() {
     const PointName& name = index.name(n);
     NameInfo info;
     auto [it, added] = node_id_.try_emplace(name.node, static_cast<std::uint32_t>(faultable_.size()));
-    if (added) {
-      faultable_.push_back(false);
-      in_space_.push_back(std::find(universe_.space().nodes.begin(), universe_.space().nodes.end(),
-                                    name.node) != universe_.space().nodes.end());
-    }
+    if (added) faultable_.push_back(false);
     info.node = it->second;
+    info.in_space = std::find(universe_.space().nodes.begin(), universe_.space().nodes.end(),
+                              name.node) != universe_.space().nodes.end();
     // Which units may land on such a point is the space's, whatever its k: an omission
     // (error, drop, disk) or only the node's crashes and partitions.
     for (const auto& u : fault_units({name.node, name.op, name.peer, 1}, universe_.space(), {"", ""}))
@@ -84,28 +82,59 @@ std::uint32_t CutModel::intern(const InjectionPoint& p) {
 }
 
 void CutModel::place(const PointList& points, const std::vector<std::uint32_t>& ids) {
-  // Per node number, the last point of this run placed; and whether a new point moved its
-  // order.
-  std::vector<std::uint32_t> last(faultable_.size(), PointIndex::kNone);
-  std::vector<bool> touched(faultable_.size(), false);
+  // Per node number, the last point of this run placed. A new point goes just after it (or
+  // first, when the node had none yet in this run): noted as its follower, and each touched
+  // order is rebuilt once, not searched once per new point.
+  constexpr std::uint32_t kNone = PointIndex::kNone;
+  std::vector<std::uint32_t> last(faultable_.size(), kNone), first(faultable_.size(), kNone);
+  std::map<std::uint32_t, std::uint32_t> follower;  // point -> the new point just after it
   for (std::uint32_t r : points.rows()) {
     const std::uint32_t id = ids[r];
     const std::uint32_t node = node_of_[id];
-    if (!placed_[id]) {  // new: just after this run's previous point of the node
+    if (!placed_[id]) {
       placed_[id] = true;
       ++placed_count_;
-      auto& order = order_[point(id).node];
-      auto at = last[node] == PointIndex::kNone
-                    ? order.begin()
-                    : std::find(order.begin(), order.end(), last[node]) + 1;
-      order.insert(at, id);
-      touched[node] = true;
+      if (last[node] == kNone)
+        first[node] = id;
+      else
+        follower[last[node]] = id;
     }
     last[node] = id;
   }
-  for (auto& [name, order] : order_)
-    if (touched[node_id_.at(name)])
+  if (follower.empty() && std::all_of(first.begin(), first.end(),
+                                      [](std::uint32_t f) { return f == kNone; }))
+    return;
+  for (auto& [name, order] : order_) {
+    const std::uint32_t node = node_id_.at(name);
+    bool touched = first[node] != kNone;
+    for (std::size_t i = 0; i < order.size() && !touched; ++i) touched = follower.count(order[i]);
+    if (!touched) continue;
+    std::vector<std::uint32_t> rebuilt;
+    rebuilt.reserve(order.size() + follower.size() + 1);
+    auto emit = [&](std::uint32_t id) {
+      for (; id != kNone;) {
+        rebuilt.push_back(id);
+        auto f = follower.find(id);
+        id = f == follower.end() ? kNone : f->second;
+      }
+    };
+    if (first[node] != kNone) emit(first[node]);
+    for (std::uint32_t id : order) emit(id);
+    order = std::move(rebuilt);
+    for (std::uint32_t i = 0; i < order.size(); ++i) position_[order[i]] = i;
+  }
+  // A node seen for the first time has no order yet.
+  for (std::uint32_t node = 0; node < first.size(); ++node)
+    if (first[node] != kNone && order_.find(point(first[node]).node) == order_.end()) {
+      std::vector<std::uint32_t> order;
+      for (std::uint32_t id = first[node]; id != kNone;) {
+        order.push_back(id);
+        auto f = follower.find(id);
+        id = f == follower.end() ? kNone : f->second;
+      }
       for (std::uint32_t i = 0; i < order.size(); ++i) position_[order[i]] = i;
+      order_.emplace(point(first[node]).node, std::move(order));
+    }
 }
 
 std::vector<std::uint32_t> CutModel::support_of(const PointList& lineage,
@@ -119,7 +148,7 @@ std::vector<std::uint32_t> CutModel::support_of(const PointList& lineage,
   for (std::uint32_t r : lineage.rows()) {
     const std::uint32_t id = ids[r];
     const NameInfo& n = names_[index.name_of(id)];
-    if (!in_space_[n.node]) continue;
+    if (!n.in_space) continue;
     if (n.omission) out.push_back(id);
     later(last[n.node], id);
     if (n.channel != PointIndex::kNone) later(last_on[n.channel], id);

@@ -110,6 +110,7 @@ class CutModel {
     std::uint32_t node = 0;
     bool omission = false;
     std::uint32_t channel = PointIndex::kNone;
+    bool in_space = false;  // its node is one of the space's
   };
   std::size_t learn_run(const Observation& o);
   std::array<std::size_t, 7> extent() const;  // sizes that grow with whatever learn() adds
@@ -141,7 +142,6 @@ class CutModel {
   std::vector<NameInfo> names_;         // per name of the index
   std::vector<std::uint32_t> node_of_;  // per point, its node's number
   std::vector<bool> faultable_;         // per node number
-  std::vector<bool> in_space_;          // per node number: the space's nodes
   std::vector<std::vector<std::size_t>> seed_;
   std::vector<std::uint32_t> seed_id_;  // per point
   std::map<std::vector<std::size_t>, std::uint32_t> seed_ids_{{{}, 0}};

@@ -5,7 +5,9 @@
 
 #include <cstdint>
 #include <limits>
-#include <map>
+#include <functional>
+#include <string>
+#include <unordered_map>
 #include <memory>
 #include <utility>
 #include <vector>
@@ -34,7 +36,13 @@ class PointIndex {
 
  private:
   std::uint32_t name_id(const PointName& n);
-  std::map<PointName, std::uint32_t> name_index_;
+  struct NameHash {
+    std::size_t operator()(const PointName& n) const {
+      return std::hash<std::string>()(n.node) * 31 + std::hash<std::string>()(n.peer) * 7 +
+             static_cast<std::size_t>(n.op);
+    }
+  };
+  std::unordered_map<PointName, std::uint32_t, NameHash> name_index_;
   std::vector<PointName> names_;
   std::vector<std::vector<std::uint32_t>> by_k_;  // per name, by k: the id, or kNone
   std::vector<InjectionPoint> points_;

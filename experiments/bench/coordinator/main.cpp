@@ -20,7 +20,7 @@
 #include <map>
 
 #include "campaign.hpp"
-#include "mpi_executor.hpp"
+#include "result_intake.hpp"
 #include "observation_store.hpp"
 #include "run_executor.hpp"
 
@@ -70,11 +70,12 @@ class SimulatedWorkers : public RunExecutor {
       mpi::RunDone done{0,           "",
                         verdict,     same ? r->message : "",
                         r->run_json, same ? r->observation : r->observation_any_plan};
-      take_result(j, done, "simulated:" + j.dir.string());
+      // As MpiExecutor takes a result in: on TBB's threads, while the campaign goes on.
+      intake_.take(j, std::move(done), "simulated:" + j.dir.string(), "simulated worker");
       ++taken_;
     }
   }
-  void finish() override {}
+  void finish() override { intake_.wait(); }
   void drop_trace(const fs::path&) override {}
   std::uint64_t taken() const { return taken_; }
 
@@ -84,6 +85,7 @@ class SimulatedWorkers : public RunExecutor {
   unsigned slots_;
   std::size_t next_ = 0;
   std::uint64_t taken_ = 0;
+  ResultIntake intake_;
 };
 
 std::vector<Recorded> load_recorded(const fs::path& campaign, const Spec& spec) {
