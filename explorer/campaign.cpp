@@ -186,23 +186,32 @@ class Campaign {
   // proposed while the batch before it ran.
   void finish_batch(std::vector<Job>& jobs, std::uint64_t batch, std::size_t proposed,
                     std::uint64_t observed = JournalEntry::kBatchStart) {
-    if (!pending_.empty()) executor_->finish();
-    for (std::size_t k = 0; k < pending_of_.size(); ++k)
-      jobs[pending_of_[k]] = std::move(pending_[k]);
+    // Each run is journaled and told to the strategy as soon as it and the runs before it are
+    // in, while the executor takes later ones in. A run that failed to run ends the campaign
+    // (the journal is not committed: a resumed campaign makes the batch again).
+    std::size_t next = 0;
+    auto take_in_up_to = [&](std::size_t end) {
+      for (; next < end; ++next) {
+        const std::size_t i = next;
+        const Job& j = jobs[i];
+        if (!j.error.empty()) throw RunError(fmt::format("run {}: {}", j.dir.string(), j.error));
+        ran_ += !j.taken;
+        state_.journal.push_back({state_.journal.size(), i < proposed ? batch : 0,
+                                  j.dir.string(), std::string(to_string(j.seen.verdict)),
+                                  i < proposed ? j.proposer : "",
+                                  i < proposed ? observed : JournalEntry::kBatchStart});
+        observe(j.seen);
+        if (opt_.keep_all || state_.journal.size() == 1) executor_->keep_trace(j.dir);
+      }
+    };
+    if (!pending_.empty())
+      executor_->finish([&](std::size_t k) {
+        jobs[pending_of_[k]] = std::move(pending_[k]);
+        take_in_up_to(pending_of_[k] + 1);
+      });
     pending_.clear();
     pending_of_.clear();
-    for (const Job& j : jobs)
-      if (!j.error.empty()) throw RunError(fmt::format("run {}: {}", j.dir.string(), j.error));
-    for (std::size_t i = 0; i < jobs.size(); ++i) {
-      const Job& j = jobs[i];
-      ran_ += !j.taken;
-      state_.journal.push_back({state_.journal.size(), i < proposed ? batch : 0, j.dir.string(),
-                                std::string(to_string(j.seen.verdict)),
-                                i < proposed ? j.proposer : "",
-                                i < proposed ? observed : JournalEntry::kBatchStart});
-      observe(j.seen);
-      if (opt_.keep_all || state_.journal.size() == 1) executor_->keep_trace(j.dir);
-    }
+    take_in_up_to(jobs.size());
   }
 
   void observe(const Observation& o) {

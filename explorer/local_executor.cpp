@@ -27,6 +27,7 @@ void run_job(const Spec& spec, Job& j, int cpu, bool isolate,
 // Runs the whole batch before returning: the campaign's thread is one of the arena's.
 void LocalExecutor::start(std::vector<Job>& jobs, const std::vector<std::string>& expected_keys,
                           bool isolate) {
+  jobs_started_ = jobs.size();
   const unsigned cpus = std::max(1u, std::thread::hardware_concurrency());
   // `jobs_` threads take the batch's runs as they come free, each on a CPU of its own.
   tbb::task_arena arena(static_cast<int>(jobs_));

@@ -12,12 +12,15 @@ class LocalExecutor : public RunExecutor {
   unsigned slots() const override { return jobs_; }
   void start(std::vector<Job>& jobs, const std::vector<std::string>& expected_keys,
                      bool isolate) override;
-  void finish() override {}
+  void finish(const std::function<void(std::size_t)>& taken) override {
+    for (std::size_t i = 0; i < jobs_started_; ++i) taken(i);  // start() ran them all
+  }
   void drop_trace(const std::filesystem::path& dir) override;
 
  private:
   const Spec& spec_;
   unsigned jobs_;
+  std::size_t jobs_started_ = 0;
 };
 
 // One run into `dir` (emptied first: a run a killed campaign left half done), kept there with

@@ -53,6 +53,7 @@ MpiExecutor::~MpiExecutor() { world_.stop_workers(); }
 void MpiExecutor::start(std::vector<Job>& jobs, const std::vector<std::string>& expected_keys,
                         bool isolate) {
   batch_ = &jobs;
+  intake_.begin(jobs.size());
   for (std::size_t i = 0; i < jobs.size(); ++i) {
     std::size_t best = 0;
     for (std::size_t w = 1; w < workers_.size(); ++w)
@@ -70,9 +71,28 @@ void MpiExecutor::start(std::vector<Job>& jobs, const std::vector<std::string>& 
   }
 }
 
-void MpiExecutor::finish() {
+// Results are taken in as they come, and handed on in the batch's order as soon as each is
+// in: the campaign takes a run in while the workers' later results are still decoded.
+void MpiExecutor::finish(const std::function<void(std::size_t)>& taken) {
+  const std::size_t n = batch_ ? batch_->size() : 0;
+  std::size_t next = 0;
   try {
-    while (!in_flight_.empty()) take(*mpi::receive(-1, mpi::kResult, true));
+    while (next < n) {
+      if (!in_flight_.empty())
+        if (auto in = mpi::receive(-1, mpi::kResult, false)) {
+          take(*in);
+          continue;
+        }
+      if (intake_.done(next)) {
+        taken(next++);
+        continue;
+      }
+      // Nothing came: the next result is still decoding, or still running on a worker.
+      if (in_flight_.empty())
+        intake_.wait_for(next);
+      else
+        intake_.wait_for(next, std::chrono::microseconds(500));
+    }
   } catch (...) {
     intake_.wait();  // the jobs it writes into go with the exception
     throw;
@@ -87,7 +107,8 @@ void MpiExecutor::take(const mpi::Incoming& in) {
   if (it == in_flight_.end() || batch_ == nullptr)
     throw RunError(fmt::format("explore --mpi: rank {} sent run {}, which is not in flight",
                                in.source, done.id));
-  Job& j = (*batch_)[it->second];
+  const std::size_t index = it->second;
+  Job& j = (*batch_)[index];
   Worker& w = workers_[worker_of_id_[done.id]];
   --w.running;
   in_flight_.erase(it);
@@ -95,10 +116,11 @@ void MpiExecutor::take(const mpi::Incoming& in) {
   const std::string name = name_of(j.dir);
   if (!done.error.empty()) {
     j.error = fmt::format("on {} (rank {}): {}", w.host, w.rank, done.error);
+    intake_.settle(index);
     return;
   }
   made_by_[name] = static_cast<std::size_t>(&w - workers_.data());
-  intake_.take(j, std::move(done),
+  intake_.take(index, j, std::move(done),
                fmt::format("{}:{}", w.host, (std::filesystem::path(w.root) / name).string()),
                fmt::format("from {} (rank {})", w.host, w.rank));
 }

@@ -27,7 +27,7 @@ class MpiExecutor : public RunExecutor {
   bool overlaps() const override { return true; }
   void start(std::vector<Job>& jobs, const std::vector<std::string>& expected_keys,
              bool isolate) override;
-  void finish() override;
+  void finish(const std::function<void(std::size_t)>& taken) override;
   void keep_trace(const std::filesystem::path& dir) override;
   void drop_trace(const std::filesystem::path& dir) override;
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -25,7 +26,10 @@ class RunExecutor {
   // in namespaces of its own. Each job gets its result and observation, or an error.
   virtual void start(std::vector<Job>& jobs, const std::vector<std::string>& expected_keys,
                      bool isolate) = 0;
-  virtual void finish() = 0;
+  // Waits for the batch. `taken(i)` is called for each job in index order as soon as it and
+  // every job before it have their result, so that a campaign takes a run in while later
+  // ones are still coming in (decoded on other threads: see ResultIntake).
+  virtual void finish(const std::function<void(std::size_t)>& taken) = 0;
   // The run in `dir` became one whose whole trace the campaign keeps (a bug's run, the first
   // run): an executor whose runs are made elsewhere brings the trace into `dir`.
   virtual void keep_trace(const std::filesystem::path& dir) { (void)dir; }

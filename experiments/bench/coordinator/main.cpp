@@ -51,7 +51,10 @@ class SimulatedWorkers : public RunExecutor {
   unsigned slots() const override { return slots_; }
   bool overlaps() const override { return true; }
   void start(std::vector<Job>& jobs, const std::vector<std::string>&, bool) override {
-    for (Job& j : jobs) {
+    intake_.begin(jobs.size());
+    intake_size_ = jobs.size();
+    for (std::size_t i = 0; i < jobs.size(); ++i) {
+      Job& j = jobs[i];
       // The run recorded for this very plan if there is one, else the next recorded run
       // (a fault-free one for an empty plan, as the baseline must be good).
       const Recorded* r = nullptr;
@@ -71,11 +74,17 @@ class SimulatedWorkers : public RunExecutor {
                         verdict,     same ? r->message : "",
                         r->run_json, same ? r->observation : r->observation_any_plan};
       // As MpiExecutor takes a result in: on TBB's threads, while the campaign goes on.
-      intake_.take(j, std::move(done), "simulated:" + j.dir.string(), "simulated worker");
+      intake_.take(i, j, std::move(done), "simulated:" + j.dir.string(), "simulated worker");
       ++taken_;
     }
   }
-  void finish() override { intake_.wait(); }
+  void finish(const std::function<void(std::size_t)>& taken) override {
+    for (std::size_t i = 0; i < intake_size_; ++i) {
+      intake_.wait_for(i);
+      taken(i);
+    }
+    intake_.wait();
+  }
   void drop_trace(const fs::path&) override {}
   std::uint64_t taken() const { return taken_; }
 
@@ -85,6 +94,7 @@ class SimulatedWorkers : public RunExecutor {
   unsigned slots_;
   std::size_t next_ = 0;
   std::uint64_t taken_ = 0;
+  std::size_t intake_size_ = 0;
   ResultIntake intake_;
 };
 
