@@ -101,6 +101,8 @@ void CutModel::place(const PointList& points, const std::vector<std::uint32_t>& 
     }
     last[node] = id;
   }
+  for (std::uint32_t node = 0; node < first.size(); ++node)
+    if (first[node] != kNone) order_.try_emplace(point(first[node]).node);  // maybe its first
   if (follower.empty() && std::all_of(first.begin(), first.end(),
                                       [](std::uint32_t f) { return f == kNone; }))
     return;
@@ -111,7 +113,7 @@ void CutModel::place(const PointList& points, const std::vector<std::uint32_t>& 
     if (!touched) continue;
     std::vector<std::uint32_t> rebuilt;
     rebuilt.reserve(order.size() + follower.size() + 1);
-    auto emit = [&](std::uint32_t id) {
+    auto emit = [&](std::uint32_t id) {  // the point, then the new points after it
       for (; id != kNone;) {
         rebuilt.push_back(id);
         auto f = follower.find(id);
@@ -123,18 +125,6 @@ void CutModel::place(const PointList& points, const std::vector<std::uint32_t>& 
     order = std::move(rebuilt);
     for (std::uint32_t i = 0; i < order.size(); ++i) position_[order[i]] = i;
   }
-  // A node seen for the first time has no order yet.
-  for (std::uint32_t node = 0; node < first.size(); ++node)
-    if (first[node] != kNone && order_.find(point(first[node]).node) == order_.end()) {
-      std::vector<std::uint32_t> order;
-      for (std::uint32_t id = first[node]; id != kNone;) {
-        order.push_back(id);
-        auto f = follower.find(id);
-        id = f == follower.end() ? kNone : f->second;
-      }
-      for (std::uint32_t i = 0; i < order.size(); ++i) position_[order[i]] = i;
-      order_.emplace(point(first[node]).node, std::move(order));
-    }
 }
 
 std::vector<std::uint32_t> CutModel::support_of(const PointList& lineage,
