@@ -363,6 +363,55 @@ TEST(Ldfi, CallsThatFindNothingChangeNothing) {
   }
 }
 
+// A run that teaches another way to the outcome (here a fault-free run that delivered a's
+// second message), proposed by nobody, changes the round: what comes next cuts both ways.
+TEST(Ldfi, ARunThatTeachesASupportMakesTheRoundAnew) {
+  auto s = make_ldfi_strategy(space({FaultKind::Drop}, 2), kNodes, 1, kWorkload);
+  s->observe(delivered(1));
+  auto first = s->propose();
+  ASSERT_TRUE(first);
+  ASSERT_EQ(first->faults.size(), 1u);
+  s->observe(delivered(2));
+  auto next = s->propose();
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->faults.size(), 2u) << "one drop no longer cuts every way: " << next->id();
+}
+
+// Runs that teach the model nothing (the same points, a failing verdict: no support) leave
+// the round as it was; a live strategy whose round found nothing, and one rebuilt from its
+// journal, which never made that call, must still propose alike.
+TEST(Ldfi, RunsThatTeachNothingKeepTheRoundAndItsAnswers) {
+  FaultSpace fs = space({FaultKind::Crash, FaultKind::Drop}, 2);
+  auto live = make_ldfi_strategy(fs, kNodes, 3, kWorkload);
+  auto rebuilt = make_ldfi_strategy(fs, kNodes, 3, kWorkload);
+  live->observe(delivered(1));
+  rebuilt->observe(delivered(1));
+  auto first = live->propose(), again = rebuilt->propose();
+  ASSERT_TRUE(first && again);
+  EXPECT_EQ(first->id(), again->id());
+  std::vector<FaultPlan> rest;
+  while (auto p = live->propose()) rest.push_back(*p);  // then a call that finds nothing
+  for (const auto& p : rest) {
+    auto q = rebuilt->propose();
+    ASSERT_TRUE(q);
+    EXPECT_EQ(q->id(), p.id());
+  }
+  rest.insert(rest.begin(), *first);
+  for (auto* s : {live.get(), rebuilt.get()})
+    for (const auto& p : rest) {
+      Observation o = delivered(1, p);
+      o.verdict = VerdictKind::Bug;  // no support learned, no hypothesis refuted
+      s->observe(o);
+    }
+  for (int i = 0; i < 5; ++i) {
+    auto a = live->propose(), b = rebuilt->propose();
+    ASSERT_EQ(a.has_value(), b.has_value()) << "proposal " << i;
+    if (!a) break;
+    EXPECT_EQ(a->id(), b->id()) << "proposal " << i;
+  }
+  EXPECT_EQ(live->certificate().has_value(), rebuilt->certificate().has_value());
+}
+
 TEST(Hybrid, LdfiFirstThenCoverage) {
   auto s =
       make_strategy("hybrid", space({FaultKind::Drop, FaultKind::Delay}, 1), kNodes, 1, kWorkload);
