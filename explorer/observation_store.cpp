@@ -26,17 +26,24 @@ namespace {
 
 // What the strategy is told of a run, kept beside it in observation.bin (cereal binary), so
 // that a resumed campaign can tell the strategy again without the run's whole trace. Points
-// are numbered once as (node, op, peer) names and then (name, k) pairs, about 8 bytes a
-// point; outcome lineages refer to points by their index in the run's point table.
+// are numbered once as (node, op, peer) names, then as rows (name, k) of one table that the
+// run's points and its outcomes' lineages index.
 // Format 2 added the outcomes' lineages and the faults that did not fire; format 1 files
 // (before them) are refused with both numbers, as their campaigns cannot be resumed.
+// Format 3 lists the run's points as rows of the table too (format 2 gave each its own name
+// and k, so a decoder made 62,000 rows of a redis-replication run's 31,000 points, and a
+// strategy numbered them all), and keeps the table as two columns, each read in one piece.
+// Format 2 is still read.
 constexpr std::uint32_t kObservationMagic = 0x424f5346;  // "FSOB"
-constexpr std::uint32_t kObservationFormat = 2;
+constexpr std::uint32_t kObservationFormat = 3;
+constexpr std::uint32_t kOldestObservationFormat = 2;
+
+using Rows = std::vector<std::uint32_t>;
 
 struct StoredOutcome {
   std::string key, node;
   bool reached = true;
-  std::vector<std::uint32_t> precise, sound;  // indices into StoredObservation::table
+  Rows precise, sound;  // rows of StoredObservation's table
   template <class A>
   void serialize(A& ar) {
     ar(key, node, reached, precise, sound);
@@ -47,19 +54,38 @@ struct StoredObservation {
   std::uint32_t magic = kObservationMagic, format = kObservationFormat;
   std::string verdict, signature;
   std::vector<std::array<std::string, 3>> names;  // node, op, peer
-  std::vector<std::uint32_t> name_of, k;          // per point of the run, in order
-  std::vector<std::pair<std::uint32_t, std::uint32_t>> table;  // distinct points: (name, k)
+  Rows table_names, table_ks;  // the table: row r is (table_names[r], table_ks[r])
+  Rows points;                 // the run's points in order, rows of the table (format 3)
+  Rows name_of, k;             // the run's points in order, by name and k (format 2)
   std::vector<StoredOutcome> outcomes;
   std::vector<std::uint64_t> unreached;
-  std::vector<std::uint32_t> datagram_receives;  // rows of `table`
+  Rows datagram_receives;  // rows of the table
+
   template <class A>
-  void serialize(A& ar) {
+  void save(A& ar) const {
+    ar(magic, format, verdict, signature, names, table_names, table_ks, points, outcomes, unreached,
+       datagram_receives);
+  }
+
+  template <class A>
+  void load(A& ar) {
     ar(magic, format);
-    if (magic != kObservationMagic || format != kObservationFormat) return;
+    if (magic != kObservationMagic || format < kOldestObservationFormat ||
+        format > kObservationFormat)
+      return;
+    if (format == 3) {
+      ar(verdict, signature, names, table_names, table_ks, points, outcomes, unreached,
+         datagram_receives);
+      return;
+    }
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> table;
     ar(verdict, signature, names, name_of, k, table, outcomes, unreached, datagram_receives);
+    for (auto [name, kk] : table) {
+      table_names.push_back(name);
+      table_ks.push_back(kk);
+    }
   }
 };
-
 
 }  // namespace
 
@@ -108,13 +134,10 @@ std::string encode_observation(const Observation& o) {
     }
     return out;
   };
-  for (std::uint32_t r : o.points.rows()) {
-    const PointTable& t = *o.points.table();
-    s.name_of.push_back(stored_names(t)[t.name_of(r)]);
-    s.k.push_back(t.k_of(r));
-  }
   // A distinct point is one row of the file's table; its rows in the lists' tables are
-  // looked up by name and k only when a table is first met, then by row.
+  // looked up by name and k only when a table is first met, then by row. The lineages come
+  // first and the run's points last, as format 2 had its rows: a strategy numbers points in
+  // the order a table's rows come, and the order breaks its ties.
   std::map<std::pair<std::uint32_t, std::uint32_t>, std::uint32_t> row;
   std::map<const PointTable*, std::vector<std::uint32_t>> rows_of;
   constexpr std::uint32_t kUnset = std::numeric_limits<std::uint32_t>::max();
@@ -128,8 +151,11 @@ std::string encode_observation(const Observation& o) {
     for (std::uint32_t r : points.rows()) {
       if (mine[r] == kUnset) {
         auto key = std::make_pair(stored_names(t)[t.name_of(r)], t.k_of(r));
-        auto [it, fresh] = row.try_emplace(key, static_cast<std::uint32_t>(s.table.size()));
-        if (fresh) s.table.push_back(key);
+        auto [it, fresh] = row.try_emplace(key, static_cast<std::uint32_t>(s.table_names.size()));
+        if (fresh) {
+          s.table_names.push_back(key.first);
+          s.table_ks.push_back(key.second);
+        }
         mine[r] = it->second;
       }
       out.push_back(mine[r]);
@@ -140,6 +166,7 @@ std::string encode_observation(const Observation& o) {
     s.outcomes.push_back({l.key, l.node, l.reached, index(l.precise), index(l.sound)});
   for (std::size_t i : o.unreached) s.unreached.push_back(i);
   s.datagram_receives = index(o.datagram_receives);
+  s.points = index(o.points);
   std::ostringstream os(std::ios::binary);
   {
     cereal::BinaryOutputArchive ar(os);
@@ -189,42 +216,50 @@ Observation decode_observation(const FaultPlan& plan, const std::string& bytes,
   } catch (const cereal::Exception& e) {
     throw RunError(fmt::format("{}: truncated or corrupt ({})", file, e.what()));
   }
-  if (s.magic != kObservationMagic || s.format != kObservationFormat)
+  if (s.magic != kObservationMagic || s.format < kOldestObservationFormat ||
+      s.format > kObservationFormat)
     throw RunError(fmt::format(
-        "{}: observation format {} (this fissure reads format {}); a campaign from an older "
-        "fissure cannot be resumed",
-        file, s.magic == kObservationMagic ? s.format : 1, kObservationFormat));
-  // Into one table the lists share: the file's distinct points first, as rows of the same
-  // numbers, then the run's points in order. Nothing is looked up by name: a coordinator
-  // decodes every run's observation.
+        "{}: observation format {} (this fissure reads formats {} to {}); a campaign from "
+        "another fissure cannot be resumed",
+        file, s.magic == kObservationMagic ? s.format : 1, kOldestObservationFormat,
+        kObservationFormat));
+  if (s.table_ks.size() != s.table_names.size())
+    throw RunError(fmt::format("{}: corrupt point table", file));
+  // Into one table the lists share, as rows of the file's numbers. Nothing is looked up by
+  // name: a coordinator decodes every run's observation.
   auto table = std::make_shared<PointTable>();
-  table->reserve(s.table.size() + s.name_of.size());
+  const std::size_t rows = s.table_names.size();
+  table->reserve(rows + s.name_of.size());
   for (std::size_t n = 0; n < s.names.size(); ++n) {
     auto op = op_class_from_string(s.names[n][1]);
     if (!op) throw RunError(fmt::format("{}: corrupt point name {}", file, n));
     table->add_name({s.names[n][0], *op, s.names[n][2]});
   }
-  for (std::size_t r = 0; r < s.table.size(); ++r) {
-    if (s.table[r].first >= s.names.size()) throw RunError(fmt::format("{}: corrupt point {}", file, r));
-    table->add_row(s.table[r].first, s.table[r].second);
+  for (std::size_t r = 0; r < rows; ++r) {
+    if (s.table_names[r] >= s.names.size())
+      throw RunError(fmt::format("{}: corrupt point {}", file, r));
+    table->add_row(s.table_names[r], s.table_ks[r]);
   }
   auto verdict = verdict_kind_from_string(s.verdict);
   if (!verdict) throw RunError(fmt::format("{}: verdict {:?}", file, s.verdict));
-  Observation o{plan, *verdict, PointList(table), s.signature, {}, {}, PointList(table)};
+  auto points = [&](std::vector<std::uint32_t>& list, const char* what) {
+    if (!list.empty() && *std::max_element(list.begin(), list.end()) >= rows)
+      throw RunError(fmt::format("{}: corrupt {}", file, what));
+    return PointList(table, std::move(list));
+  };
+  Observation o{plan, *verdict, points(s.points, "points"), s.signature, {}, {}, PointList(table)};
+  // Format 2: each point by its name and k, a row of its own after the table's.
   o.points.reserve(std::min(s.name_of.size(), s.k.size()));
   for (std::size_t i = 0; i < s.name_of.size() && i < s.k.size(); ++i) {
-    if (s.name_of[i] >= s.names.size()) throw RunError(fmt::format("{}: corrupt point {}", file, i));
+    if (s.name_of[i] >= s.names.size())
+      throw RunError(fmt::format("{}: corrupt point {}", file, i));
     o.points.push_row(table->add_row(s.name_of[i], s.k[i]));
   }
-  auto points = [&](std::vector<std::uint32_t>& rows) {
-    if (!rows.empty() && *std::max_element(rows.begin(), rows.end()) >= s.table.size())
-      throw RunError(fmt::format("{}: corrupt outcome", file));
-    return PointList(table, std::move(rows));
-  };
   for (auto& so : s.outcomes)
-    o.outcomes.push_back({so.key, so.node, so.reached, points(so.precise), points(so.sound)});
+    o.outcomes.push_back(
+        {so.key, so.node, so.reached, points(so.precise, "outcome"), points(so.sound, "outcome")});
   for (auto i : s.unreached) o.unreached.push_back(static_cast<std::size_t>(i));
-  o.datagram_receives = points(s.datagram_receives);
+  o.datagram_receives = points(s.datagram_receives, "datagram receives");
   return o;
 }
 }  // namespace fissure

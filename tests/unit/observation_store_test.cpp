@@ -1,8 +1,11 @@
 // observation.bin: what a coordinator decodes of every run, and a resumed campaign of every
 // run kept. Points travel as rows of one table; what comes back must be the same points.
+#include "observation_store.hpp"
+
 #include <gtest/gtest.h>
 
-#include "observation_store.hpp"
+#include <fstream>
+#include <iterator>
 
 namespace fissure {
 namespace {
@@ -55,6 +58,38 @@ TEST(ObservationStore, DecodesThePointsItEncoded) {
   EXPECT_EQ(back.outcomes[0].precise.table(), back.points.table());
   EXPECT_EQ(back.outcomes[0].sound.table(), back.points.table());
   EXPECT_EQ(encode_observation(back), bytes) << "decoding and encoding again changes nothing";
+}
+
+TEST(ObservationStore, APointIsOneRowOfTheTableWhateverListsHoldIt) {
+  const Observation o = sample();
+  const Observation back = decode_observation(o.plan, encode_observation(o), "sample");
+  // 7 distinct points in the run, and one more only in a lineage.
+  EXPECT_EQ(back.points.table()->rows(), 8u);
+  const auto& precise = back.outcomes[0].precise.rows();
+  ASSERT_EQ(precise.size(), 3u);
+  EXPECT_EQ(precise[0], back.points.rows()[5]) << "b recv<-a #3 is one row";
+  EXPECT_EQ(precise[2], back.points.rows()[6]) << "b's write is one row";
+  EXPECT_EQ(back.datagram_receives.rows()[0], back.points.rows()[3]) << "b recv<-a #2";
+}
+
+// tests/data/observation-format2.bin is sample() as fissure wrote it before format 3
+// (d394c86): a campaign begun then resumes with every observation it kept.
+TEST(ObservationStore, ReadsAFormat2Observation) {
+  const Observation o = sample();
+  std::ifstream is(FISSURE_SOURCE_DIR "/tests/data/observation-format2.bin", std::ios::binary);
+  ASSERT_TRUE(is);
+  const std::string bytes((std::istreambuf_iterator<char>(is)), std::istreambuf_iterator<char>());
+  ASSERT_EQ(bytes.substr(4, 4), std::string("\x02\0\0\0", 4)) << "the fixture is format 2";
+  const Observation back = decode_observation(o.plan, bytes, "observation-format2.bin");
+  EXPECT_EQ(back.verdict, o.verdict);
+  EXPECT_EQ(back.signature, "sig");
+  EXPECT_EQ(back.points.to_vector(), o.points.to_vector());
+  ASSERT_EQ(back.outcomes.size(), 2u);
+  EXPECT_EQ(back.outcomes[0], o.outcomes[0]);
+  EXPECT_FALSE(back.outcomes[1].reached);
+  EXPECT_EQ(back.unreached, std::vector<std::size_t>{0});
+  EXPECT_EQ(back.datagram_receives.to_vector(), o.datagram_receives.to_vector());
+  EXPECT_NE(encode_observation(back), bytes) << "written again, it is format 3";
 }
 
 TEST(ObservationStore, ATruncatedObservationIsAnErrorNamingItsOrigin) {

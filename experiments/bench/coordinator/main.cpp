@@ -20,8 +20,8 @@
 #include <map>
 
 #include "campaign.hpp"
-#include "result_intake.hpp"
 #include "observation_store.hpp"
+#include "result_intake.hpp"
 #include "run_executor.hpp"
 
 namespace fs = std::filesystem;
@@ -111,7 +111,7 @@ std::vector<Recorded> load_recorded(const fs::path& campaign, const Spec& spec) 
     r.verdict = o.verdict;
     r.fault_free = plan.faults.empty();
     r.run_json = slurp(e.path() / "run.json");
-    r.observation = slurp(e.path() / kObservationFile);
+    r.observation = encode_observation(o);  // as this build's worker sends it
     o.unreached.clear();
     r.observation_any_plan = encode_observation(o);
     out.push_back(std::move(r));
@@ -135,7 +135,8 @@ int main(int argc, char** argv) {
   app.add_option("--slots", slots, "simulated worker slots (the batch width)");
   app.add_option("--per-core", per_core, "runs per second a worker core makes");
   app.add_option("--max-faults", max_faults, "faults per plan instead of the spec's [faults] max");
-  app.add_option("--fault-nodes", fault_nodes, "nodes to fault instead of the spec's [faults] nodes")
+  app.add_option("--fault-nodes", fault_nodes,
+                 "nodes to fault instead of the spec's [faults] nodes")
       ->delimiter(',');
   app.add_option("-o,--out", out, "the simulated campaign's directory (emptied first)");
   CLI11_PARSE(app, argc, argv);
@@ -163,7 +164,8 @@ int main(int argc, char** argv) {
         "{} bugs;{} solver {:.2f}s; the coordinator saturates at {:.0f} worker cores ({:.0f} "
         "nodes of 32) at {} runs/s per core\n",
         strategy, runs_recorded.size(), spec.name, r.runs, secs, slots, rate, r.bugs.size(),
-        r.exhausted ? " space exhausted;" : "", r.search.solver_seconds, rate / per_core, rate / per_core / 32, per_core);
+        r.exhausted ? " space exhausted;" : "", r.search.solver_seconds, rate / per_core,
+        rate / per_core / 32, per_core);
   } catch (const std::exception& e) {
     std::cerr << "coordinator_bench: " << e.what() << "\n";
     return 2;
